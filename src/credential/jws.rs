@@ -1,0 +1,90 @@
+//! Compact JWS (RFC 7515) with ES256, the only algorithm we sign and accept.
+
+use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
+use serde_json::Value;
+
+use crate::b64;
+use crate::pki::Signer;
+
+/// A token longer than this is refused before any parsing (QR codes hold < 3 KB).
+pub const MAX_TOKEN_LEN: usize = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JwsError {
+    #[error("the token is {0} bytes long; at most {MAX_TOKEN_LEN} are accepted")]
+    TooLong(usize),
+    #[error("a compact JWS has three parts separated by '.', this has {0}")]
+    Parts(usize),
+    #[error("the {0} is not base64url")]
+    Base64(&'static str),
+    #[error("the {0} is not a JSON object")]
+    Json(&'static str),
+    #[error("algorithm {0:?} is not accepted; only ES256 is")]
+    Alg(String),
+}
+
+/// Signs `payload` with `header` (whose `alg` is set to ES256).
+pub fn sign(mut header: serde_json::Map<String, Value>, payload: &[u8], signer: &Signer) -> String {
+    header.insert("alg".into(), Value::from("ES256"));
+    let h = b64::encode_url(&serde_json::to_vec(&header).unwrap_or_default());
+    let p = b64::encode_url(payload);
+    let input = format!("{h}.{p}");
+    let sig = b64::encode_url(&signer.sign(input.as_bytes()));
+    format!("{input}.{sig}")
+}
+
+/// A parsed but not yet verified compact JWS.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub header: serde_json::Map<String, Value>,
+    pub payload: Vec<u8>,
+    pub signing_input: String,
+    pub signature: Vec<u8>,
+}
+
+impl Parsed {
+    pub fn parse(token: &str) -> Result<Parsed, JwsError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(JwsError::TooLong(token.len()));
+        }
+        let parts: Vec<&str> = token.split('.').collect();
+        if parts.len() != 3 {
+            return Err(JwsError::Parts(parts.len()));
+        }
+        let header_bytes = b64::decode_url(parts[0]).ok_or(JwsError::Base64("header"))?;
+        let header = match serde_json::from_slice::<Value>(&header_bytes) {
+            Ok(Value::Object(m)) => m,
+            _ => return Err(JwsError::Json("header")),
+        };
+        let payload = b64::decode_url(parts[1]).ok_or(JwsError::Base64("payload"))?;
+        let signature = b64::decode_url(parts[2]).ok_or(JwsError::Base64("signature"))?;
+        match header.get("alg").and_then(Value::as_str) {
+            Some("ES256") => {}
+            other => return Err(JwsError::Alg(other.unwrap_or("none").to_string())),
+        }
+        Ok(Parsed {
+            header,
+            payload,
+            signing_input: format!("{}.{}", parts[0], parts[1]),
+            signature,
+        })
+    }
+
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.header.get(name).and_then(Value::as_str)
+    }
+
+    pub fn payload_json(&self) -> Result<serde_json::Map<String, Value>, JwsError> {
+        match serde_json::from_slice::<Value>(&self.payload) {
+            Ok(Value::Object(m)) => Ok(m),
+            _ => Err(JwsError::Json("payload")),
+        }
+    }
+
+    /// True when the signature is a valid ES256 signature by `public_key` (uncompressed point).
+    pub fn verify(&self, public_key: &[u8]) -> bool {
+        UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, public_key)
+            .verify(self.signing_input.as_bytes(), &self.signature)
+            .is_ok()
+    }
+}

@@ -1,0 +1,88 @@
+//! Signed credentials: compact JWS, SD-JWT VC, and the claims of each credential type.
+
+pub mod jws;
+mod licence;
+pub mod sdjwt;
+
+pub use licence::licence_claims;
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of credential a wallet holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialType {
+    BusinessLicense,
+    ESeal,
+    EInvoice,
+    InvoicingRights,
+}
+
+impl CredentialType {
+    pub const ALL: [CredentialType; 4] = [
+        CredentialType::BusinessLicense,
+        CredentialType::ESeal,
+        CredentialType::EInvoice,
+        CredentialType::InvoicingRights,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CredentialType::BusinessLicense => "business_license",
+            CredentialType::ESeal => "e_seal",
+            CredentialType::EInvoice => "e_invoice",
+            CredentialType::InvoicingRights => "invoicing_rights",
+        }
+    }
+
+    /// Two letters, to keep QR presentations small.
+    pub fn short(self) -> &'static str {
+        match self {
+            CredentialType::BusinessLicense => "bl",
+            CredentialType::ESeal => "es",
+            CredentialType::EInvoice => "ei",
+            CredentialType::InvoicingRights => "ir",
+        }
+    }
+
+    pub fn from_short(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.short() == s || t.as_str() == s)
+    }
+
+    pub fn name_zh(self) -> &'static str {
+        match self {
+            CredentialType::BusinessLicense => "营业执照",
+            CredentialType::ESeal => "电子印章",
+            CredentialType::EInvoice => "数电票",
+            CredentialType::InvoicingRights => "开票资格",
+        }
+    }
+
+    /// The SD-JWT VC type identifier.
+    pub fn vct(self) -> String {
+        format!("https://zhengtong.example/vct/{}/v1", self.as_str())
+    }
+}
+
+/// A fresh random identifier: 12 bytes, base64url (16 characters).
+pub fn new_id() -> String {
+    use ring::rand::{SecureRandom, SystemRandom};
+    let mut b = [0u8; 12];
+    let _ = SystemRandom::new().fill(&mut b);
+    crate::b64::encode_url(&b)
+}
+
+/// An EC P-256 public key (uncompressed point) as a JWK, for `cnf`.
+pub fn p256_jwk(point: &[u8]) -> serde_json::Value {
+    let (x, y) = if point.len() == 65 {
+        (&point[1..33], &point[33..65])
+    } else {
+        (&[][..], &[][..])
+    };
+    serde_json::json!({
+        "kty": "EC",
+        "crv": "P-256",
+        "x": crate::b64::encode_url(x),
+        "y": crate::b64::encode_url(y),
+    })
+}

@@ -1,0 +1,211 @@
+//! SD-JWT (RFC 9901) as SD-JWT VC: an issuer-signed JWT whose personal claims are replaced
+//! by digests of disclosures, followed by the disclosures: `<jwt>~<d1>~<d2>~`.
+
+use ring::digest::{SHA256, digest};
+use ring::rand::{SecureRandom, SystemRandom};
+use serde_json::{Map, Value, json};
+
+use super::jws::{self, JwsError, Parsed};
+use crate::b64;
+use crate::pki::Signer;
+
+pub const TYP: &str = "dc+sd-jwt";
+
+/// Claims to sign, and which of them (by path) are selectively disclosable.
+pub struct SdJwtInput {
+    pub claims: Map<String, Value>,
+    /// Top-level names, or `parent.child` for a claim inside a top-level object.
+    pub disclosable: Vec<String>,
+}
+
+fn salt() -> String {
+    let mut b = [0u8; 16];
+    let _ = SystemRandom::new().fill(&mut b);
+    b64::encode_url(&b)
+}
+
+fn disclosure_digest(encoded: &str) -> String {
+    b64::encode_url(digest(&SHA256, encoded.as_bytes()).as_ref())
+}
+
+/// Makes one disclosure; returns (encoded disclosure, its digest).
+fn disclose(name: &str, value: &Value) -> (String, String) {
+    let array = json!([salt(), name, value]);
+    let encoded = b64::encode_url(&serde_json::to_vec(&array).unwrap_or_default());
+    let d = disclosure_digest(&encoded);
+    (encoded, d)
+}
+
+fn push_sd(obj: &mut Map<String, Value>, digest: String) {
+    let entry = obj.entry("_sd").or_insert_with(|| Value::Array(vec![]));
+    if let Value::Array(a) = entry {
+        a.push(Value::String(digest));
+        // Sorted digests reveal nothing about the order of the claims.
+        a.sort_by(|x, y| x.as_str().cmp(&y.as_str()));
+    }
+}
+
+/// Issues an SD-JWT VC signed by `signer`, with the certificate chain in `x5c`.
+pub fn issue(input: SdJwtInput, signer: &Signer) -> String {
+    let mut claims = input.claims;
+    let mut disclosures = Vec::new();
+    for path in &input.disclosable {
+        let (parent, name) = match path.split_once('.') {
+            Some((p, n)) => (Some(p), n),
+            None => (None, path.as_str()),
+        };
+        let target = match parent {
+            None => Some(&mut claims),
+            Some(p) => claims.get_mut(p).and_then(Value::as_object_mut),
+        };
+        let Some(obj) = target else { continue };
+        if let Some(value) = obj.remove(name) {
+            let (encoded, d) = disclose(name, &value);
+            push_sd(obj, d);
+            disclosures.push(encoded);
+        }
+    }
+    claims.insert("_sd_alg".into(), Value::from("sha-256"));
+    let mut header = Map::new();
+    header.insert("typ".into(), Value::from(TYP));
+    header.insert("kid".into(), Value::from(signer.kid.clone()));
+    header.insert(
+        "x5c".into(),
+        Value::Array(signer.chain.iter().map(|d| Value::from(b64::encode_std(d))).collect()),
+    );
+    let jwt = jws::sign(
+        header,
+        &serde_json::to_vec(&Value::Object(claims)).unwrap_or_default(),
+        signer,
+    );
+    let mut out = jwt;
+    for d in disclosures {
+        out.push('~');
+        out.push_str(&d);
+    }
+    out.push('~');
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SdJwtError {
+    #[error("issuer-signed JWT: {0}")]
+    Jws(#[from] JwsError),
+    #[error("typ is {0:?}, expected \"dc+sd-jwt\"")]
+    Typ(String),
+    #[error("disclosure {0} is not base64url JSON [salt, name, value]")]
+    Disclosure(usize),
+    #[error("disclosure {0} is not referenced by any digest in the credential")]
+    Unreferenced(usize),
+    #[error("digest {0} appears more than once")]
+    Duplicate(String),
+    #[error("_sd_alg {0:?} is not supported; sha-256 is")]
+    Alg(String),
+}
+
+/// An SD-JWT whose disclosures have been checked against the signed digests.
+/// The signature itself is checked by the caller, who knows which keys it trusts.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    pub jwt: Parsed,
+    /// The payload with every presented disclosure put back in place.
+    pub claims: Map<String, Value>,
+    pub x5c: Vec<Vec<u8>>,
+    pub disclosed: Vec<String>,
+}
+
+pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
+    let token = token.trim();
+    let mut parts = token.split('~');
+    let jwt = Parsed::parse(parts.next().unwrap_or_default())?;
+    match jwt.header_str("typ") {
+        Some(TYP) | Some("vc+sd-jwt") => {}
+        other => return Err(SdJwtError::Typ(other.unwrap_or("").into())),
+    }
+    let x5c = match jwt.header.get("x5c") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().and_then(b64::decode_std))
+            .collect(),
+        _ => vec![],
+    };
+    let mut claims = jwt.payload_json()?;
+    match claims.remove("_sd_alg").as_ref().and_then(Value::as_str) {
+        None | Some("sha-256") => {}
+        Some(other) => return Err(SdJwtError::Alg(other.into())),
+    }
+    // Key-binding JWT (after the last '~') is not handled here; a trailing '' is normal.
+    let mut by_digest = std::collections::HashMap::new();
+    for (i, d) in parts.filter(|p| !p.is_empty() && !p.contains('.')).enumerate() {
+        let raw = b64::decode_url(d).ok_or(SdJwtError::Disclosure(i))?;
+        let arr: Vec<Value> = serde_json::from_slice(&raw).map_err(|_| SdJwtError::Disclosure(i))?;
+        let [_, Value::String(name), value] = arr.as_slice() else {
+            return Err(SdJwtError::Disclosure(i));
+        };
+        if by_digest
+            .insert(disclosure_digest(d), (i, name.clone(), value.clone()))
+            .is_some()
+        {
+            return Err(SdJwtError::Duplicate(disclosure_digest(d)));
+        }
+    }
+    let mut used = std::collections::HashSet::new();
+    let mut disclosed = Vec::new();
+    resolve(&mut claims, &by_digest, &mut used, &mut disclosed, "")?;
+    for (i, _, _) in by_digest.values() {
+        if !used.contains(i) {
+            return Err(SdJwtError::Unreferenced(*i));
+        }
+    }
+    Ok(Decoded {
+        jwt,
+        claims,
+        x5c,
+        disclosed,
+    })
+}
+
+type Disclosures = std::collections::HashMap<String, (usize, String, Value)>;
+
+fn resolve(
+    obj: &mut Map<String, Value>,
+    by_digest: &Disclosures,
+    used: &mut std::collections::HashSet<usize>,
+    disclosed: &mut Vec<String>,
+    prefix: &str,
+) -> Result<(), SdJwtError> {
+    if let Some(Value::Array(digests)) = obj.remove("_sd") {
+        for d in digests.iter().filter_map(Value::as_str) {
+            if let Some((i, name, value)) = by_digest.get(d) {
+                if !used.insert(*i) {
+                    return Err(SdJwtError::Duplicate(d.into()));
+                }
+                obj.insert(name.clone(), value.clone());
+                disclosed.push(format!("{prefix}{name}"));
+            }
+        }
+    }
+    for (k, v) in obj.iter_mut() {
+        if let Value::Object(inner) = v {
+            resolve(inner, by_digest, used, disclosed, &format!("{prefix}{k}."))?;
+        }
+    }
+    Ok(())
+}
+
+/// Keeps only the disclosures whose claim names are in `keep` (a holder's selective presentation).
+pub fn select(token: &str, keep: &[&str]) -> String {
+    let mut parts = token.trim().split('~');
+    let mut out = parts.next().unwrap_or_default().to_string();
+    for d in parts.filter(|p| !p.is_empty()) {
+        let name = b64::decode_url(d)
+            .and_then(|raw| serde_json::from_slice::<Vec<Value>>(&raw).ok())
+            .and_then(|a| a.get(1).and_then(Value::as_str).map(str::to_string));
+        if name.is_some_and(|n| keep.contains(&n.as_str())) {
+            out.push('~');
+            out.push_str(d);
+        }
+    }
+    out.push('~');
+    out
+}

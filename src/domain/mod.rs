@@ -1,0 +1,34 @@
+//! Validated domain values. Each is built only by parsing, so a value that exists is valid.
+
+mod company;
+mod id_number;
+mod region;
+mod uscc;
+
+pub use company::{CompanyRecord, CompanyRequest, LegalRepresentative, LegalRepresentativeRequest};
+pub use id_number::IdNumber;
+pub use region::RegionCode;
+pub use uscc::{Uscc, with_check_char};
+
+/// A value that failed to parse: which field, and why, in words a clerk can act on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct DomainError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl DomainError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        DomainError {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The same error, reported under an enclosing field (`legal_representative.name`).
+    pub fn within(mut self, parent: &str) -> Self {
+        self.field = format!("{parent}.{}", self.field);
+        self
+    }
+}

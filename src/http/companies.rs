@@ -1,0 +1,67 @@
+//! Registration and tokens.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::extract::{ApiJson, Caller};
+use super::{AppState, Problem};
+use crate::access::AccessRole;
+use crate::domain::{CompanyRecord, CompanyRequest};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    role: String,
+    #[serde(default)]
+    label: Option<String>,
+}
+
+/// `POST /v1/tokens` (admin): a token for an authority, police, tax or partner client.
+pub async fn create_token(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    caller.require(&[AccessRole::Admin])?;
+    let role = AccessRole::parse_grantable(&req.role).ok_or_else(|| {
+        Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "role",
+            format!("{:?} is not one of authority, police, tax, partner", req.role),
+        )
+    })?;
+    if req.label.as_ref().is_some_and(|l| l.chars().count() > 100) {
+        return Err(Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "label", "at most 100 characters"));
+    }
+    let (token, rec) = s.wallet.create_token(role, req.label).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "token": token, "role": rec.role, "label": rec.label, "created_at": rec.created_at })),
+    ))
+}
+
+/// `POST /v1/companies` (authority or admin): register and issue the licence in one call.
+pub async fn register(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<CompanyRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
+    let record = CompanyRecord::parse(&req)?;
+    let warnings: Vec<String> = record.uscc.organisation_code_warning().into_iter().collect();
+    let uscc = record.uscc.clone();
+    let done = s.wallet.register(record).await?;
+    tracing::info!(%uscc, "company registered, licence issued");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "uscc": uscc,
+            "wallet_token": done.wallet_token,
+            "credentials": done.credentials.iter().map(|c| json!({"id": c.id, "type": c.kind})).collect::<Vec<_>>(),
+            "warnings": warnings,
+        })),
+    ))
+}

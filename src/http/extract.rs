@@ -1,0 +1,109 @@
+//! Request extractors whose rejections are problem details naming the field.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::body::Bytes;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use super::problem::Problem;
+use crate::access::{AccessRole, TokenRecord};
+use crate::domain::Uscc;
+
+/// A JSON body; a type error names the path of the field (`legal_representative.name`).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json_type = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json") || v.ends_with("+json"));
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| Problem::new(e.status(), e.body_text()))?;
+        if !json_type {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "send the body as JSON with Content-Type: application/json",
+            ));
+        }
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                Problem::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {inner}"))
+            } else if path == "." {
+                // serde reports missing and unknown fields at the level of their object.
+                let msg = inner.to_string();
+                let field = msg.split('`').nth(1).unwrap_or("body").to_string();
+                Problem::field(StatusCode::UNPROCESSABLE_ENTITY, field, msg)
+            } else {
+                Problem::field(StatusCode::UNPROCESSABLE_ENTITY, path, inner.to_string())
+            }
+        })
+    }
+}
+
+/// The caller, from `Authorization: Bearer <token>`.
+pub struct Caller(pub TokenRecord);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| Problem::unauthorized("missing Authorization: Bearer <token>"))?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .ok_or_else(|| Problem::unauthorized("the Authorization header must be 'Bearer <token>'"))?;
+        match state.wallet.authenticate(token)? {
+            Some(rec) => Ok(Caller(rec)),
+            None => Err(Problem::unauthorized("the token is not valid")),
+        }
+    }
+}
+
+impl Caller {
+    pub fn require(&self, roles: &[AccessRole]) -> Result<(), Problem> {
+        if roles.contains(&self.0.role) {
+            Ok(())
+        } else {
+            Err(Problem::forbidden(format!(
+                "this needs a token of role {}",
+                roles
+                    .iter()
+                    .map(|r| serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )))
+        }
+    }
+
+    /// The company itself, or (when `authorities` is true) an authority or admin.
+    pub fn require_company(&self, uscc: &Uscc, authorities: bool) -> Result<(), Problem> {
+        let ok = match self.0.role {
+            AccessRole::Company => self.0.uscc.as_ref() == Some(uscc),
+            AccessRole::Admin | AccessRole::Authority => authorities,
+            _ => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(Problem::forbidden(format!("this token may not act on the wallet of {uscc}")))
+        }
+    }
+}
+
+/// A USCC from the path, 422 naming `uscc` when it is not one.
+pub fn path_uscc(s: &str) -> Result<Uscc, Problem> {
+    Uscc::parse(s).map_err(Problem::from)
+}

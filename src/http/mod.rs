@@ -1,0 +1,88 @@
+//! The HTTP API (axum): routes, authentication, problem details.
+
+mod companies;
+mod extract;
+mod problem;
+mod verify;
+mod wallets;
+
+pub use problem::Problem;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, to_bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use tower_http::trace::TraceLayer;
+
+use crate::verify::Verifier;
+use crate::wallet::Wallet;
+
+/// JSON bodies larger than this are refused with 413.
+pub const JSON_LIMIT: usize = 64 * 1024;
+/// Uploaded images (photos of QR codes).
+pub const IMAGE_LIMIT: usize = 8 * 1024 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub wallet: Wallet,
+    pub verifier: Arc<Verifier>,
+    pub certs_pem: Arc<String>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/v1/tokens", post(companies::create_token))
+        .route("/v1/companies", post(companies::register))
+        .route("/v1/wallets/{uscc}", get(wallets::list))
+        .route("/v1/wallets/{uscc}/presentations", post(wallets::present))
+        .route("/v1/verify", post(verify::verify_token))
+        .route(
+            "/v1/verify/image",
+            post(verify::verify_image).layer(DefaultBodyLimit::max(IMAGE_LIMIT)),
+        )
+        .route("/v1/certs", get(certs))
+        .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
+        .layer(DefaultBodyLimit::max(JSON_LIMIT))
+        .layer(axum::middleware::map_response(as_problem))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn certs(State(s): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
+        s.certs_pem.as_str().to_owned(),
+    )
+}
+
+/// Turns any error response that is not yet a problem (axum's own rejections, 405s)
+/// into one, so clients meet a single error format.
+async fn as_problem(resp: Response) -> Response {
+    let status = resp.status();
+    let is_problem = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes() == problem::CONTENT_TYPE.as_bytes());
+    if status.as_u16() < 400 || is_problem {
+        return resp;
+    }
+    let body = to_bytes(resp.into_body(), 64 * 1024).await.unwrap_or_default();
+    let mut detail = String::from_utf8_lossy(&body).trim().to_string();
+    if detail.is_empty() {
+        detail = status.canonical_reason().unwrap_or("error").to_string();
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        detail = format!("{detail}: the body is larger than this endpoint accepts");
+    }
+    let mut r = Problem::new(status, detail).into_response();
+    if r.status() != status {
+        *r.status_mut() = status;
+    }
+    let _ = Body::empty();
+    r
+}

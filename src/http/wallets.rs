@@ -1,0 +1,98 @@
+//! A company's wallet: listing and QR presentations.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::extract::{ApiJson, Caller, path_uscc};
+use super::{AppState, Problem};
+use crate::present::{self, DEFAULT_TTL_S, MAX_TTL_S, qr};
+use crate::wallet::{CompanyStatus, CredentialStatus};
+
+/// `GET /v1/wallets/{uscc}` (the company, or an authority).
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(uscc): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let uscc = path_uscc(&uscc)?;
+    caller.require_company(&uscc, true)?;
+    let company = s
+        .wallet
+        .company(&uscc)?
+        .ok_or_else(|| Problem::not_found(format!("no company {uscc} is registered here")))?;
+    let creds = s.wallet.credentials(&uscc)?;
+    Ok(Json(json!({
+        "uscc": uscc,
+        "name": company.record.name,
+        "company_status": company.status,
+        "credentials": creds.iter().map(|c| json!({
+            "id": c.id,
+            "type": c.kind,
+            "status": c.status,
+            "issued_at": c.issued_at,
+            "expires_at": c.expires_at,
+            "sd_jwt": c.sd_jwt,
+        })).collect::<Vec<_>>(),
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PresentRequest {
+    credential_id: String,
+    #[serde(default)]
+    ttl_s: Option<i64>,
+}
+
+/// `POST /v1/wallets/{uscc}/presentations` (the company): a QR presentation of one credential.
+pub async fn present(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(uscc): Path<String>,
+    ApiJson(req): ApiJson<PresentRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let uscc = path_uscc(&uscc)?;
+    caller.require_company(&uscc, false)?;
+    let ttl = req.ttl_s.unwrap_or(DEFAULT_TTL_S);
+    if !(1..=MAX_TTL_S).contains(&ttl) {
+        return Err(Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "ttl_s",
+            format!("must be between 1 and {MAX_TTL_S} seconds, got {ttl}"),
+        ));
+    }
+    let company = s
+        .wallet
+        .company(&uscc)?
+        .ok_or_else(|| Problem::not_found(format!("no company {uscc} is registered here")))?;
+    if company.status != CompanyStatus::Active {
+        return Err(Problem::field(StatusCode::CONFLICT, "uscc", "the company is deregistered; its wallet is read-only"));
+    }
+    let cred = s
+        .wallet
+        .credential(&req.credential_id)?
+        .filter(|c| c.uscc == uscc)
+        .ok_or_else(|| {
+            let mut p = Problem::not_found(format!("credential {:?} is not in this wallet", req.credential_id));
+            p.field = Some("credential_id".into());
+            p
+        })?;
+    if cred.status == CredentialStatus::Revoked {
+        return Err(Problem::field(StatusCode::CONFLICT, "credential_id", "the credential has been revoked and cannot be shown"));
+    }
+    let minted = present::mint(&cred, &company, ttl, Map::new(), &s.wallet.keys.presentation);
+    let rendered = qr::render(&minted.token).map_err(Problem::internal)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "token": minted.token,
+            "expires_at": minted.expires_at,
+            "qr_version": rendered.version,
+            "qr_svg": rendered.svg,
+            "qr_png_base64": crate::b64::encode_std(&rendered.png),
+        })),
+    ))
+}

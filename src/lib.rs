@@ -1,0 +1,33 @@
+//! zhengtong (证通): electronic business licences, seals and invoices, issued as signed
+//! credentials into a per-company wallet, shown as QR codes, verified by anyone.
+//!
+//! A map of the modules, in the direction data flows (nothing lower calls up):
+//!
+//! * [`domain`]: validated values (USCC, region code, ID number, registration record),
+//!   built only by parsing.
+//! * [`pki`]: the national root, regional CAs and role certificates; creating them
+//!   (`pki init`), loading signers, validating chains with rustls-webpki.
+//! * [`credential`]: compact JWS and SD-JWT VC, and the claims of each credential type.
+//! * [`store`]: the only module that knows sled; atomic batches flushed before they return.
+//! * [`keystore`]: the master key that encrypts private keys kept in the database.
+//! * [`access`]: bearer tokens, stored as hashes.
+//! * [`wallet`]: per-company wallets: registration, credentials, tokens.
+//! * [`present`]: QR presentations (short-lived JWS) and QR rendering and reading.
+//! * [`verify`]: the verifier and its ETSI-style validation report.
+//! * [`node`]: one region's keys and trust store, loaded (or created for development).
+//! * [`http`]: the axum API, problem details; [`server`] wires it to a socket.
+
+pub mod access;
+pub mod b64;
+pub mod credential;
+pub mod domain;
+pub mod fsutil;
+pub mod http;
+pub mod keystore;
+pub mod node;
+pub mod pki;
+pub mod present;
+pub mod server;
+pub mod store;
+pub mod verify;
+pub mod wallet;

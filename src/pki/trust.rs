@@ -1,0 +1,261 @@
+//! What a verifier trusts: the national root(s), the regional CAs and their role
+//! certificates found in a certificate folder. Chains are validated with rustls-webpki once,
+//! at load; verification then only checks time windows and signatures.
+
+use std::collections::HashMap;
+use std::fs;
+use std::path::Path;
+use std::sync::Arc;
+
+use ring::digest::{SHA256, digest};
+use rustls_pki_types::{CertificateDer, UnixTime};
+use webpki::{EndEntityCert, KeyUsage, anchor_from_trusted_cert};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::files::read_pem_der;
+use super::{PkiError, Role};
+use crate::domain::RegionCode;
+
+/// A short identifier of a certificate: base64url of the first 8 bytes of SHA-256(DER).
+pub fn kid_of(der: &[u8]) -> String {
+    crate::b64::encode_url(&digest(&SHA256, der).as_ref()[..8])
+}
+
+/// What a report needs to say about a certificate, in names, not only fingerprints.
+#[derive(Debug, Clone)]
+pub struct CertInfo {
+    pub kid: String,
+    pub der: Vec<u8>,
+    pub subject_cn: String,
+    pub organisation: String,
+    pub region: Option<RegionCode>,
+    pub roles: Vec<Role>,
+    pub not_before: i64,
+    pub not_after: i64,
+    pub digital_signature: bool,
+    /// Uncompressed EC point of the subject public key.
+    pub public_key: Vec<u8>,
+    pub sha256_hex: String,
+}
+
+impl CertInfo {
+    /// Parses untrusted DER; never panics.
+    pub fn parse(der: &[u8]) -> Result<CertInfo, String> {
+        let (_, cert) =
+            X509Certificate::from_der(der).map_err(|e| format!("not an X.509 certificate: {e}"))?;
+        let subject = cert.subject();
+        let first = |it: &mut dyn Iterator<Item = &x509_parser::x509::AttributeTypeAndValue>| {
+            it.next()
+                .and_then(|a| a.as_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        let subject_cn = first(&mut subject.iter_common_name());
+        let organisation = first(&mut subject.iter_organization());
+        let ou = first(&mut subject.iter_organizational_unit());
+        let roles = match cert.extended_key_usage() {
+            Ok(Some(eku)) => eku
+                .value
+                .other
+                .iter()
+                .filter_map(|o| Role::from_oid_string(&o.to_id_string()))
+                .collect(),
+            _ => vec![],
+        };
+        let digital_signature = matches!(cert.key_usage(), Ok(Some(ku)) if ku.value.digital_signature());
+        Ok(CertInfo {
+            kid: kid_of(der),
+            der: der.to_vec(),
+            subject_cn,
+            organisation,
+            region: RegionCode::parse(&ou).ok(),
+            roles,
+            not_before: cert.validity().not_before.timestamp(),
+            not_after: cert.validity().not_after.timestamp(),
+            digital_signature,
+            public_key: cert.public_key().subject_public_key.data.to_vec(),
+            sha256_hex: hex::encode(digest(&SHA256, der)),
+        })
+    }
+
+    /// "广州市市场监督管理局 亮照出示签名 (kid …)": how a person recognises the certificate.
+    pub fn describe(&self) -> String {
+        format!("“{}” (kid {})", self.subject_cn, self.kid)
+    }
+}
+
+/// A role certificate whose chain to a trusted root has been validated.
+#[derive(Debug, Clone)]
+pub struct TrustedCert {
+    pub info: CertInfo,
+    pub ca: CertInfo,
+    /// Intersection of the leaf's, the CA's and the root's validity.
+    pub window: (i64, i64),
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct TrustStore {
+    roots: Vec<Vec<u8>>,
+    root_infos: Vec<CertInfo>,
+    cas: Vec<CertInfo>,
+    by_kid: HashMap<String, Arc<TrustedCert>>,
+    /// Certificates found but not trusted, with the reason (shown at start-up).
+    pub rejected: Vec<(String, String)>,
+}
+
+impl TrustStore {
+    /// Loads `root.crt`, every `<region>/ca.crt` and every role certificate.
+    pub fn load(dir: &Path) -> Result<Self, PkiError> {
+        let root_path = dir.join("root.crt");
+        if !root_path.exists() {
+            return Err(PkiError::Missing {
+                what: "root.crt".into(),
+                dir: dir.to_path_buf(),
+            });
+        }
+        let mut store = TrustStore::default();
+        store.add_root(read_pem_der(&root_path)?);
+        let mut leaves = Vec::new();
+        let tl = dir.join("trust-list-signer.crt");
+        if tl.exists() {
+            leaves.push(read_pem_der(&tl)?);
+        }
+        let mut entries: Vec<_> = fs::read_dir(dir)
+            .map_err(super::files::io_err(dir))?
+            .filter_map(Result::ok)
+            .filter(|e| RegionCode::parse(&e.file_name().to_string_lossy()).is_ok())
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        for rdir in entries {
+            let ca = rdir.join("ca.crt");
+            if ca.exists() {
+                store.add_ca(read_pem_der(&ca)?);
+            }
+            for role in Role::ALL {
+                let crt = rdir.join(format!("{}.crt", role.file_stem()));
+                if crt.exists() {
+                    leaves.push(read_pem_der(&crt)?);
+                }
+            }
+        }
+        for der in leaves {
+            store.add_leaf(der);
+        }
+        Ok(store)
+    }
+
+    pub fn add_root(&mut self, der: Vec<u8>) {
+        if let Ok(info) = CertInfo::parse(&der) {
+            self.root_infos.push(info);
+            self.roots.push(der);
+        }
+    }
+
+    pub fn add_ca(&mut self, der: Vec<u8>) {
+        match CertInfo::parse(&der) {
+            Ok(info) => self.cas.push(info),
+            Err(e) => self.rejected.push(("CA certificate".into(), e)),
+        }
+    }
+
+    /// Adds a role certificate if its chain validates for one of its roles.
+    pub fn add_leaf(&mut self, der: Vec<u8>) {
+        let info = match CertInfo::parse(&der) {
+            Ok(i) => i,
+            Err(e) => return self.rejected.push(("role certificate".into(), e)),
+        };
+        let Some(&role) = info.roles.first() else {
+            return self
+                .rejected
+                .push((info.subject_cn.clone(), "carries no zhengtong role".into()));
+        };
+        match self.validate_chain(&info, role) {
+            Ok(trusted) => {
+                self.by_kid.insert(info.kid.clone(), Arc::new(trusted));
+            }
+            Err(e) => self.rejected.push((info.subject_cn.clone(), e)),
+        }
+    }
+
+    /// Validates `leaf` → a known CA → a root with rustls-webpki, requiring `role` as EKU,
+    /// at a moment inside every certificate's validity (time is checked separately).
+    pub fn validate_chain(&self, leaf: &CertInfo, role: Role) -> Result<TrustedCert, String> {
+        let ca = self
+            .cas
+            .iter()
+            .chain(self.root_infos.iter())
+            .find(|ca| self.issued_by(leaf, ca))
+            .ok_or_else(|| {
+                format!(
+                    "no trusted CA issued {}; it may come from outside the trusted regions",
+                    leaf.describe()
+                )
+            })?;
+        let root = self
+            .root_infos
+            .iter()
+            .find(|r| r.sha256_hex == ca.sha256_hex || self.issued_by(ca, r))
+            .ok_or_else(|| format!("CA “{}” does not chain to the national root", ca.subject_cn))?;
+        let start = leaf.not_before.max(ca.not_before).max(root.not_before);
+        let end = leaf.not_after.min(ca.not_after).min(root.not_after);
+        if start >= end {
+            return Err(format!("validity periods of {} and its CA do not overlap", leaf.describe()));
+        }
+        let anchors_der: Vec<CertificateDer<'_>> =
+            self.roots.iter().map(|d| CertificateDer::from(d.as_slice())).collect();
+        let anchors: Vec<_> = anchors_der
+            .iter()
+            .filter_map(|c| anchor_from_trusted_cert(c).ok())
+            .collect();
+        let intermediates: Vec<CertificateDer<'_>> =
+            self.cas.iter().map(|c| CertificateDer::from(c.der.as_slice())).collect();
+        let leaf_der = CertificateDer::from(leaf.der.as_slice());
+        let ee = EndEntityCert::try_from(&leaf_der).map_err(|e| format!("unreadable certificate: {e:?}"))?;
+        let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs((start + 1).max(0) as u64));
+        ee.verify_for_usage(
+            &[webpki::ring::ECDSA_P256_SHA256],
+            &anchors,
+            &intermediates,
+            at,
+            KeyUsage::required(role.oid_der()),
+            None,
+            None,
+        )
+        .map_err(|e| format!("chain of {} does not validate for role {}: {e:?}", leaf.describe(), role.name_zh()))?;
+        if !leaf.digital_signature {
+            return Err(format!("{} lacks the digitalSignature key usage", leaf.describe()));
+        }
+        Ok(TrustedCert {
+            info: leaf.clone(),
+            ca: ca.clone(),
+            window: (start, end),
+        })
+    }
+
+    fn issued_by(&self, cert: &CertInfo, ca: &CertInfo) -> bool {
+        let (Ok((_, c)), Ok((_, i))) = (
+            X509Certificate::from_der(&cert.der),
+            X509Certificate::from_der(&ca.der),
+        ) else {
+            return false;
+        };
+        c.issuer() == i.subject() && c.verify_signature(Some(i.public_key())).is_ok()
+    }
+
+    pub fn by_kid(&self, kid: &str) -> Option<Arc<TrustedCert>> {
+        self.by_kid.get(kid).cloned()
+    }
+
+    pub fn trusted(&self) -> impl Iterator<Item = &Arc<TrustedCert>> {
+        self.by_kid.values()
+    }
+
+    pub fn cas(&self) -> &[CertInfo] {
+        &self.cas
+    }
+
+    pub fn roots(&self) -> &[CertInfo] {
+        &self.root_infos
+    }
+}

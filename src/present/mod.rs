@@ -1,0 +1,76 @@
+//! QR presentations: a short-lived compact JWS for one credential, with only what a counter
+//! clerk needs to see, signed by the region's presentation signer.
+
+pub mod qr;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::credential::{jws, new_id};
+use crate::pki::Signer;
+use crate::wallet::{StoredCompany, StoredCredential};
+
+pub const DEFAULT_TTL_S: i64 = 300;
+pub const MAX_TTL_S: i64 = 86_400;
+/// The `typ` of a presentation token.
+pub const TYP: &str = "zt-qr+jwt";
+
+/// The payload of a presentation, with short claim names so the QR stays small.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PresentationClaims {
+    /// Issuing region (GB/T 2260).
+    pub iss: String,
+    /// The company's USCC.
+    pub sub: String,
+    /// The name shown: the company's (licence) or the seal's or invoice's.
+    pub n: String,
+    /// Credential type, short code (`bl`, `es`, `ei`, `ir`).
+    pub t: String,
+    /// Credential id.
+    pub cid: String,
+    pub jti: String,
+    pub iat: i64,
+    pub exp: i64,
+    /// The credential's own expiry ("valid until").
+    pub vu: i64,
+    /// Type-specific extras (seal image digest, invoice total), short names.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+pub struct Minted {
+    pub token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub fn mint(
+    credential: &StoredCredential,
+    company: &StoredCompany,
+    ttl_s: i64,
+    extra: Map<String, Value>,
+    signer: &Signer,
+) -> Minted {
+    let now = Utc::now();
+    let expires_at = now + Duration::seconds(ttl_s);
+    let claims = PresentationClaims {
+        iss: company.region.to_string(),
+        sub: credential.uscc.to_string(),
+        n: credential.display_name.clone(),
+        t: credential.kind.short().to_string(),
+        cid: credential.id.clone(),
+        jti: new_id(),
+        iat: now.timestamp(),
+        exp: expires_at.timestamp(),
+        vu: credential.expires_at.timestamp(),
+        extra,
+    };
+    let mut header = Map::new();
+    header.insert("typ".into(), Value::from(TYP));
+    header.insert("kid".into(), Value::from(signer.kid.clone()));
+    let payload = serde_json::to_vec(&claims).unwrap_or_default();
+    Minted {
+        token: jws::sign(header, &payload, signer),
+        expires_at,
+    }
+}

@@ -1,0 +1,231 @@
+//! The only module that knows sled. Everything else sees named trees of JSON values and
+//! atomic batches that are flushed to disk before they are acknowledged.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tree {
+    Companies,
+    Credentials,
+    /// `<uscc>/<credential id>` → empty: a company's wallet, listed by prefix.
+    Wallets,
+    Tokens,
+    Secrets,
+    Events,
+    Meta,
+}
+
+const TREES: [(Tree, &str); 7] = [
+    (Tree::Companies, "companies"),
+    (Tree::Credentials, "credentials"),
+    (Tree::Wallets, "wallets"),
+    (Tree::Tokens, "tokens"),
+    (Tree::Secrets, "secrets"),
+    (Tree::Events, "events"),
+    (Tree::Meta, "meta"),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("{0} already exists")]
+    Exists(String),
+    #[error("stored record {0} is unreadable: {1}")]
+    Corrupt(String, String),
+}
+
+enum Op {
+    Put(Tree, Vec<u8>, Vec<u8>),
+    PutNew(Tree, Vec<u8>, Vec<u8>),
+}
+
+/// Writes applied all together or not at all.
+#[derive(Default)]
+pub struct Batch {
+    ops: Vec<Op>,
+}
+
+impl Batch {
+    pub fn put<T: Serialize>(&mut self, tree: Tree, key: &str, value: &T) -> &mut Self {
+        self.ops.push(Op::Put(tree, key.as_bytes().to_vec(), to_json(value)));
+        self
+    }
+
+    /// Fails the whole batch with `StoreError::Exists` if the key is already there.
+    pub fn put_new<T: Serialize>(&mut self, tree: Tree, key: &str, value: &T) -> &mut Self {
+        self.ops
+            .push(Op::PutNew(tree, key.as_bytes().to_vec(), to_json(value)));
+        self
+    }
+
+    pub fn put_raw(&mut self, tree: Tree, key: &str, value: Vec<u8>) -> &mut Self {
+        self.ops.push(Op::Put(tree, key.as_bytes().to_vec(), value));
+        self
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
+    // Our records are plain structs: serialising them cannot fail.
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+#[derive(Clone)]
+pub struct Store {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+}
+
+impl Store {
+    /// Opens (or creates) the database in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(sled::Error::Io)?;
+        remove_unfinished_snapshots(dir);
+        let db = sled::Config::new().path(dir.join("db")).open()?;
+        let trees = TREES
+            .iter()
+            .map(|(_, name)| db.open_tree(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Store { db, trees })
+    }
+
+    fn tree(&self, t: Tree) -> &sled::Tree {
+        &self.trees[TREES.iter().position(|(x, _)| *x == t).unwrap_or(0)]
+    }
+
+    pub fn get<T: DeserializeOwned>(&self, tree: Tree, key: &str) -> Result<Option<T>, StoreError> {
+        match self.tree(tree).get(key.as_bytes())? {
+            None => Ok(None),
+            Some(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(key.into(), e.to_string())),
+        }
+    }
+
+    pub fn get_raw(&self, tree: Tree, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.tree(tree).get(key.as_bytes())?.map(|v| v.to_vec()))
+    }
+
+    /// Keys (as strings) under a prefix, in order.
+    pub fn keys_with_prefix(&self, tree: Tree, prefix: &str) -> Result<Vec<String>, StoreError> {
+        self.tree(tree)
+            .scan_prefix(prefix.as_bytes())
+            .keys()
+            .map(|k| Ok(String::from_utf8_lossy(&k?).into_owned()))
+            .collect()
+    }
+
+    /// Values under a prefix, in key order.
+    pub fn values_with_prefix<T: DeserializeOwned>(
+        &self,
+        tree: Tree,
+        prefix: &str,
+    ) -> Result<Vec<T>, StoreError> {
+        self.tree(tree)
+            .scan_prefix(prefix.as_bytes())
+            .map(|kv| {
+                let (k, v) = kv?;
+                serde_json::from_slice(&v).map_err(|e| {
+                    StoreError::Corrupt(String::from_utf8_lossy(&k).into_owned(), e.to_string())
+                })
+            })
+            .collect()
+    }
+
+    /// Applies a batch atomically, then flushes: when this returns Ok the batch is on disk.
+    pub async fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+        let trees: &[sled::Tree] = &self.trees;
+        let result = trees.transaction(|txs| {
+            for op in &batch.ops {
+                let (t, k, v, new) = match op {
+                    Op::Put(t, k, v) => (t, k, v, false),
+                    Op::PutNew(t, k, v) => (t, k, v, true),
+                };
+                let tx = &txs[TREES.iter().position(|(x, _)| x == t).unwrap_or(0)];
+                if new && tx.get(k)?.is_some() {
+                    return Err(ConflictableTransactionError::Abort(String::from_utf8_lossy(k).into_owned()));
+                }
+                tx.insert(k.as_slice(), v.as_slice())?;
+            }
+            Ok(())
+        });
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Abort(key)) => return Err(StoreError::Exists(key)),
+            Err(TransactionError::Storage(e)) => return Err(e.into()),
+        }
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    /// Next value of a named counter, durable before it is returned (never reused).
+    pub async fn next_counter(&self, name: &str) -> Result<u64, StoreError> {
+        let key = format!("counter/{name}");
+        let new = self.tree(Tree::Meta).update_and_fetch(key.as_bytes(), |old| {
+            let n = old
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+                .unwrap_or(0);
+            Some((n + 1).to_be_bytes().to_vec())
+        })?;
+        self.db.flush_async().await?;
+        Ok(new
+            .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(1))
+    }
+}
+
+/// A kill during sled's start-up snapshot leaves `snap.*.generating`, which makes every
+/// later open fail (sled #1527, #1533). Such a file is never a finished snapshot.
+fn remove_unfinished_snapshots(dir: &Path) {
+    let db = dir.join("db");
+    let Ok(entries) = std::fs::read_dir(&db) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            tracing::warn!(file = %name, "removing unfinished sled snapshot");
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn batch_is_all_or_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut b = Batch::default();
+        b.put_new(Tree::Companies, "a", &1);
+        store.apply(b).await.unwrap();
+        let mut b = Batch::default();
+        b.put(Tree::Credentials, "c", &2).put_new(Tree::Companies, "a", &3);
+        assert!(matches!(store.apply(b).await, Err(StoreError::Exists(k)) if k == "a"));
+        assert_eq!(store.get::<i32>(Tree::Credentials, "c").unwrap(), None);
+        assert_eq!(store.get::<i32>(Tree::Companies, "a").unwrap(), Some(1));
+    }
+
+    #[tokio::test]
+    async fn survives_a_planted_unfinished_snapshot() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            let mut b = Batch::default();
+            b.put(Tree::Meta, "k", &"v");
+            store.apply(b).await.unwrap();
+        }
+        std::fs::write(dir.path().join("db/snap.00000000000000A0.generating"), b"trunc").unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.get::<String>(Tree::Meta, "k").unwrap().as_deref(), Some("v"));
+        assert_eq!(store.next_counter("x").await.unwrap(), 1);
+        assert_eq!(store.next_counter("x").await.unwrap(), 2);
+    }
+}

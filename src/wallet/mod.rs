@@ -1,0 +1,240 @@
+//! Per-company wallets on the store: registration, credentials, tokens.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256};
+use serde::{Deserialize, Serialize};
+
+use crate::access::{self, AccessRole, TokenRecord};
+use crate::credential::{CredentialType, licence_claims, new_id, p256_jwk, sdjwt};
+use crate::domain::{CompanyRecord, RegionCode, Uscc};
+use crate::keystore::MasterKey;
+use crate::node::RegionKeys;
+use crate::store::{Batch, Store, StoreError, Tree};
+
+#[derive(Debug, thiserror::Error)]
+pub enum WalletError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("key generation failed: {0}")]
+    Key(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CompanyStatus {
+    Active,
+    Deregistered,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredCompany {
+    pub record: CompanyRecord,
+    pub region: RegionCode,
+    pub status: CompanyStatus,
+    pub registered_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialStatus {
+    Valid,
+    Revoked,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredCredential {
+    pub id: String,
+    pub uscc: Uscc,
+    #[serde(rename = "type")]
+    pub kind: CredentialType,
+    pub status: CredentialStatus,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub sd_jwt: String,
+    /// What a counter clerk is shown: the company's name, or the seal's or invoice's.
+    pub display_name: String,
+}
+
+/// What registration returns to the authority.
+pub struct Registered {
+    pub wallet_token: String,
+    pub credentials: Vec<StoredCredential>,
+}
+
+/// How long a licence credential stays valid before it must be reissued.
+const LICENCE_YEARS: i64 = 3;
+
+#[derive(Clone)]
+pub struct Wallet {
+    pub store: Store,
+    pub master: Arc<MasterKey>,
+    pub keys: Arc<RegionKeys>,
+}
+
+fn wallet_key(uscc: &Uscc, id: &str) -> String {
+    format!("{uscc}/{id}")
+}
+
+impl Wallet {
+    /// Registers a company and issues its licence into a new wallet, in one durable batch.
+    pub async fn register(&self, record: CompanyRecord) -> Result<Registered, WalletError> {
+        let now = Utc::now();
+        if self.company(&record.uscc)?.is_some() {
+            return Err(WalletError::Conflict(format!(
+                "company {} is already registered",
+                record.uscc
+            )));
+        }
+        let holder = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
+            .map_err(|e| WalletError::Key(e.to_string()))?;
+        let holder_jwk = p256_jwk(holder.public_key_raw());
+        let licence = self.issue_licence(&record, now, holder_jwk)?;
+        let token = access::new_token();
+        let company = StoredCompany {
+            record: record.clone(),
+            region: self.keys.region,
+            status: CompanyStatus::Active,
+            registered_at: now,
+        };
+        let holder_ref = format!("holder/{}", record.uscc);
+        let mut batch = Batch::default();
+        batch
+            .put_new(Tree::Companies, record.uscc.as_str(), &company)
+            .put_new(Tree::Credentials, &licence.id, &licence)
+            .put(Tree::Wallets, &wallet_key(&record.uscc, &licence.id), &())
+            .put_raw(
+                Tree::Secrets,
+                &holder_ref,
+                self.master.seal(holder.serialized_der(), &holder_ref),
+            )
+            .put(
+                Tree::Tokens,
+                &access::token_hash(&token),
+                &TokenRecord {
+                    role: AccessRole::Company,
+                    uscc: Some(record.uscc.clone()),
+                    label: None,
+                    created_at: now,
+                },
+            );
+        self.store.apply(batch).await.map_err(|e| match e {
+            StoreError::Exists(_) => {
+                WalletError::Conflict(format!("company {} is already registered", record.uscc))
+            }
+            other => other.into(),
+        })?;
+        Ok(Registered {
+            wallet_token: token,
+            credentials: vec![licence],
+        })
+    }
+
+    fn issue_licence(
+        &self,
+        record: &CompanyRecord,
+        now: DateTime<Utc>,
+        holder_jwk: serde_json::Value,
+    ) -> Result<StoredCredential, WalletError> {
+        let id = new_id();
+        let expires_at = now + Duration::days(365 * LICENCE_YEARS);
+        let input = licence_claims(
+            &id,
+            record,
+            &self.keys.region,
+            now,
+            expires_at,
+            holder_jwk,
+            Default::default(),
+        );
+        Ok(StoredCredential {
+            id,
+            uscc: record.uscc.clone(),
+            kind: CredentialType::BusinessLicense,
+            status: CredentialStatus::Valid,
+            issued_at: now,
+            expires_at,
+            sd_jwt: sdjwt::issue(input, &self.keys.licence),
+            display_name: record.name.clone(),
+        })
+    }
+
+    pub fn company(&self, uscc: &Uscc) -> Result<Option<StoredCompany>, WalletError> {
+        Ok(self.store.get(Tree::Companies, uscc.as_str())?)
+    }
+
+    pub fn credential(&self, id: &str) -> Result<Option<StoredCredential>, WalletError> {
+        Ok(self.store.get(Tree::Credentials, id)?)
+    }
+
+    /// Every credential in a company's wallet, oldest first.
+    pub fn credentials(&self, uscc: &Uscc) -> Result<Vec<StoredCredential>, WalletError> {
+        let mut out = Vec::new();
+        for key in self.store.keys_with_prefix(Tree::Wallets, &format!("{uscc}/"))? {
+            let id = key.rsplit('/').next().unwrap_or_default();
+            if let Some(c) = self.credential(id)? {
+                out.push(c);
+            }
+        }
+        out.sort_by_key(|c| c.issued_at);
+        Ok(out)
+    }
+
+    /// Creates a token for a role; the token is returned once and stored as a hash.
+    pub async fn create_token(
+        &self,
+        role: AccessRole,
+        label: Option<String>,
+    ) -> Result<(String, TokenRecord), WalletError> {
+        let token = access::new_token();
+        let rec = TokenRecord {
+            role,
+            uscc: None,
+            label,
+            created_at: Utc::now(),
+        };
+        let mut b = Batch::default();
+        b.put_new(Tree::Tokens, &access::token_hash(&token), &rec);
+        self.store.apply(b).await?;
+        Ok((token, rec))
+    }
+
+    pub fn authenticate(&self, token: &str) -> Result<Option<TokenRecord>, WalletError> {
+        Ok(self.store.get(Tree::Tokens, &access::token_hash(token))?)
+    }
+
+    /// Makes sure the admin token in `DATA/admin.token` exists and is accepted.
+    pub async fn ensure_admin_token(&self, path: &std::path::Path) -> Result<bool, WalletError> {
+        let (token, created) = match std::fs::read_to_string(path) {
+            Ok(t) if !t.trim().is_empty() => (t.trim().to_string(), false),
+            _ => {
+                let t = access::new_token();
+                crate::fsutil::write_private(path, format!("{t}\n").as_bytes())
+                    .map_err(|e| WalletError::Key(format!("{}: {e}", path.display())))?;
+                (t, true)
+            }
+        };
+        if self.authenticate(&token)?.is_none() {
+            let mut b = Batch::default();
+            b.put(
+                Tree::Tokens,
+                &access::token_hash(&token),
+                &TokenRecord {
+                    role: AccessRole::Admin,
+                    uscc: None,
+                    label: Some("admin".into()),
+                    created_at: Utc::now(),
+                },
+            );
+            self.store.apply(b).await?;
+        }
+        Ok(created)
+    }
+}
