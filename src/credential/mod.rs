@@ -64,10 +64,11 @@ impl CredentialType {
     }
 }
 
-/// A fresh random identifier: 12 bytes, base64url (16 characters).
+/// A fresh random identifier: 9 bytes (72 bits), base64url (12 characters). Short because
+/// it travels in QR codes; stores refuse a duplicate instead of overwriting it.
 pub fn new_id() -> String {
     use ring::rand::{SecureRandom, SystemRandom};
-    let mut b = [0u8; 12];
+    let mut b = [0u8; 9];
     let _ = SystemRandom::new().fill(&mut b);
     crate::b64::encode_url(&b)
 }

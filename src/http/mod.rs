@@ -11,7 +11,7 @@ pub use problem::Problem;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::to_bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -43,7 +43,9 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/verify", post(verify::verify_token))
         .route(
             "/v1/verify/image",
-            post(verify::verify_image).layer(DefaultBodyLimit::max(IMAGE_LIMIT)),
+            post(verify::verify_image)
+                .layer(DefaultBodyLimit::max(IMAGE_LIMIT))
+                .layer(axum::middleware::from_fn(image_length_guard)),
         )
         .route("/v1/certs", get(certs))
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
@@ -58,6 +60,23 @@ async fn certs(State(s): State<AppState>) -> impl IntoResponse {
         [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
         s.certs_pem.as_str().to_owned(),
     )
+}
+
+/// Refuses an oversized upload from its Content-Length, before reading a byte of it.
+async fn image_length_guard(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > IMAGE_LIMIT) {
+        return Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("images of at most {IMAGE_LIMIT} bytes are accepted"),
+        )
+        .into_response();
+    }
+    next.run(req).await
 }
 
 /// Turns any error response that is not yet a problem (axum's own rejections, 405s)
@@ -79,10 +98,5 @@ async fn as_problem(resp: Response) -> Response {
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         detail = format!("{detail}: the body is larger than this endpoint accepts");
     }
-    let mut r = Problem::new(status, detail).into_response();
-    if r.status() != status {
-        *r.status_mut() = status;
-    }
-    let _ = Body::empty();
-    r
+    Problem::new(status, detail).into_response()
 }

@@ -13,8 +13,6 @@ use crate::wallet::{StoredCompany, StoredCredential};
 
 pub const DEFAULT_TTL_S: i64 = 300;
 pub const MAX_TTL_S: i64 = 86_400;
-/// The `typ` of a presentation token.
-pub const TYP: &str = "zt-qr+jwt";
 
 /// The payload of a presentation, with short claim names so the QR stays small.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -65,8 +63,8 @@ pub fn mint(
         vu: credential.expires_at.timestamp(),
         extra,
     };
+    // No `typ` header: every byte counts in a QR code, and the claims identify the token.
     let mut header = Map::new();
-    header.insert("typ".into(), Value::from(TYP));
     header.insert("kid".into(), Value::from(signer.kid.clone()));
     let payload = serde_json::to_vec(&claims).unwrap_or_default();
     Minted {

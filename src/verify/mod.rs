@@ -13,7 +13,7 @@ use crate::credential::jws::Parsed;
 use crate::credential::{CredentialType, sdjwt};
 use crate::domain::RegionCode;
 use crate::pki::{CertInfo, Role, TrustStore, issuer_uri};
-use crate::present::{PresentationClaims, TYP};
+use crate::present::PresentationClaims;
 
 /// Clock skew tolerated between the signer and the verifier.
 const SKEW_S: i64 = 60;
@@ -72,10 +72,6 @@ impl Verifier {
                 return r;
             }
         };
-        if parsed.header_str("typ") != Some(TYP) {
-            r.failed("format", SubIndication::FormatFailure, format!("The token's typ is {:?}, not \"{TYP}\".", parsed.header_str("typ").unwrap_or("")));
-            return r;
-        }
         let claims: PresentationClaims = match serde_json::from_slice(&parsed.payload) {
             Ok(c) => c,
             Err(e) => {

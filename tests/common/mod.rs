@@ -1,0 +1,205 @@
+//! Test harness: runs the real `zhengtong` binary on a free port with temporary folders.
+#![allow(dead_code)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::{Client, Response};
+use serde_json::{Value, json};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_zhengtong");
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub dir: tempfile::TempDir,
+    pub client: Client,
+    pub region: String,
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Self::start_with(tempfile::tempdir().unwrap(), None, "440100", &[])
+    }
+
+    /// Starts a node; `certs` defaults to `<dir>/certs`.
+    pub fn start_with(dir: tempfile::TempDir, certs: Option<&Path>, region: &str, extra: &[&str]) -> Server {
+        let port = free_port();
+        let certs = certs.map(Path::to_path_buf).unwrap_or_else(|| dir.path().join("certs"));
+        let log = std::fs::File::create(dir.path().join(format!("server-{port}.log"))).unwrap();
+        let child = Command::new(BIN)
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--region", region])
+            .arg("--data")
+            .arg(dir.path().join("data"))
+            .arg("--certs")
+            .arg(&certs)
+            .args(extra)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start zhengtong");
+        let s = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            dir,
+            client: Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+            region: region.to_string(),
+        };
+        s.wait_healthy();
+        s
+    }
+
+    pub fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Ok(r) = self.client.get(self.url("/healthz")).send() {
+                if r.status() == 200 {
+                    return;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("server did not become healthy; log:\n{}", self.log());
+    }
+
+    pub fn log(&self) -> String {
+        let mut out = String::new();
+        for e in std::fs::read_dir(self.dir.path()).unwrap().flatten() {
+            if e.file_name().to_string_lossy().starts_with("server-") {
+                out.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        out
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn certs(&self) -> PathBuf {
+        self.dir.path().join("certs")
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn admin_token(&self) -> String {
+        std::fs::read_to_string(self.data().join("admin.token"))
+            .unwrap()
+            .trim()
+            .to_string()
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().unwrap()
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().unwrap()
+    }
+
+    pub fn role_token(&self, role: &str) -> String {
+        let r = self.post("/v1/tokens", Some(&self.admin_token()), &json!({ "role": role }));
+        assert_eq!(r.status(), 201);
+        r.json::<Value>().unwrap()["token"].as_str().unwrap().to_string()
+    }
+
+    /// Registers a company; returns (uscc, wallet token, licence credential id).
+    pub fn register(&self, authority: &str, body: &Value) -> (String, String, String) {
+        let r = self.post("/v1/companies", Some(authority), body);
+        assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+        let v: Value = r.json().unwrap();
+        (
+            v["uscc"].as_str().unwrap().into(),
+            v["wallet_token"].as_str().unwrap().into(),
+            v["credentials"][0]["id"].as_str().unwrap().into(),
+        )
+    }
+
+    pub fn present(&self, uscc: &str, wallet: &str, credential_id: &str, ttl: Option<i64>) -> Value {
+        let mut body = json!({ "credential_id": credential_id });
+        if let Some(t) = ttl {
+            body["ttl_s"] = json!(t);
+        }
+        let r = self.post(&format!("/v1/wallets/{uscc}/presentations"), Some(wallet), &body);
+        assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+        r.json().unwrap()
+    }
+
+    pub fn verify(&self, token: &str) -> Value {
+        let r = self.post("/v1/verify", None, &json!({ "token": token }));
+        assert_eq!(r.status(), 200);
+        r.json().unwrap()
+    }
+
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A valid USCC for the n-th test company (check character computed).
+pub fn uscc(n: u32) -> String {
+    zhengtong::domain::with_check_char(&format!("91440101MA5{n:06}")).unwrap()
+}
+
+pub fn company(uscc: &str, name: &str) -> Value {
+    json!({
+        "uscc": uscc,
+        "name": name,
+        "legal_representative": { "name": "张三", "id_number": "11010519491231002X" },
+        "registered_capital_fen": 100_000_000,
+        "address": "广州市天河区天河路1号",
+        "business_scope": "软件开发；信息技术咨询服务",
+        "established_on": "2024-03-01",
+    })
+}
+
+/// A company name of 16 Chinese characters (the QR size target).
+pub const NAME16: &str = "广州天河示例智能科技研发有限公司";
+
+pub fn problem(r: Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert_eq!(ct, "application/problem+json", "status {status}");
+    (status, r.json().unwrap())
+}
+
+pub fn run_cli(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
