@@ -16,7 +16,11 @@ use zhengtong::verify::Verifier;
 const EX_USAGE: u8 = 64;
 
 #[derive(Parser)]
-#[command(name = "zhengtong", version, about = "证通: electronic licences, seals and invoices")]
+#[command(
+    name = "zhengtong",
+    version,
+    about = "证通: electronic licences, seals and invoices"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -118,7 +122,10 @@ fn main() -> ExitCode {
                     println!("created {}", p.display());
                 }
                 if report.created.is_empty() {
-                    println!("nothing to do: {} already holds these regions", certs.display());
+                    println!(
+                        "nothing to do: {} already holds these regions",
+                        certs.display()
+                    );
                 }
                 ExitCode::SUCCESS
             }
@@ -138,7 +145,12 @@ fn fail(msg: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-fn verify(certs: &Path, format: Format, qr_image: Option<&Path>, token: Option<String>) -> ExitCode {
+fn verify(
+    certs: &Path,
+    format: Format,
+    qr_image: Option<&Path>,
+    token: Option<String>,
+) -> ExitCode {
     let usage = |msg: String| {
         eprintln!("zhengtong verify: {msg}");
         ExitCode::from(EX_USAGE)
@@ -170,7 +182,10 @@ fn verify(certs: &Path, format: Format, qr_image: Option<&Path>, token: Option<S
     };
     let report = Verifier::new(trust).verify(&token, chrono::Utc::now(), None);
     match format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default()),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        ),
         Format::Text => print!("{}", report.to_text()),
     }
     ExitCode::from(report.exit_code() as u8)

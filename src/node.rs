@@ -31,7 +31,10 @@ impl RegionKeys {
 }
 
 /// Loads the region's keys, creating a development PKI first if the folder has none.
-pub fn load_or_create(certs: &Path, region: &RegionCode) -> Result<(RegionKeys, TrustStore), PkiError> {
+pub fn load_or_create(
+    certs: &Path,
+    region: &RegionCode,
+) -> Result<(RegionKeys, TrustStore), PkiError> {
     if !certs.join(region.as_str()).join("ca.crt").exists() || !certs.join("root.crt").exists() {
         let report = crate::pki::init(certs, std::slice::from_ref(region))?;
         tracing::warn!(

@@ -46,7 +46,9 @@ impl CredentialType {
     }
 
     pub fn from_short(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.short() == s || t.as_str() == s)
+        Self::ALL
+            .into_iter()
+            .find(|t| t.short() == s || t.as_str() == s)
     }
 
     pub fn name_zh(self) -> &'static str {

@@ -71,7 +71,13 @@ pub fn issue(input: SdJwtInput, signer: &Signer) -> String {
     header.insert("kid".into(), Value::from(signer.kid.clone()));
     header.insert(
         "x5c".into(),
-        Value::Array(signer.chain.iter().map(|d| Value::from(b64::encode_std(d))).collect()),
+        Value::Array(
+            signer
+                .chain
+                .iter()
+                .map(|d| Value::from(b64::encode_std(d)))
+                .collect(),
+        ),
     );
     let jwt = jws::sign(
         header,
@@ -136,9 +142,13 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
     }
     // Key-binding JWT (after the last '~') is not handled here; a trailing '' is normal.
     let mut by_digest = std::collections::HashMap::new();
-    for (i, d) in parts.filter(|p| !p.is_empty() && !p.contains('.')).enumerate() {
+    for (i, d) in parts
+        .filter(|p| !p.is_empty() && !p.contains('.'))
+        .enumerate()
+    {
         let raw = b64::decode_url(d).ok_or(SdJwtError::Disclosure(i))?;
-        let arr: Vec<Value> = serde_json::from_slice(&raw).map_err(|_| SdJwtError::Disclosure(i))?;
+        let arr: Vec<Value> =
+            serde_json::from_slice(&raw).map_err(|_| SdJwtError::Disclosure(i))?;
         let [_, Value::String(name), value] = arr.as_slice() else {
             return Err(SdJwtError::Disclosure(i));
         };

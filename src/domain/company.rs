@@ -68,7 +68,11 @@ impl CompanyRecord {
     pub fn parse(req: &CompanyRequest) -> Result<Self, DomainError> {
         let uscc = Uscc::parse(&req.uscc)?;
         let name = text("name", &req.name, 100)?;
-        let lr_name = text("legal_representative.name", &req.legal_representative.name, 50)?;
+        let lr_name = text(
+            "legal_representative.name",
+            &req.legal_representative.name,
+            50,
+        )?;
         let id_number = IdNumber::parse(&req.legal_representative.id_number)
             .map_err(|e| e.within("legal_representative"))?;
         if !(0..=MAX_CAPITAL_FEN).contains(&req.registered_capital_fen) {
@@ -80,15 +84,10 @@ impl CompanyRecord {
         let address = text("address", &req.address, 200)?;
         let business_scope = text("business_scope", &req.business_scope, 2000)?;
         let established_on = NaiveDate::parse_from_str(req.established_on.trim(), "%Y-%m-%d")
-            .map_err(|_| {
-                DomainError::new("established_on", "must be a date written YYYY-MM-DD")
-            })?;
+            .map_err(|_| DomainError::new("established_on", "must be a date written YYYY-MM-DD"))?;
         let today = chrono::Utc::now().date_naive();
         if established_on > today {
-            return Err(DomainError::new(
-                "established_on",
-                "lies in the future",
-            ));
+            return Err(DomainError::new("established_on", "lies in the future"));
         }
         Ok(CompanyRecord {
             uscc,
@@ -132,16 +131,26 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: Vec<(&str, Box<dyn Fn(&mut CompanyRequest)>)> = vec![
+        type Mutation = Box<dyn Fn(&mut CompanyRequest)>;
+        let cases: Vec<(&str, Mutation)> = vec![
             ("uscc", Box::new(|r| r.uscc = "91440300192203821X".into())),
             ("name", Box::new(|r| r.name = "  ".into())),
             (
                 "legal_representative.id_number",
                 Box::new(|r| r.legal_representative.id_number = "1".into()),
             ),
-            ("registered_capital_fen", Box::new(|r| r.registered_capital_fen = -1)),
-            ("established_on", Box::new(|r| r.established_on = "2020-13-01".into())),
-            ("established_on", Box::new(|r| r.established_on = "2999-01-01".into())),
+            (
+                "registered_capital_fen",
+                Box::new(|r| r.registered_capital_fen = -1),
+            ),
+            (
+                "established_on",
+                Box::new(|r| r.established_on = "2020-13-01".into()),
+            ),
+            (
+                "established_on",
+                Box::new(|r| r.established_on = "2999-01-01".into()),
+            ),
         ];
         for (field, mutate) in cases {
             let mut r = request();

@@ -30,7 +30,9 @@ impl RegionCode {
         }
         let province: u8 = s[..2].parse().unwrap_or(0);
         if !(11..=82).contains(&province) {
-            return Err(err(format!("'{s}': province part {province} does not exist")));
+            return Err(err(format!(
+                "'{s}': province part {province} does not exist"
+            )));
         }
         let mut b = [0u8; 6];
         b.copy_from_slice(s.as_bytes());

@@ -117,6 +117,19 @@ impl<'de> Deserialize<'de> for Uscc {
     }
 }
 
+/// Completes a 17-character body with its check character. For tests, demos and tools;
+/// returns None when a character is outside the alphabet.
+pub fn with_check_char(body17: &str) -> Option<String> {
+    if body17.len() != 17 {
+        return None;
+    }
+    let values: Option<Vec<u32>> = body17
+        .bytes()
+        .map(|c| ALPHABET.iter().position(|&a| a == c).map(|v| v as u32))
+        .collect();
+    Some(format!("{body17}{}", check_char(&values?) as char))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,17 +178,4 @@ mod tests {
         let u = Uscc::parse("91440300708461136t").unwrap();
         assert_eq!(u.as_str(), "91440300708461136T");
     }
-}
-
-/// Completes a 17-character body with its check character. For tests, demos and tools;
-/// returns None when a character is outside the alphabet.
-pub fn with_check_char(body17: &str) -> Option<String> {
-    if body17.len() != 17 {
-        return None;
-    }
-    let values: Option<Vec<u32>> = body17
-        .bytes()
-        .map(|c| ALPHABET.iter().position(|&a| a == c).map(|v| v as u32))
-        .collect();
-    Some(format!("{body17}{}", check_char(&values?) as char))
 }

@@ -30,16 +30,25 @@ pub async fn create_token(
         Problem::field(
             StatusCode::UNPROCESSABLE_ENTITY,
             "role",
-            format!("{:?} is not one of authority, police, tax, partner", req.role),
+            format!(
+                "{:?} is not one of authority, police, tax, partner",
+                req.role
+            ),
         )
     })?;
     if req.label.as_ref().is_some_and(|l| l.chars().count() > 100) {
-        return Err(Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "label", "at most 100 characters"));
+        return Err(Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "label",
+            "at most 100 characters",
+        ));
     }
     let (token, rec) = s.wallet.create_token(role, req.label).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "token": token, "role": rec.role, "label": rec.label, "created_at": rec.created_at })),
+        Json(
+            json!({ "token": token, "role": rec.role, "label": rec.label, "created_at": rec.created_at }),
+        ),
     ))
 }
 
@@ -51,7 +60,11 @@ pub async fn register(
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let record = CompanyRecord::parse(&req)?;
-    let warnings: Vec<String> = record.uscc.organisation_code_warning().into_iter().collect();
+    let warnings: Vec<String> = record
+        .uscc
+        .organisation_code_warning()
+        .into_iter()
+        .collect();
     let uscc = record.uscc.clone();
     let done = s.wallet.register(record).await?;
     tracing::info!(%uscc, "company registered, licence issued");

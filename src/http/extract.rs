@@ -1,9 +1,9 @@
 //! Request extractors whose rejections are problem details naming the field.
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::body::Bytes;
 use serde::de::DeserializeOwned;
 
 use super::AppState;
@@ -33,20 +33,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             ));
         }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(ApiJson).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                Problem::new(StatusCode::BAD_REQUEST, format!("the body is not valid JSON: {inner}"))
-            } else if path == "." {
-                // serde reports missing and unknown fields at the level of their object.
-                let msg = inner.to_string();
-                let field = msg.split('`').nth(1).unwrap_or("body").to_string();
-                Problem::field(StatusCode::UNPROCESSABLE_ENTITY, field, msg)
-            } else {
-                Problem::field(StatusCode::UNPROCESSABLE_ENTITY, path, inner.to_string())
-            }
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ApiJson)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    Problem::new(
+                        StatusCode::BAD_REQUEST,
+                        format!("the body is not valid JSON: {inner}"),
+                    )
+                } else if path == "." {
+                    // serde reports missing and unknown fields at the level of their object.
+                    let msg = inner.to_string();
+                    let field = msg.split('`').nth(1).unwrap_or("body").to_string();
+                    Problem::field(StatusCode::UNPROCESSABLE_ENTITY, field, msg)
+                } else {
+                    Problem::field(StatusCode::UNPROCESSABLE_ENTITY, path, inner.to_string())
+                }
+            })
     }
 }
 
@@ -62,9 +67,9 @@ impl FromRequestParts<AppState> for Caller {
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| Problem::unauthorized("missing Authorization: Bearer <token>"))?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .ok_or_else(|| Problem::unauthorized("the Authorization header must be 'Bearer <token>'"))?;
+        let token = header.strip_prefix("Bearer ").ok_or_else(|| {
+            Problem::unauthorized("the Authorization header must be 'Bearer <token>'")
+        })?;
         match state.wallet.authenticate(token)? {
             Some(rec) => Ok(Caller(rec)),
             None => Err(Problem::unauthorized("the token is not valid")),
@@ -81,7 +86,10 @@ impl Caller {
                 "this needs a token of role {}",
                 roles
                     .iter()
-                    .map(|r| serde_json::to_value(r).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default())
+                    .map(|r| serde_json::to_value(r)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default())
                     .collect::<Vec<_>>()
                     .join(" or ")
             )))
@@ -98,7 +106,9 @@ impl Caller {
         if ok {
             Ok(())
         } else {
-            Err(Problem::forbidden(format!("this token may not act on the wallet of {uscc}")))
+            Err(Problem::forbidden(format!(
+                "this token may not act on the wallet of {uscc}"
+            )))
         }
     }
 }

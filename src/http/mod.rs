@@ -90,7 +90,9 @@ async fn as_problem(resp: Response) -> Response {
     if status.as_u16() < 400 || is_problem {
         return resp;
     }
-    let body = to_bytes(resp.into_body(), 64 * 1024).await.unwrap_or_default();
+    let body = to_bytes(resp.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
     let mut detail = String::from_utf8_lossy(&body).trim().to_string();
     if detail.is_empty() {
         detail = status.canonical_reason().unwrap_or("error").to_string();

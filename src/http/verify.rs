@@ -34,14 +34,17 @@ impl StatusSource for LocalStatus<'_> {
         match self.0.credential(credential_id) {
             Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid,
             Ok(Some(_)) => StatusAnswer::Revoked("the issuing region has revoked it".into()),
-            Ok(None) => StatusAnswer::Unknown("the issuing region has no record of this credential".into()),
+            Ok(None) => {
+                StatusAnswer::Unknown("the issuing region has no record of this credential".into())
+            }
             Err(e) => StatusAnswer::Unknown(e.to_string()),
         }
     }
 }
 
 fn run(s: &AppState, token: &str) -> Report {
-    s.verifier.verify(token, Utc::now(), Some(&LocalStatus(&s.wallet)))
+    s.verifier
+        .verify(token, Utc::now(), Some(&LocalStatus(&s.wallet)))
 }
 
 /// `POST /v1/verify` `{"token"}` → 200 with the report, whatever the indication.
@@ -55,11 +58,16 @@ pub async fn verify_token(
 /// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report.
 pub async fn verify_image(State(s): State<AppState>, body: Bytes) -> Result<Json<Report>, Problem> {
     if body.is_empty() {
-        return Err(Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "body", "send the PNG or JPEG image as the request body"));
+        return Err(Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "body",
+            "send the PNG or JPEG image as the request body",
+        ));
     }
     let decoded = tokio::task::spawn_blocking(move || qr::decode_image(&body))
         .await
         .map_err(Problem::internal)?;
-    let token = decoded.map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "body", e.to_string()))?;
+    let token = decoded
+        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "body", e.to_string()))?;
     Ok(Json(run(&s, &token)))
 }

@@ -69,21 +69,38 @@ pub async fn present(
         .company(&uscc)?
         .ok_or_else(|| Problem::not_found(format!("no company {uscc} is registered here")))?;
     if company.status != CompanyStatus::Active {
-        return Err(Problem::field(StatusCode::CONFLICT, "uscc", "the company is deregistered; its wallet is read-only"));
+        return Err(Problem::field(
+            StatusCode::CONFLICT,
+            "uscc",
+            "the company is deregistered; its wallet is read-only",
+        ));
     }
     let cred = s
         .wallet
         .credential(&req.credential_id)?
         .filter(|c| c.uscc == uscc)
         .ok_or_else(|| {
-            let mut p = Problem::not_found(format!("credential {:?} is not in this wallet", req.credential_id));
+            let mut p = Problem::not_found(format!(
+                "credential {:?} is not in this wallet",
+                req.credential_id
+            ));
             p.field = Some("credential_id".into());
             p
         })?;
     if cred.status == CredentialStatus::Revoked {
-        return Err(Problem::field(StatusCode::CONFLICT, "credential_id", "the credential has been revoked and cannot be shown"));
+        return Err(Problem::field(
+            StatusCode::CONFLICT,
+            "credential_id",
+            "the credential has been revoked and cannot be shown",
+        ));
     }
-    let minted = present::mint(&cred, &company, ttl, Map::new(), &s.wallet.keys.presentation);
+    let minted = present::mint(
+        &cred,
+        &company,
+        ttl,
+        Map::new(),
+        &s.wallet.keys.presentation,
+    );
     let rendered = qr::render(&minted.token).map_err(Problem::internal)?;
     Ok((
         StatusCode::CREATED,

@@ -36,3 +36,6 @@ pub enum PkiError {
     #[error("no {what} in {dir}: run `zhengtong pki init --certs {dir} --regions <codes>`")]
     Missing { what: String, dir: PathBuf },
 }
+
+#[cfg(test)]
+mod tests;

@@ -79,9 +79,14 @@ impl Role {
     }
 
     pub fn from_oid_string(s: &str) -> Option<Role> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.oid_components().iter().map(u64::to_string).collect::<Vec<_>>().join(".") == s)
+        Role::ALL.into_iter().find(|r| {
+            r.oid_components()
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(".")
+                == s
+        })
     }
 
     /// File stem of the role's certificate and key in a region folder.

@@ -54,11 +54,9 @@ impl Signer {
         if region.is_some() {
             chain.push(read_pem_der(&ca_path)?);
         }
-        Self::from_pkcs8(&pkcs8, chain, role, region.copied()).map_err(|reason| {
-            PkiError::Invalid {
-                path: key_path,
-                reason,
-            }
+        Self::from_pkcs8(&pkcs8, chain, role, region.copied()).map_err(|reason| PkiError::Invalid {
+            path: key_path,
+            reason,
         })
     }
 

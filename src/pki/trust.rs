@@ -62,7 +62,8 @@ impl CertInfo {
                 .collect(),
             _ => vec![],
         };
-        let digital_signature = matches!(cert.key_usage(), Ok(Some(ku)) if ku.value.digital_signature());
+        let digital_signature =
+            matches!(cert.key_usage(), Ok(Some(ku)) if ku.value.digital_signature());
         Ok(CertInfo {
             kid: kid_of(der),
             der: der.to_vec(),
@@ -200,19 +201,30 @@ impl TrustStore {
         let start = leaf.not_before.max(ca.not_before).max(root.not_before);
         let end = leaf.not_after.min(ca.not_after).min(root.not_after);
         if start >= end {
-            return Err(format!("validity periods of {} and its CA do not overlap", leaf.describe()));
+            return Err(format!(
+                "validity periods of {} and its CA do not overlap",
+                leaf.describe()
+            ));
         }
-        let anchors_der: Vec<CertificateDer<'_>> =
-            self.roots.iter().map(|d| CertificateDer::from(d.as_slice())).collect();
+        let anchors_der: Vec<CertificateDer<'_>> = self
+            .roots
+            .iter()
+            .map(|d| CertificateDer::from(d.as_slice()))
+            .collect();
         let anchors: Vec<_> = anchors_der
             .iter()
             .filter_map(|c| anchor_from_trusted_cert(c).ok())
             .collect();
-        let intermediates: Vec<CertificateDer<'_>> =
-            self.cas.iter().map(|c| CertificateDer::from(c.der.as_slice())).collect();
+        let intermediates: Vec<CertificateDer<'_>> = self
+            .cas
+            .iter()
+            .map(|c| CertificateDer::from(c.der.as_slice()))
+            .collect();
         let leaf_der = CertificateDer::from(leaf.der.as_slice());
-        let ee = EndEntityCert::try_from(&leaf_der).map_err(|e| format!("unreadable certificate: {e:?}"))?;
-        let at = UnixTime::since_unix_epoch(std::time::Duration::from_secs((start + 1).max(0) as u64));
+        let ee = EndEntityCert::try_from(&leaf_der)
+            .map_err(|e| format!("unreadable certificate: {e:?}"))?;
+        let at =
+            UnixTime::since_unix_epoch(std::time::Duration::from_secs((start + 1).max(0) as u64));
         ee.verify_for_usage(
             &[webpki::ring::ECDSA_P256_SHA256],
             &anchors,
@@ -222,9 +234,18 @@ impl TrustStore {
             None,
             None,
         )
-        .map_err(|e| format!("chain of {} does not validate for role {}: {e:?}", leaf.describe(), role.name_zh()))?;
+        .map_err(|e| {
+            format!(
+                "chain of {} does not validate for role {}: {e:?}",
+                leaf.describe(),
+                role.name_zh()
+            )
+        })?;
         if !leaf.digital_signature {
-            return Err(format!("{} lacks the digitalSignature key usage", leaf.describe()));
+            return Err(format!(
+                "{} lacks the digitalSignature key usage",
+                leaf.describe()
+            ));
         }
         Ok(TrustedCert {
             info: leaf.clone(),

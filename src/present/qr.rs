@@ -92,7 +92,11 @@ pub fn decode_image(bytes: &[u8]) -> Result<String, QrError> {
         }
         Err(last_err.map_or(QrError::NotFound, QrError::Undecodable))
     })
-    .unwrap_or_else(|_| Err(QrError::Undecodable("the decoder failed on this image".into())))
+    .unwrap_or_else(|_| {
+        Err(QrError::Undecodable(
+            "the decoder failed on this image".into(),
+        ))
+    })
 }
 
 #[cfg(test)]
@@ -108,7 +112,11 @@ mod tests {
 
     #[test]
     fn garbage_is_an_error() {
-        for bytes in [&b""[..], b"not an image", &[0x89, b'P', b'N', b'G', 0, 0, 0]] {
+        for bytes in [
+            &b""[..],
+            b"not an image",
+            &[0x89, b'P', b'N', b'G', 0, 0, 0],
+        ] {
             assert!(decode_image(bytes).is_err());
         }
     }

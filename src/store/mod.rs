@@ -53,7 +53,8 @@ pub struct Batch {
 
 impl Batch {
     pub fn put<T: Serialize>(&mut self, tree: Tree, key: &str, value: &T) -> &mut Self {
-        self.ops.push(Op::Put(tree, key.as_bytes().to_vec(), to_json(value)));
+        self.ops
+            .push(Op::Put(tree, key.as_bytes().to_vec(), to_json(value)));
         self
     }
 
@@ -148,7 +149,9 @@ impl Store {
                 };
                 let tx = &txs[TREES.iter().position(|(x, _)| x == t).unwrap_or(0)];
                 if new && tx.get(k)?.is_some() {
-                    return Err(ConflictableTransactionError::Abort(String::from_utf8_lossy(k).into_owned()));
+                    return Err(ConflictableTransactionError::Abort(
+                        String::from_utf8_lossy(k).into_owned(),
+                    ));
                 }
                 tx.insert(k.as_slice(), v.as_slice())?;
             }
@@ -166,13 +169,15 @@ impl Store {
     /// Next value of a named counter, durable before it is returned (never reused).
     pub async fn next_counter(&self, name: &str) -> Result<u64, StoreError> {
         let key = format!("counter/{name}");
-        let new = self.tree(Tree::Meta).update_and_fetch(key.as_bytes(), |old| {
-            let n = old
-                .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .map(u64::from_be_bytes)
-                .unwrap_or(0);
-            Some((n + 1).to_be_bytes().to_vec())
-        })?;
+        let new = self
+            .tree(Tree::Meta)
+            .update_and_fetch(key.as_bytes(), |old| {
+                let n = old
+                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                    .map(u64::from_be_bytes)
+                    .unwrap_or(0);
+                Some((n + 1).to_be_bytes().to_vec())
+            })?;
         self.db.flush_async().await?;
         Ok(new
             .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
@@ -185,7 +190,9 @@ impl Store {
 /// later open fail (sled #1527, #1533). Such a file is never a finished snapshot.
 fn remove_unfinished_snapshots(dir: &Path) {
     let db = dir.join("db");
-    let Ok(entries) = std::fs::read_dir(&db) else { return };
+    let Ok(entries) = std::fs::read_dir(&db) else {
+        return;
+    };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         if name.starts_with("snap.") && name.ends_with(".generating") {
@@ -207,7 +214,8 @@ mod tests {
         b.put_new(Tree::Companies, "a", &1);
         store.apply(b).await.unwrap();
         let mut b = Batch::default();
-        b.put(Tree::Credentials, "c", &2).put_new(Tree::Companies, "a", &3);
+        b.put(Tree::Credentials, "c", &2)
+            .put_new(Tree::Companies, "a", &3);
         assert!(matches!(store.apply(b).await, Err(StoreError::Exists(k)) if k == "a"));
         assert_eq!(store.get::<i32>(Tree::Credentials, "c").unwrap(), None);
         assert_eq!(store.get::<i32>(Tree::Companies, "a").unwrap(), Some(1));
@@ -222,9 +230,16 @@ mod tests {
             b.put(Tree::Meta, "k", &"v");
             store.apply(b).await.unwrap();
         }
-        std::fs::write(dir.path().join("db/snap.00000000000000A0.generating"), b"trunc").unwrap();
+        std::fs::write(
+            dir.path().join("db/snap.00000000000000A0.generating"),
+            b"trunc",
+        )
+        .unwrap();
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.get::<String>(Tree::Meta, "k").unwrap().as_deref(), Some("v"));
+        assert_eq!(
+            store.get::<String>(Tree::Meta, "k").unwrap().as_deref(),
+            Some("v")
+        );
         assert_eq!(store.next_counter("x").await.unwrap(), 1);
         assert_eq!(store.next_counter("x").await.unwrap(), 2);
     }

@@ -40,7 +40,9 @@ fn time(ts: i64) -> Option<DateTime<Utc>> {
 }
 
 fn describe_time(ts: i64) -> String {
-    time(ts).map(|t| t.to_rfc3339()).unwrap_or_else(|| ts.to_string())
+    time(ts)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_else(|| ts.to_string())
 }
 
 impl Verifier {
@@ -49,7 +51,12 @@ impl Verifier {
     }
 
     /// Verifies a QR presentation (compact JWS) or an SD-JWT credential (contains `~`).
-    pub fn verify(&self, token: &str, now: DateTime<Utc>, status: Option<&dyn StatusSource>) -> Report {
+    pub fn verify(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        status: Option<&dyn StatusSource>,
+    ) -> Report {
         let token = token.trim();
         if token.contains('~') {
             self.verify_credential(token, now, status)
@@ -68,18 +75,29 @@ impl Verifier {
         let parsed = match Parsed::parse(token) {
             Ok(p) => p,
             Err(e) => {
-                r.failed("format", SubIndication::FormatFailure, format!("This is not a zhengtong QR presentation: {e}."));
+                r.failed(
+                    "format",
+                    SubIndication::FormatFailure,
+                    format!("This is not a zhengtong QR presentation: {e}."),
+                );
                 return r;
             }
         };
         let claims: PresentationClaims = match serde_json::from_slice(&parsed.payload) {
             Ok(c) => c,
             Err(e) => {
-                r.failed("format", SubIndication::FormatFailure, format!("The token's claims are incomplete or malformed: {e}."));
+                r.failed(
+                    "format",
+                    SubIndication::FormatFailure,
+                    format!("The token's claims are incomplete or malformed: {e}."),
+                );
                 return r;
             }
         };
-        r.passed("format", "A compact JWS (ES256) with the claims of a QR presentation.");
+        r.passed(
+            "format",
+            "A compact JWS (ES256) with the claims of a QR presentation.",
+        );
         let kid = parsed.header_str("kid").unwrap_or("");
         let Some(cert) = self.trust.by_kid(kid) else {
             r.failed(
@@ -90,40 +108,93 @@ impl Verifier {
             return r;
         };
         if !cert.info.roles.contains(&Role::PresentationSigner) {
-            r.failed("signing_certificate", SubIndication::ChainConstraintsFailure, format!("{} may not sign presentations.", cert.info.describe()));
+            r.failed(
+                "signing_certificate",
+                SubIndication::ChainConstraintsFailure,
+                format!("{} may not sign presentations.", cert.info.describe()),
+            );
             return r;
         }
-        r.passed("signing_certificate", format!("Signed with {}, issued by {} under the national root.", cert.info.describe(), cert.ca.subject_cn));
+        r.passed(
+            "signing_certificate",
+            format!(
+                "Signed with {}, issued by {} under the national root.",
+                cert.info.describe(),
+                cert.ca.subject_cn
+            ),
+        );
         if !parsed.verify(&cert.info.public_key) {
             r.failed("signature", SubIndication::SigCryptoFailure, "The signature does not match the content: the token was altered after signing, or was not signed with this certificate. Do not accept it.");
             return r;
         }
-        r.passed("signature", "The ES256 signature is valid: the content is exactly what the region signed.");
+        r.passed(
+            "signature",
+            "The ES256 signature is valid: the content is exactly what the region signed.",
+        );
         self.summarise_presentation(&mut r, &claims, &cert.info);
         self.check_certificate_time(&mut r, cert.window, claims.iat, &cert.info);
         if r.is_failed() {
             return r;
         }
         match claim_region(&claims.iss) {
-            Some(region) if Some(region) == cert.info.region => r.passed("issuer", format!("Issued in {} ({region}), signed with that region's key.", region.name())),
+            Some(region) if Some(region) == cert.info.region => r.passed(
+                "issuer",
+                format!(
+                    "Issued in {} ({region}), signed with that region's key.",
+                    region.name()
+                ),
+            ),
             _ => {
-                r.failed("issuer", SubIndication::SigConstraintsFailure, format!("The token says it comes from region {:?} but was signed by {}.", claims.iss, cert.info.describe()));
+                r.failed(
+                    "issuer",
+                    SubIndication::SigConstraintsFailure,
+                    format!(
+                        "The token says it comes from region {:?} but was signed by {}.",
+                        claims.iss,
+                        cert.info.describe()
+                    ),
+                );
                 return r;
             }
         }
         if claims.iat > now.timestamp() + SKEW_S {
-            r.failed("validity_period", SubIndication::NotYetValid, format!("The QR code says it was made at {}, in the future: check this device's clock.", describe_time(claims.iat)));
+            r.failed(
+                "validity_period",
+                SubIndication::NotYetValid,
+                format!(
+                    "The QR code says it was made at {}, in the future: check this device's clock.",
+                    describe_time(claims.iat)
+                ),
+            );
             return r;
         }
         if now.timestamp() > claims.exp {
-            r.failed("validity_period", SubIndication::Expired, format!("The QR code expired at {} ({} s ago). Ask the company to show a fresh one.", describe_time(claims.exp), now.timestamp() - claims.exp));
+            r.failed(
+                "validity_period",
+                SubIndication::Expired,
+                format!(
+                    "The QR code expired at {} ({} s ago). Ask the company to show a fresh one.",
+                    describe_time(claims.exp),
+                    now.timestamp() - claims.exp
+                ),
+            );
             return r;
         }
         if now.timestamp() > claims.vu {
-            r.failed("validity_period", SubIndication::Expired, format!("The credential behind the QR code expired at {}.", describe_time(claims.vu)));
+            r.failed(
+                "validity_period",
+                SubIndication::Expired,
+                format!(
+                    "The credential behind the QR code expired at {}.",
+                    describe_time(claims.vu)
+                ),
+            );
             return r;
         }
-        r.passed("validity_period", format!("The QR code is valid until {}.", describe_time(claims.exp)));
+        r.passed(
+            "validity_period",
+            format!("The QR code is valid until {}.", describe_time(claims.exp)),
+        );
         self.check_status(&mut r, &claims.cid, cert.info.region, status);
         r
     }
@@ -132,7 +203,9 @@ impl Verifier {
         let kind = CredentialType::from_short(&c.t);
         let region = claim_region(&c.iss);
         r.summary = Some(Summary {
-            credential_type: kind.map(|k| k.as_str().to_string()).unwrap_or_else(|| c.t.clone()),
+            credential_type: kind
+                .map(|k| k.as_str().to_string())
+                .unwrap_or_else(|| c.t.clone()),
             credential_type_name: kind.map(|k| k.name_zh().to_string()).unwrap_or_default(),
             credential_id: c.cid.clone(),
             company_name: c.n.clone(),
@@ -147,19 +220,43 @@ impl Verifier {
         });
     }
 
-    fn check_certificate_time(&self, r: &mut Report, window: (i64, i64), signed_at: i64, cert: &CertInfo) {
+    fn check_certificate_time(
+        &self,
+        r: &mut Report,
+        window: (i64, i64),
+        signed_at: i64,
+        cert: &CertInfo,
+    ) {
         if signed_at < window.0 || signed_at > window.1 {
             r.failed(
                 "certificate_validity",
                 SubIndication::Expired,
-                format!("{} (with its CA) is valid from {} to {}, but the signature is dated {}.", cert.describe(), describe_time(window.0), describe_time(window.1), describe_time(signed_at)),
+                format!(
+                    "{} (with its CA) is valid from {} to {}, but the signature is dated {}.",
+                    cert.describe(),
+                    describe_time(window.0),
+                    describe_time(window.1),
+                    describe_time(signed_at)
+                ),
             );
         } else {
-            r.passed("certificate_validity", format!("The signing certificate was valid when it signed ({}).", describe_time(signed_at)));
+            r.passed(
+                "certificate_validity",
+                format!(
+                    "The signing certificate was valid when it signed ({}).",
+                    describe_time(signed_at)
+                ),
+            );
         }
     }
 
-    fn check_status(&self, r: &mut Report, credential_id: &str, region: Option<RegionCode>, status: Option<&dyn StatusSource>) {
+    fn check_status(
+        &self,
+        r: &mut Report,
+        credential_id: &str,
+        region: Option<RegionCode>,
+        status: Option<&dyn StatusSource>,
+    ) {
         match (status, region) {
             (None, _) | (_, None) => r.skipped("credential_status", "Offline verification: revocation was not checked. Verify online to learn whether the credential has been revoked."),
             (Some(s), Some(region)) => match s.status(credential_id, &region) {
@@ -175,28 +272,59 @@ impl Verifier {
     }
 
     /// Verifies an SD-JWT VC with the issuer chain in `x5c`.
-    pub fn verify_credential(&self, token: &str, now: DateTime<Utc>, status: Option<&dyn StatusSource>) -> Report {
+    pub fn verify_credential(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        status: Option<&dyn StatusSource>,
+    ) -> Report {
         let mut r = Report::new("credential", now);
         if token.len() > 256 * 1024 {
-            r.failed("format", SubIndication::FormatFailure, "The credential is longer than 256 KiB.");
+            r.failed(
+                "format",
+                SubIndication::FormatFailure,
+                "The credential is longer than 256 KiB.",
+            );
             return r;
         }
         let decoded = match sdjwt::decode(token) {
             Ok(d) => d,
             Err(e) => {
-                r.failed("format", SubIndication::FormatFailure, format!("This is not a valid SD-JWT credential: {e}."));
+                r.failed(
+                    "format",
+                    SubIndication::FormatFailure,
+                    format!("This is not a valid SD-JWT credential: {e}."),
+                );
                 return r;
             }
         };
         let claims = &decoded.claims;
-        let kind = claims.get("credential_type").and_then(Value::as_str).and_then(CredentialType::from_short);
+        let kind = claims
+            .get("credential_type")
+            .and_then(Value::as_str)
+            .and_then(CredentialType::from_short);
         let Some(kind) = kind else {
-            r.failed("format", SubIndication::FormatFailure, "The credential has no known credential_type.");
+            r.failed(
+                "format",
+                SubIndication::FormatFailure,
+                "The credential has no known credential_type.",
+            );
             return r;
         };
-        r.passed("format", format!("An SD-JWT VC ({}) with {} disclosure(s) that match their digests.", kind.as_str(), decoded.disclosed.len()));
+        r.passed(
+            "format",
+            format!(
+                "An SD-JWT VC ({}) with {} disclosure(s) that match their digests.",
+                kind.as_str(),
+                decoded.disclosed.len()
+            ),
+        );
         let Some(leaf) = decoded.x5c.first().and_then(|d| CertInfo::parse(d).ok()) else {
-            r.failed("signing_certificate", SubIndication::NoCertificateChainFound, "The credential carries no readable signing certificate in x5c.");
+            r.failed(
+                "signing_certificate",
+                SubIndication::NoCertificateChainFound,
+                "The credential carries no readable signing certificate in x5c.",
+            );
             return r;
         };
         let role = required_role(kind);
@@ -206,7 +334,8 @@ impl Verifier {
                 // Not a certificate we know by name (a seal key, or another node's): validate the chain.
                 let mut store = self.trust.clone();
                 for ca in decoded.x5c.iter().skip(1) {
-                    if !self.trust.cas().iter().any(|c| &c.der == ca) && CertInfo::parse(ca).is_ok() {
+                    if !self.trust.cas().iter().any(|c| &c.der == ca) && CertInfo::parse(ca).is_ok()
+                    {
                         // Intermediates from the token are only candidates; webpki decides.
                         store.add_ca(ca.clone());
                     }
@@ -217,17 +346,34 @@ impl Verifier {
         let trusted = match trusted {
             Ok(t) => t,
             Err(why) => {
-                r.failed("signing_certificate", SubIndication::NoCertificateChainFound, format!("{why}. The credential cannot be traced to a trusted regional CA."));
+                r.failed(
+                    "signing_certificate",
+                    SubIndication::NoCertificateChainFound,
+                    format!("{why}. The credential cannot be traced to a trusted regional CA."),
+                );
                 return r;
             }
         };
-        r.passed("signing_certificate", format!("Signed with {}, issued by {}.", trusted.info.describe(), trusted.ca.subject_cn));
+        r.passed(
+            "signing_certificate",
+            format!(
+                "Signed with {}, issued by {}.",
+                trusted.info.describe(),
+                trusted.ca.subject_cn
+            ),
+        );
         if !decoded.jwt.verify(&trusted.info.public_key) {
             r.failed("signature", SubIndication::SigCryptoFailure, "The issuer's signature does not match the credential: it was altered after issuance.");
             return r;
         }
         r.passed("signature", "The issuer's ES256 signature is valid.");
-        let get = |k: &str| claims.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+        let get = |k: &str| {
+            claims
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         let num = |k: &str| claims.get(k).and_then(Value::as_i64);
         let region = trusted.info.region;
         r.summary = Some(Summary {
@@ -244,27 +390,56 @@ impl Verifier {
             presentation_expires_at: None,
             details: disclosed_details(claims),
         });
-        self.check_certificate_time(&mut r, trusted.window, num("iat").unwrap_or(0), &trusted.info);
+        self.check_certificate_time(
+            &mut r,
+            trusted.window,
+            num("iat").unwrap_or(0),
+            &trusted.info,
+        );
         if r.is_failed() {
             return r;
         }
         match region {
-            Some(reg) if get("iss") == issuer_uri(&reg) => r.passed("issuer", format!("Issued by {} ({reg}).", reg.authority_name())),
+            Some(reg) if get("iss") == issuer_uri(&reg) => r.passed(
+                "issuer",
+                format!("Issued by {} ({reg}).", reg.authority_name()),
+            ),
             _ => {
-                r.failed("issuer", SubIndication::SigConstraintsFailure, format!("iss {:?} does not match the signing certificate's region.", get("iss")));
+                r.failed(
+                    "issuer",
+                    SubIndication::SigConstraintsFailure,
+                    format!(
+                        "iss {:?} does not match the signing certificate's region.",
+                        get("iss")
+                    ),
+                );
                 return r;
             }
         }
-        let (nbf, exp) = (num("nbf").or(num("iat")).unwrap_or(0), num("exp").unwrap_or(0));
+        let (nbf, exp) = (
+            num("nbf").or(num("iat")).unwrap_or(0),
+            num("exp").unwrap_or(0),
+        );
         if nbf > now.timestamp() + SKEW_S {
-            r.failed("validity_period", SubIndication::NotYetValid, format!("The credential is valid only from {}.", describe_time(nbf)));
+            r.failed(
+                "validity_period",
+                SubIndication::NotYetValid,
+                format!("The credential is valid only from {}.", describe_time(nbf)),
+            );
             return r;
         }
         if now.timestamp() > exp {
-            r.failed("validity_period", SubIndication::Expired, format!("The credential expired at {}.", describe_time(exp)));
+            r.failed(
+                "validity_period",
+                SubIndication::Expired,
+                format!("The credential expired at {}.", describe_time(exp)),
+            );
             return r;
         }
-        r.passed("validity_period", format!("Valid until {}.", describe_time(exp)));
+        r.passed(
+            "validity_period",
+            format!("Valid until {}.", describe_time(exp)),
+        );
         self.check_status(&mut r, &get("jti"), region, status);
         r
     }
@@ -284,7 +459,9 @@ fn claim_region(s: &str) -> Option<RegionCode> {
 
 /// Claims worth showing besides the summary, without the protocol fields.
 fn disclosed_details(claims: &Map<String, Value>) -> Map<String, Value> {
-    const HIDDEN: [&str; 9] = ["iss", "vct", "jti", "iat", "nbf", "exp", "cnf", "sub", "status"];
+    const HIDDEN: [&str; 9] = [
+        "iss", "vct", "jti", "iat", "nbf", "exp", "cnf", "sub", "status",
+    ];
     claims
         .iter()
         .filter(|(k, _)| !HIDDEN.contains(&k.as_str()))

@@ -35,7 +35,12 @@ impl SubIndication {
     pub fn indication(self) -> Indication {
         use SubIndication::*;
         match self {
-            FormatFailure | HashFailure | SigCryptoFailure | Revoked | Expired | NotYetValid
+            FormatFailure
+            | HashFailure
+            | SigCryptoFailure
+            | Revoked
+            | Expired
+            | NotYetValid
             | SigConstraintsFailure => Indication::TotalFailed,
             NoCertificateChainFound | ChainConstraintsFailure | TryLater => {
                 Indication::Indeterminate
@@ -119,7 +124,12 @@ impl Report {
     }
 
     /// Records a failed check; the first failure decides the indication.
-    pub fn failed(&mut self, name: &str, sub: SubIndication, reason: impl Into<String>) -> &mut Self {
+    pub fn failed(
+        &mut self,
+        name: &str,
+        sub: SubIndication,
+        reason: impl Into<String>,
+    ) -> &mut Self {
         self.push(name, CheckResult::Failed, reason.into());
         if self.sub_indication.is_none() {
             self.indication = sub.indication();
@@ -159,7 +169,14 @@ impl Report {
         };
         let _ = writeln!(out, "Result: {verdict}");
         if let Some(sub) = self.sub_indication {
-            let _ = writeln!(out, "Reason: {}", serde_json::to_value(sub).unwrap_or_default().as_str().unwrap_or(""));
+            let _ = writeln!(
+                out,
+                "Reason: {}",
+                serde_json::to_value(sub)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or("")
+            );
         }
         if let Some(s) = &self.summary {
             let _ = writeln!(out, "\n{} ({})", s.credential_type_name, s.credential_type);

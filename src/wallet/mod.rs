@@ -177,7 +177,10 @@ impl Wallet {
     /// Every credential in a company's wallet, oldest first.
     pub fn credentials(&self, uscc: &Uscc) -> Result<Vec<StoredCredential>, WalletError> {
         let mut out = Vec::new();
-        for key in self.store.keys_with_prefix(Tree::Wallets, &format!("{uscc}/"))? {
+        for key in self
+            .store
+            .keys_with_prefix(Tree::Wallets, &format!("{uscc}/"))?
+        {
             let id = key.rsplit('/').next().unwrap_or_default();
             if let Some(c) = self.credential(id)? {
                 out.push(c);

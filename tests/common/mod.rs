@@ -33,12 +33,25 @@ impl Server {
     }
 
     /// Starts a node; `certs` defaults to `<dir>/certs`.
-    pub fn start_with(dir: tempfile::TempDir, certs: Option<&Path>, region: &str, extra: &[&str]) -> Server {
+    pub fn start_with(
+        dir: tempfile::TempDir,
+        certs: Option<&Path>,
+        region: &str,
+        extra: &[&str],
+    ) -> Server {
         let port = free_port();
-        let certs = certs.map(Path::to_path_buf).unwrap_or_else(|| dir.path().join("certs"));
+        let certs = certs
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| dir.path().join("certs"));
         let log = std::fs::File::create(dir.path().join(format!("server-{port}.log"))).unwrap();
         let child = Command::new(BIN)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--region", region])
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--region",
+                region,
+            ])
             .arg("--data")
             .arg(dir.path().join("data"))
             .arg("--certs")
@@ -53,7 +66,10 @@ impl Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
             dir,
-            client: Client::builder().timeout(Duration::from_secs(60)).build().unwrap(),
+            client: Client::builder()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .unwrap(),
             region: region.to_string(),
         };
         s.wait_healthy();
@@ -63,10 +79,10 @@ impl Server {
     pub fn wait_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
-            if let Ok(r) = self.client.get(self.url("/healthz")).send() {
-                if r.status() == 200 {
-                    return;
-                }
+            if let Ok(r) = self.client.get(self.url("/healthz")).send()
+                && r.status() == 200
+            {
+                return;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -119,9 +135,16 @@ impl Server {
     }
 
     pub fn role_token(&self, role: &str) -> String {
-        let r = self.post("/v1/tokens", Some(&self.admin_token()), &json!({ "role": role }));
+        let r = self.post(
+            "/v1/tokens",
+            Some(&self.admin_token()),
+            &json!({ "role": role }),
+        );
         assert_eq!(r.status(), 201);
-        r.json::<Value>().unwrap()["token"].as_str().unwrap().to_string()
+        r.json::<Value>().unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     /// Registers a company; returns (uscc, wallet token, licence credential id).
@@ -136,12 +159,22 @@ impl Server {
         )
     }
 
-    pub fn present(&self, uscc: &str, wallet: &str, credential_id: &str, ttl: Option<i64>) -> Value {
+    pub fn present(
+        &self,
+        uscc: &str,
+        wallet: &str,
+        credential_id: &str,
+        ttl: Option<i64>,
+    ) -> Value {
         let mut body = json!({ "credential_id": credential_id });
         if let Some(t) = ttl {
             body["ttl_s"] = json!(t);
         }
-        let r = self.post(&format!("/v1/wallets/{uscc}/presentations"), Some(wallet), &body);
+        let r = self.post(
+            &format!("/v1/wallets/{uscc}/presentations"),
+            Some(wallet),
+            &body,
+        );
         assert_eq!(r.status(), 201, "{}", r.text().unwrap());
         r.json().unwrap()
     }

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test. First installs what the interop tests need, if missing:
+# Debian packages (zbar-tools, openssl) and a Python venv in .venv with the reference
+# libraries pinned in tests/interop/requirements.txt. Extra arguments go to `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "installing ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! .venv/bin/python -c "import sd_jwt, jwt, jwcrypto, cryptography" >/dev/null 2>&1; then
+  echo "creating .venv with the reference libraries" >&2
+  python3 -m venv .venv
+  .venv/bin/pip install -q -r tests/interop/requirements.txt
+fi
+
+cargo test --all-targets "$@"

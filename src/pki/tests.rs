@@ -1,0 +1,59 @@
+//! Chains made by `init` validate with rustls-webpki for their role, and only for it.
+
+use super::*;
+use crate::domain::RegionCode;
+
+#[test]
+fn every_role_certificate_chains_for_its_role_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let regions = [
+        RegionCode::parse("440100").unwrap(),
+        RegionCode::parse("310000").unwrap(),
+    ];
+    init(dir.path(), &regions).unwrap();
+    let trust = TrustStore::load(dir.path()).unwrap();
+    assert!(trust.rejected.is_empty(), "{:?}", trust.rejected);
+    assert_eq!(trust.trusted().count(), 11);
+    for region in &regions {
+        for role in Role::REGIONAL {
+            let signer = Signer::load(dir.path(), Some(region), role).unwrap();
+            let t = trust.by_kid(&signer.kid).expect("trusted");
+            assert_eq!(t.info.region, Some(*region));
+            assert!(t.info.digital_signature);
+            let other = if role == Role::TaxIssuer {
+                Role::LicenceIssuer
+            } else {
+                Role::TaxIssuer
+            };
+            assert!(
+                trust.validate_chain(&t.info, other).is_err(),
+                "{role:?} must not pass as {other:?}"
+            );
+            assert!(trust.validate_chain(&t.info, role).is_ok());
+        }
+    }
+}
+
+#[test]
+fn a_certificate_from_another_root_is_not_trusted() {
+    let ours = tempfile::tempdir().unwrap();
+    let theirs = tempfile::tempdir().unwrap();
+    let gz = [RegionCode::parse("440100").unwrap()];
+    init(ours.path(), &gz).unwrap();
+    init(theirs.path(), &gz).unwrap();
+    let trust = TrustStore::load(ours.path()).unwrap();
+    let foreign = Signer::load(theirs.path(), Some(&gz[0]), Role::LicenceIssuer).unwrap();
+    assert!(trust.by_kid(&foreign.kid).is_none());
+    let info = CertInfo::parse(&foreign.chain[0]).unwrap();
+    let err = trust
+        .validate_chain(&info, Role::LicenceIssuer)
+        .unwrap_err();
+    assert!(err.contains("no trusted CA"), "{err}");
+}
+
+#[test]
+fn hostile_certificate_bytes_are_errors() {
+    for bytes in [&b""[..], b"\x30\x82\xff\xff", &[0x30; 100]] {
+        assert!(CertInfo::parse(bytes).is_err());
+    }
+}

@@ -1,0 +1,56 @@
+"""Checks zhengtong's output with other people's tools (no zhengtong code here).
+
+  check.py sdjwt ROOT_PEM             reads an SD-JWT VC on stdin; verifies the x5c chain to
+                                      ROOT_PEM with `cryptography` and the SD-JWT with the
+                                      OpenWallet reference library; prints the payload.
+  check.py pyjwt CERT_PEM             reads a compact JWS on stdin; PyJWT verifies it with
+                                      the certificate's public key; prints the claims.
+"""
+import json
+import sys
+import base64
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+
+
+def b64std(s):
+    return base64.b64decode(s)
+
+
+def verify_chain(chain_der, root_pem):
+    certs = [x509.load_der_x509_certificate(d) for d in chain_der]
+    root = x509.load_pem_x509_certificate(root_pem)
+    for child, parent in zip(certs, certs[1:] + [root]):
+        child.verify_directly_issued_by(parent)
+    return certs[0]
+
+
+def sdjwt(root_path):
+    from jwcrypto.jwk import JWK
+    from sd_jwt.verifier import SDJWTVerifier
+
+    token = sys.stdin.read().strip()
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert header["typ"] == "dc+sd-jwt", header
+    leaf = verify_chain([b64std(c) for c in header["x5c"]], open(root_path, "rb").read())
+    assert isinstance(leaf.public_key(), ec.EllipticCurvePublicKey)
+
+    def issuer_key(issuer, header_params):
+        return JWK.from_pyca(leaf.public_key())
+
+    v = SDJWTVerifier(token, issuer_key, serialization_format="compact")
+    print(json.dumps(v.get_verified_payload(), ensure_ascii=False))
+
+
+def pyjwt(cert_path):
+    import jwt
+
+    token = sys.stdin.read().strip()
+    cert = x509.load_pem_x509_certificate(open(cert_path, "rb").read())
+    claims = jwt.decode(token, key=cert.public_key(), algorithms=["ES256"])
+    print(json.dumps(claims, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    {"sdjwt": sdjwt, "pyjwt": pyjwt}[sys.argv[1]](*sys.argv[2:])
