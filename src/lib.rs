@@ -13,6 +13,9 @@
 //! * [`access`]: bearer tokens, stored as hashes.
 //! * [`wallet`]: per-company wallets: registration, credentials, tokens.
 //! * [`present`]: QR presentations (short-lived JWS) and QR rendering and reading.
+//! * [`seal`]: seal templates and their canonical SVG, police filings, e-seals, sealing.
+//! * [`invoice`]: 数电票 arithmetic in fen, amounts in words, invoice numbers.
+//! * [`status`]: Token Status List bitstrings and privacy-preserving index allocation.
 //! * [`verify`]: the verifier and its ETSI-style validation report.
 //! * [`node`]: one region's keys and trust store, loaded (or created for development).
 //! * [`http`]: the axum API, problem details; [`server`] wires it to a socket.
@@ -23,11 +26,14 @@ pub mod credential;
 pub mod domain;
 pub mod fsutil;
 pub mod http;
+pub mod invoice;
 pub mod keystore;
 pub mod node;
 pub mod pki;
 pub mod present;
+pub mod seal;
 pub mod server;
+pub mod status;
 pub mod store;
 pub mod verify;
 pub mod wallet;

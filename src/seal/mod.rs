@@ -1,0 +1,3 @@
+//! Seals: templates and their canonical image, police filings, e-seals, document sealing.
+
+pub mod template;
