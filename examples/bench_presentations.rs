@@ -72,6 +72,7 @@ fn main() {
         expires_at: Utc::now() + chrono::Duration::days(365),
         sd_jwt: String::new(),
         display_name: record.name.clone(),
+        revoked_at: None,
     };
     let token = present::mint(&credential, &company, 300, Default::default(), &signer).token;
     let now = Utc::now();

@@ -39,6 +39,11 @@ enum Command {
         #[arg(long, default_value = "440100")]
         region: RegionCode,
     },
+    /// Seal tasks.
+    Seal {
+        #[command(subcommand)]
+        command: SealCommand,
+    },
     /// Certificate authority tasks.
     Pki {
         #[command(subcommand)]
@@ -68,6 +73,23 @@ enum PkiCommand {
         /// Comma-separated GB/T 2260 region codes, e.g. 440100,310000.
         #[arg(long, value_delimiter = ',', required = true)]
         regions: Vec<RegionCode>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SealCommand {
+    /// Validate a sealed document offline, with the certificates in --certs.
+    Verify {
+        #[arg(long, default_value = "./certs")]
+        certs: PathBuf,
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+        /// The document as it was received.
+        #[arg(long)]
+        document: PathBuf,
+        /// A file holding the seal signature (the compact JWS).
+        #[arg(long)]
+        signature: PathBuf,
     },
 }
 
@@ -137,7 +159,51 @@ fn main() -> ExitCode {
             qr_image,
             token,
         } => verify(&certs, format, qr_image.as_deref(), token),
+        Command::Seal {
+            command:
+                SealCommand::Verify {
+                    certs,
+                    format,
+                    document,
+                    signature,
+                },
+        } => seal_verify(&certs, format, &document, &signature),
     }
+}
+
+fn usage(msg: String) -> ExitCode {
+    eprintln!("zhengtong: {msg}");
+    ExitCode::from(EX_USAGE)
+}
+
+fn print_report(report: &zhengtong::verify::Report, format: Format) -> ExitCode {
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(report).unwrap_or_default()
+        ),
+        Format::Text => print!("{}", report.to_text()),
+    }
+    ExitCode::from(report.exit_code() as u8)
+}
+
+fn seal_verify(certs: &Path, format: Format, document: &Path, signature: &Path) -> ExitCode {
+    let doc = match std::fs::read(document) {
+        Ok(d) => d,
+        Err(e) => return usage(format!("--document {}: {e}", document.display())),
+    };
+    let sig = match std::fs::read_to_string(signature) {
+        Ok(s) => s,
+        Err(e) => return usage(format!("--signature {}: {e}", signature.display())),
+    };
+    let trust = match TrustStore::load(certs) {
+        Ok(t) => t,
+        Err(e) => return usage(e.to_string()),
+    };
+    let digest = zhengtong::seal::sign::sha256_hex(&doc);
+    let report =
+        Verifier::new(trust).verify_sealed_document(&sig, &digest, chrono::Utc::now(), None);
+    print_report(&report, format)
 }
 
 fn fail(msg: &str) -> ExitCode {

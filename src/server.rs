@@ -30,11 +30,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
     let master = MasterKey::load_or_create(&cfg.data)?;
     let (keys, trust) = node::load_or_create(&cfg.certs, &cfg.region)?;
     let store = Store::open(&cfg.data)?;
-    let wallet = Wallet {
-        store,
-        master: Arc::new(master),
-        keys: Arc::new(keys),
-    };
+    let wallet = Wallet::new(store, master, keys);
     let admin_path = cfg.data.join("admin.token");
     let created = wallet.ensure_admin_token(&admin_path).await?;
     tracing::info!(

@@ -3,6 +3,7 @@
 mod companies;
 mod extract;
 mod problem;
+mod seals;
 mod verify;
 mod wallets;
 
@@ -25,6 +26,10 @@ use crate::wallet::Wallet;
 pub const JSON_LIMIT: usize = 64 * 1024;
 /// Uploaded images (photos of QR codes).
 pub const IMAGE_LIMIT: usize = 8 * 1024 * 1024;
+/// Documents sent to be sealed.
+pub const DOCUMENT_LIMIT: usize = crate::seal::sign::MAX_DOCUMENT_BYTES;
+/// A document in base64 inside JSON, with the signature.
+pub const VALIDATE_LIMIT: usize = DOCUMENT_LIMIT / 3 * 4 + 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -48,6 +53,27 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(image_length_guard)),
         )
         .route("/v1/certs", get(certs))
+        .route("/v1/police/seal-filings", post(seals::file))
+        .route("/v1/seal-filings/{id}", get(seals::get_filing))
+        .route("/v1/seal-filings/{id}/image.svg", get(seals::filing_image))
+        .route(
+            "/v1/wallets/{uscc}/seals",
+            post(seals::issue).get(seals::list),
+        )
+        .route(
+            "/v1/wallets/{uscc}/seals/{seal_id}/sign",
+            post(seals::sign_document)
+                .layer(DefaultBodyLimit::max(DOCUMENT_LIMIT))
+                .layer(axum::middleware::from_fn(document_length_guard)),
+        )
+        .route(
+            "/v1/wallets/{uscc}/seals/{seal_id}/revocation",
+            post(seals::revoke),
+        )
+        .route(
+            "/v1/signatures/validate",
+            post(seals::validate).layer(DefaultBodyLimit::max(VALIDATE_LIMIT)),
+        )
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .layer(axum::middleware::map_response(as_problem))
@@ -62,17 +88,32 @@ async fn certs(State(s): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// Refuses an oversized upload from its Content-Length, before reading a byte of it.
 async fn image_length_guard(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    length_guard(req, next, IMAGE_LIMIT).await
+}
+
+async fn document_length_guard(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    length_guard(req, next, DOCUMENT_LIMIT).await
+}
+
+/// Refuses an oversized upload from its Content-Length, before reading a byte of it.
+async fn length_guard(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+    limit: usize,
+) -> Response {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > IMAGE_LIMIT) {
+    if declared.is_some_and(|n| n > limit) {
         return Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("images of at most {IMAGE_LIMIT} bytes are accepted"),
+            format!("bodies of at most {limit} bytes are accepted here"),
         )
         .into_response();
     }

@@ -100,6 +100,9 @@ impl From<WalletError> for Problem {
             WalletError::NotFound(m) => Problem::not_found(m),
             WalletError::Conflict(m) => Problem::new(StatusCode::CONFLICT, m),
             WalletError::Refused(m) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, m),
+            WalletError::Invalid { field, reason } => {
+                Problem::field(StatusCode::UNPROCESSABLE_ENTITY, field, reason)
+            }
             other => Problem::internal(other),
         }
     }

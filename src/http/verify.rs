@@ -21,7 +21,7 @@ pub struct VerifyRequest {
 }
 
 /// The node's own wallet store answers for its region's credentials.
-struct LocalStatus<'a>(&'a Wallet);
+pub struct LocalStatus<'a>(pub &'a Wallet);
 
 impl StatusSource for LocalStatus<'_> {
     fn status(&self, credential_id: &str, region: &RegionCode) -> StatusAnswer {
@@ -33,7 +33,10 @@ impl StatusSource for LocalStatus<'_> {
         }
         match self.0.credential(credential_id) {
             Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid,
-            Ok(Some(_)) => StatusAnswer::Revoked("the issuing region has revoked it".into()),
+            Ok(Some(c)) => StatusAnswer::Revoked {
+                reason: "the issuing region has revoked it".into(),
+                at: c.revoked_at,
+            },
             Ok(None) => {
                 StatusAnswer::Unknown("the issuing region has no record of this credential".into())
             }
@@ -43,8 +46,45 @@ impl StatusSource for LocalStatus<'_> {
 }
 
 fn run(s: &AppState, token: &str) -> Report {
-    s.verifier
-        .verify(token, Utc::now(), Some(&LocalStatus(&s.wallet)))
+    let mut report = s
+        .verifier
+        .verify(token, Utc::now(), Some(&LocalStatus(&s.wallet)));
+    add_seal_image(s, &mut report);
+    report
+}
+
+/// For a seal presentation, shows the filed seal image when this node holds the filing,
+/// so the clerk can compare it with the paper seal.
+fn add_seal_image(s: &AppState, report: &mut Report) {
+    let Some(summary) = report.summary.as_mut() else {
+        return;
+    };
+    let Some(fid) = summary
+        .details
+        .get("fid")
+        .and_then(|v| v.as_str())
+        .map(String::from)
+    else {
+        return;
+    };
+    if let Ok(Some(f)) = crate::seal::filing::get(&s.wallet, &fid) {
+        summary
+            .details
+            .insert("seal_type_name".into(), f.seal_type.name_zh().into());
+        summary
+            .details
+            .insert("seal_image_svg".into(), f.template.render_svg().into());
+        summary.details.insert(
+            "seal_image_url".into(),
+            format!("/v1/seal-filings/{fid}/image.svg").into(),
+        );
+        summary
+            .details
+            .insert("police_filing_id".into(), fid.into());
+        summary
+            .details
+            .insert("image_sha256".into(), f.image_sha256.into());
+    }
 }
 
 /// `POST /v1/verify` `{"token"}` → 200 with the report, whatever the indication.

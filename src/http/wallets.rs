@@ -94,13 +94,13 @@ pub async fn present(
             "the credential has been revoked and cannot be shown",
         ));
     }
-    let minted = present::mint(
-        &cred,
-        &company,
-        ttl,
-        Map::new(),
-        &s.wallet.keys.presentation,
-    );
+    let mut extra = Map::new();
+    if let Some(seal) = crate::seal::eseal::by_credential(&s.wallet, &uscc, &cred.id)? {
+        // Short names: the QR must stay small. `sl` seal type, `fid` police filing id.
+        extra.insert("sl".into(), json!(seal.seal_type));
+        extra.insert("fid".into(), json!(seal.filing_id));
+    }
+    let minted = present::mint(&cred, &company, ttl, extra, &s.wallet.keys.presentation);
     let rendered = qr::render(&minted.token).map_err(Problem::internal)?;
     Ok((
         StatusCode::CREATED,

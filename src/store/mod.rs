@@ -18,9 +18,15 @@ pub enum Tree {
     Secrets,
     Events,
     Meta,
+    /// Police seal filings, by id.
+    Filings,
+    /// E-seals, keyed `<uscc>/<seal id>`.
+    Seals,
+    /// Secondary keys: `active/<uscc>/<seal type>` → filing id, `code/<seal code>` → filing id.
+    Index,
 }
 
-const TREES: [(Tree, &str); 7] = [
+const TREES: [(Tree, &str); 10] = [
     (Tree::Companies, "companies"),
     (Tree::Credentials, "credentials"),
     (Tree::Wallets, "wallets"),
@@ -28,6 +34,9 @@ const TREES: [(Tree, &str); 7] = [
     (Tree::Secrets, "secrets"),
     (Tree::Events, "events"),
     (Tree::Meta, "meta"),
+    (Tree::Filings, "filings"),
+    (Tree::Seals, "seals"),
+    (Tree::Index, "index"),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -3,6 +3,7 @@
 //! (online, where it can also ask about a credential's status).
 
 mod report;
+mod sealed;
 
 pub use report::{Check, CheckResult, Indication, Report, SubIndication, Summary};
 
@@ -12,7 +13,7 @@ use serde_json::{Map, Value};
 use crate::credential::jws::Parsed;
 use crate::credential::{CredentialType, sdjwt};
 use crate::domain::RegionCode;
-use crate::pki::{CertInfo, Role, TrustStore, issuer_uri};
+use crate::pki::{CertInfo, Role, TrustStore, TrustedCert, issuer_uri};
 use crate::present::PresentationClaims;
 
 /// Clock skew tolerated between the signer and the verifier.
@@ -21,7 +22,11 @@ const SKEW_S: i64 = 60;
 /// What the verifier knows about a credential's revocation status.
 pub enum StatusAnswer {
     Valid,
-    Revoked(String),
+    /// Revoked, and when (a seal revoked after it sealed a document leaves that seal valid).
+    Revoked {
+        reason: String,
+        at: Option<DateTime<Utc>>,
+    },
     /// The status could not be learned (issuer unreachable, list expired): never "valid".
     Unknown(String),
 }
@@ -195,7 +200,7 @@ impl Verifier {
             "validity_period",
             format!("The QR code is valid until {}.", describe_time(claims.exp)),
         );
-        self.check_status(&mut r, &claims.cid, cert.info.region, status);
+        self.check_status(&mut r, &claims.cid, cert.info.region, status, None);
         r
     }
 
@@ -250,25 +255,57 @@ impl Verifier {
         }
     }
 
+    /// `signed_at`: for a signature, revocation after that moment leaves it valid.
     fn check_status(
         &self,
         r: &mut Report,
         credential_id: &str,
         region: Option<RegionCode>,
         status: Option<&dyn StatusSource>,
+        signed_at: Option<i64>,
     ) {
-        match (status, region) {
-            (None, _) | (_, None) => r.skipped("credential_status", "Offline verification: revocation was not checked. Verify online to learn whether the credential has been revoked."),
-            (Some(s), Some(region)) => match s.status(credential_id, &region) {
-                StatusAnswer::Valid => r.passed("credential_status", "The issuer reports the credential as not revoked."),
-                StatusAnswer::Revoked(why) => {
-                    r.failed("credential_status", SubIndication::Revoked, format!("The credential has been revoked: {why}."));
-                }
-                StatusAnswer::Unknown(why) => {
-                    r.failed("credential_status", SubIndication::TryLater, format!("The credential's status cannot be learned now ({why}). Try again later; do not treat it as valid or as revoked."));
+        let (Some(s), Some(region)) = (status, region) else {
+            r.skipped("credential_status", "Offline verification: revocation was not checked. Verify online to learn whether the credential has been revoked.");
+            return;
+        };
+        match s.status(credential_id, &region) {
+            StatusAnswer::Valid => r.passed("credential_status", "The issuer reports the credential as not revoked."),
+            StatusAnswer::Revoked { reason, at } => match (at, signed_at) {
+                (Some(at), Some(signed)) if at.timestamp() > signed => r.warning(
+                    "credential_status",
+                    format!("Revoked at {} ({reason}), after this signature was made at {}: the signature stays valid, as a paper seal's impression does.", at.to_rfc3339(), describe_time(signed)),
+                ),
+                (at, _) => {
+                    let when = at.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default();
+                    r.failed("credential_status", SubIndication::Revoked, format!("The credential was revoked{when}: {reason}. Do not accept it."));
                 }
             },
+            StatusAnswer::Unknown(why) => {
+                r.failed("credential_status", SubIndication::TryLater, format!("The credential's status cannot be learned now ({why}). Try again later; do not treat it as valid or as revoked."));
+            }
         }
+    }
+
+    /// The certificate that signed, traced to a trusted root for `role`: known role
+    /// certificates directly, others (seal keys) through the chain they carry.
+    pub fn trusted_signer(&self, x5c: &[Vec<u8>], role: Role) -> Result<TrustedCert, String> {
+        let leaf = x5c
+            .first()
+            .ok_or("no signing certificate in x5c")
+            .and_then(|d| CertInfo::parse(d).map_err(|_| "the x5c certificate is unreadable"))?;
+        if let Some(t) = self.trust.by_kid(&leaf.kid)
+            && t.info.roles.contains(&role)
+        {
+            return Ok((*t).clone());
+        }
+        let mut store = self.trust.clone();
+        for ca in x5c.iter().skip(1) {
+            // Intermediates from the token are only candidates: webpki decides.
+            if !self.trust.cas().iter().any(|c| &c.der == ca) {
+                store.add_ca(ca.clone());
+            }
+        }
+        store.validate_chain(&leaf, role)
     }
 
     /// Verifies an SD-JWT VC with the issuer chain in `x5c`.
@@ -319,31 +356,7 @@ impl Verifier {
                 decoded.disclosed.len()
             ),
         );
-        let Some(leaf) = decoded.x5c.first().and_then(|d| CertInfo::parse(d).ok()) else {
-            r.failed(
-                "signing_certificate",
-                SubIndication::NoCertificateChainFound,
-                "The credential carries no readable signing certificate in x5c.",
-            );
-            return r;
-        };
-        let role = required_role(kind);
-        let trusted = match self.trust.by_kid(&leaf.kid) {
-            Some(t) if t.info.roles.contains(&role) => Ok((*t).clone()),
-            _ => {
-                // Not a certificate we know by name (a seal key, or another node's): validate the chain.
-                let mut store = self.trust.clone();
-                for ca in decoded.x5c.iter().skip(1) {
-                    if !self.trust.cas().iter().any(|c| &c.der == ca) && CertInfo::parse(ca).is_ok()
-                    {
-                        // Intermediates from the token are only candidates; webpki decides.
-                        store.add_ca(ca.clone());
-                    }
-                }
-                store.validate_chain(&leaf, role)
-            }
-        };
-        let trusted = match trusted {
+        let trusted = match self.trusted_signer(&decoded.x5c, required_role(kind)) {
             Ok(t) => t,
             Err(why) => {
                 r.failed(
@@ -440,7 +453,7 @@ impl Verifier {
             "validity_period",
             format!("Valid until {}.", describe_time(exp)),
         );
-        self.check_status(&mut r, &get("jti"), region, status);
+        self.check_status(&mut r, &get("jti"), region, status, None);
         r
     }
 }

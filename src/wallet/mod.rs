@@ -21,10 +21,22 @@ pub enum WalletError {
     Conflict(String),
     #[error("{0}")]
     Refused(String),
+    /// A request field that breaks a rule (422 naming the field).
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("key generation failed: {0}")]
     Key(String),
+}
+
+impl WalletError {
+    pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
+        WalletError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +73,8 @@ pub struct StoredCredential {
     pub sd_jwt: String,
     /// What a counter clerk is shown: the company's name, or the seal's or invoice's.
     pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 /// What registration returns to the authority.
@@ -77,6 +91,32 @@ pub struct Wallet {
     pub store: Store,
     pub master: Arc<MasterKey>,
     pub keys: Arc<RegionKeys>,
+    /// Serialises read-then-write sequences (filings superseding filings, revocations).
+    pub write_lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Wallet {
+    pub fn new(store: Store, master: MasterKey, keys: RegionKeys) -> Self {
+        Wallet {
+            store,
+            master: Arc::new(master),
+            keys: Arc::new(keys),
+            write_lock: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    }
+
+    /// The company, if registered here and active; otherwise why not, naming `uscc`.
+    pub fn active_company(&self, uscc: &Uscc) -> Result<StoredCompany, WalletError> {
+        match self.company(uscc)? {
+            None => Err(WalletError::NotFound(format!(
+                "no company {uscc} is registered here"
+            ))),
+            Some(c) if c.status != CompanyStatus::Active => Err(WalletError::Refused(format!(
+                "company {uscc} is deregistered; its wallet is read-only"
+            ))),
+            Some(c) => Ok(c),
+        }
+    }
 }
 
 fn wallet_key(uscc: &Uscc, id: &str) -> String {
@@ -163,6 +203,7 @@ impl Wallet {
             expires_at,
             sd_jwt: sdjwt::issue(input, &self.keys.licence),
             display_name: record.name.clone(),
+            revoked_at: None,
         })
     }
 

@@ -3,6 +3,8 @@
   check.py sdjwt ROOT_PEM             reads an SD-JWT VC on stdin; verifies the x5c chain to
                                       ROOT_PEM with `cryptography` and the SD-JWT with the
                                       OpenWallet reference library; prints the payload.
+  check.py seal ROOT_PEM              reads a seal signature (JWS) on stdin; jwcrypto verifies
+                                      it with the x5c certificate; prints the payload.
   check.py pyjwt CERT_PEM             reads a compact JWS on stdin; PyJWT verifies it with
                                       the certificate's public key; prints the claims.
 """
@@ -52,5 +54,26 @@ def pyjwt(cert_path):
     print(json.dumps(claims, ensure_ascii=False))
 
 
+COMMANDS = {"sdjwt": sdjwt, "pyjwt": pyjwt}
+
+
+def seal(root_path):
+    """Reads a seal signature (compact JWS) on stdin; jwcrypto verifies it with the
+    certificate from its own x5c chain, which `cryptography` traces to ROOT_PEM."""
+    from jwcrypto.jwk import JWK
+    from jwcrypto.jws import JWS
+
+    token = sys.stdin.read().strip()
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    leaf = verify_chain([b64std(c) for c in header["x5c"]], open(root_path, "rb").read())
+    jws = JWS()
+    jws.deserialize(token)
+    jws.verify(JWK.from_pyca(leaf.public_key()), alg="ES256")
+    print(jws.payload.decode("utf-8"))
+
+
+COMMANDS["seal"] = seal
+
+
 if __name__ == "__main__":
-    {"sdjwt": sdjwt, "pyjwt": pyjwt}[sys.argv[1]](*sys.argv[2:])
+    COMMANDS[sys.argv[1]](*sys.argv[2:])

@@ -1,0 +1,234 @@
+//! Seals over HTTP: police filings, e-seal issuance, sealing and validating documents.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::extract::{ApiJson, Caller, path_uscc};
+use super::verify::LocalStatus;
+use super::{AppState, Problem};
+use crate::access::AccessRole;
+use crate::seal::filing::{self, FilingError, FilingRequest};
+use crate::seal::sign::{self, parse_sha256, sha256_hex};
+use crate::seal::{eseal, eseal::IssueRequest};
+use crate::verify::Report;
+
+impl From<FilingError> for Problem {
+    fn from(e: FilingError) -> Self {
+        match e {
+            FilingError::Rule { field, reason } => {
+                Problem::field(StatusCode::UNPROCESSABLE_ENTITY, field, reason)
+            }
+            FilingError::Wallet(w) => w.into(),
+        }
+    }
+}
+
+/// `POST /v1/police/seal-filings` (police): file a seal template.
+pub async fn file(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<FilingRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    caller.require(&[AccessRole::Police, AccessRole::Admin])?;
+    let f = filing::file(&s.wallet, req).await?;
+    tracing::info!(filing = %f.id, uscc = %f.uscc, seal_type = f.seal_type.as_str(), "seal filed");
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(f).unwrap_or_default()),
+    ))
+}
+
+/// `GET /v1/seal-filings/{id}`: the filing, public so that anyone can compare seals.
+pub async fn get_filing(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let f = filing::get(&s.wallet, &id)?
+        .ok_or_else(|| Problem::not_found(format!("no seal filing {id:?}")))?;
+    Ok(Json(serde_json::to_value(f).unwrap_or_default()))
+}
+
+/// `GET /v1/seal-filings/{id}/image.svg`: the canonical image; its SHA-256 is `image_sha256`.
+pub async fn filing_image(
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<impl IntoResponse, Problem> {
+    let f = filing::get(&s.wallet, &id)?
+        .ok_or_else(|| Problem::not_found(format!("no seal filing {id:?}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400, immutable"),
+        ],
+        f.template.render_svg(),
+    ))
+}
+
+/// `POST /v1/wallets/{uscc}/seals` (authority): issue an e-seal from a police filing.
+pub async fn issue(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(uscc): Path<String>,
+    ApiJson(req): ApiJson<IssueRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
+    let uscc = path_uscc(&uscc)?;
+    let (seal, cred) = eseal::issue(&s.wallet, &uscc, req).await?;
+    tracing::info!(%uscc, seal = %seal.id, "e-seal issued");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "id": seal.id,
+            "credential_id": cred.id,
+            "certificate_pem": seal.certificate_pem,
+            "seal_type": seal.seal_type,
+            "seal_code": seal.seal_code,
+            "filing_id": seal.filing_id,
+            "image_sha256": seal.image_sha256,
+            "sd_jwt": cred.sd_jwt,
+        })),
+    ))
+}
+
+/// `GET /v1/wallets/{uscc}/seals` (the company or an authority).
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(uscc): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let uscc = path_uscc(&uscc)?;
+    caller.require_company(&uscc, true)?;
+    s.wallet
+        .company(&uscc)?
+        .ok_or_else(|| Problem::not_found(format!("no company {uscc} is registered here")))?;
+    let seals = eseal::seals(&s.wallet, &uscc)?;
+    let signings = sign::signings(&s.wallet, &uscc)?;
+    Ok(Json(
+        json!({ "uscc": uscc, "seals": seals, "signings": signings }),
+    ))
+}
+
+/// `POST /v1/wallets/{uscc}/seals/{seal_id}/revocation` (authority): a lost or compromised seal.
+pub async fn revoke(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((uscc, seal_id)): Path<(String, String)>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
+    let uscc = path_uscc(&uscc)?;
+    let seal = eseal::revoke(&s.wallet, &uscc, &seal_id).await?;
+    Ok(Json(serde_json::to_value(seal).unwrap_or_default()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HashOnly {
+    sha256: String,
+}
+
+/// `POST /v1/wallets/{uscc}/seals/{seal_id}/sign` (the company): the document as the raw
+/// body (any bytes, up to 32 MiB), or `{"sha256"}` with `Content-Type: application/json`.
+pub async fn sign_document(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((uscc, seal_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    let uscc = path_uscc(&uscc)?;
+    caller.require_company(&uscc, false)?;
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let (digest, size) = if is_json {
+        let h: HashOnly = serde_json::from_slice(&body)
+            .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "sha256", format!("send {{\"sha256\": \"<64 hex>\"}} or the document itself as application/octet-stream: {e}")))?;
+        let d = parse_sha256(&h.sha256).ok_or_else(|| {
+            Problem::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "sha256",
+                "must be 64 hexadecimal characters",
+            )
+        })?;
+        (d, None)
+    } else {
+        if body.is_empty() {
+            return Err(Problem::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "body",
+                "the document is empty",
+            ));
+        }
+        (sha256_hex(&body), Some(body.len()))
+    };
+    let (signature, record) = sign::sign(&s.wallet, &uscc, &seal_id, &digest).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "signature": signature,
+            "signing_id": record.id,
+            "seal_id": record.seal_id,
+            "document_sha256": record.doc_sha256,
+            "document_size": size,
+            "signed_at": record.signed_at,
+        })),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidateRequest {
+    #[serde(default)]
+    document_base64: Option<String>,
+    #[serde(default)]
+    document_sha256: Option<String>,
+    signature: String,
+}
+
+/// `POST /v1/signatures/validate` → 200 with the report, whatever the indication.
+pub async fn validate(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<ValidateRequest>,
+) -> Result<Json<Report>, Problem> {
+    let digest = match (&req.document_base64, &req.document_sha256) {
+        (Some(b), None) => {
+            let bytes = crate::b64::decode_std(b).ok_or_else(|| {
+                Problem::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "document_base64",
+                    "not standard base64",
+                )
+            })?;
+            sha256_hex(&bytes)
+        }
+        (None, Some(h)) => parse_sha256(h).ok_or_else(|| {
+            Problem::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "document_sha256",
+                "must be 64 hexadecimal characters",
+            )
+        })?,
+        _ => {
+            return Err(Problem::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "document_base64",
+                "give exactly one of document_base64 and document_sha256",
+            ));
+        }
+    };
+    let wallet = s.wallet.clone();
+    let report = s.verifier.verify_sealed_document(
+        &req.signature,
+        &digest,
+        Utc::now(),
+        Some(&LocalStatus(&wallet)),
+    );
+    Ok(Json(report))
+}

@@ -1,0 +1,287 @@
+//! E-seals (电子印章): a key pair, a seal certificate from the regional CA and an e-seal
+//! credential, issued only from the company's active police filing (同章同模).
+
+use chrono::{DateTime, Duration, Utc};
+use rcgen::{DnType, KeyPair, PKCS_ECDSA_P256_SHA256};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::SealType;
+use super::filing::{self, Filing, FilingStatus};
+use super::template::SealTemplate;
+use crate::credential::sdjwt::{self, SdJwtInput};
+use crate::credential::{CredentialType, new_id, p256_jwk};
+use crate::domain::Uscc;
+use crate::pki::{Role, issuer_uri, kid_of};
+use crate::store::{Batch, Tree};
+use crate::wallet::{CredentialStatus, StoredCredential, Wallet, WalletError};
+
+/// Seal certificates and e-seal credentials live this long.
+const SEAL_DAYS: i64 = 3 * 365;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SealStatus {
+    Active,
+    Revoked,
+}
+
+/// An e-seal in a wallet. Its private key is in the secrets tree, encrypted.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ESeal {
+    pub id: String,
+    pub uscc: Uscc,
+    pub seal_type: SealType,
+    pub seal_code: String,
+    pub filing_id: String,
+    pub credential_id: String,
+    pub image_sha256: String,
+    pub certificate_pem: String,
+    pub status: SealStatus,
+    pub issued_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ESeal {
+    pub fn key_ref(&self) -> String {
+        format!("seal/{}", self.id)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRequest {
+    pub filing_id: String,
+    /// The template the seal maker submits; it must be the filed one.
+    #[serde(default)]
+    pub template: Option<Value>,
+}
+
+fn seal_key(uscc: &Uscc, id: &str) -> String {
+    format!("{uscc}/{id}")
+}
+
+/// Issues an e-seal from a filing. Earlier e-seals of the same type are revoked in the
+/// same batch: a new filing replaced their physical seal.
+pub async fn issue(
+    wallet: &Wallet,
+    uscc: &Uscc,
+    req: IssueRequest,
+) -> Result<(ESeal, StoredCredential), WalletError> {
+    let _guard = wallet.write_lock.lock().await;
+    let company = wallet.active_company(uscc)?;
+    let filing = filing::get(wallet, &req.filing_id)?.ok_or_else(|| {
+        WalletError::invalid(
+            "filing_id",
+            format!(
+                "no police filing {:?} is on record: file the seal with the police first",
+                req.filing_id
+            ),
+        )
+    })?;
+    if &filing.uscc != uscc {
+        return Err(WalletError::invalid(
+            "filing_id",
+            format!(
+                "filing {} belongs to company {}, not {uscc}",
+                filing.id, filing.uscc
+            ),
+        ));
+    }
+    if filing.status != FilingStatus::Active {
+        return Err(WalletError::invalid(
+            "filing_id",
+            format!(
+                "filing {} was superseded by filing {}; issue from the current filing",
+                filing.id,
+                filing.superseded_by.as_deref().unwrap_or("?")
+            ),
+        ));
+    }
+    if let Some(submitted) = &req.template {
+        check_same_template(&filing, submitted)?;
+    }
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
+        .map_err(|e| WalletError::Key(e.to_string()))?;
+    let subject = vec![
+        (DnType::OrganizationName, company.record.name.clone()),
+        (
+            DnType::CommonName,
+            format!(
+                "{} {} {}",
+                company.record.name,
+                filing.seal_type.name_zh(),
+                filing.template.seal_code
+            ),
+        ),
+        (DnType::CustomDnType(vec![2, 5, 4, 5]), uscc.to_string()),
+        (
+            DnType::CustomDnType(vec![2, 5, 4, 12]),
+            filing.seal_type.as_str().to_string(),
+        ),
+    ];
+    let cert_pem = wallet
+        .keys
+        .ca
+        .issue(Role::SealSigner, &subject, &key, SEAL_DAYS)
+        .map_err(|e| WalletError::Key(e.to_string()))?;
+    let cert_der = pem::parse(&cert_pem)
+        .map(|p| p.into_contents())
+        .map_err(|e| WalletError::Key(e.to_string()))?;
+    let now = Utc::now();
+    let expires_at = now + Duration::days(SEAL_DAYS);
+    let id = new_id();
+    let credential_id = new_id();
+    let claims = json!({
+        "iss": issuer_uri(&wallet.keys.region),
+        "vct": CredentialType::ESeal.vct(),
+        "jti": credential_id,
+        "iat": now.timestamp(),
+        "nbf": now.timestamp(),
+        "exp": expires_at.timestamp(),
+        "sub": uscc,
+        "credential_type": CredentialType::ESeal.as_str(),
+        "uscc": uscc,
+        "name": company.record.name,
+        "region": wallet.keys.region,
+        "seal": {
+            "id": id,
+            "type": filing.seal_type,
+            "type_name": filing.seal_type.name_zh(),
+            "code": filing.template.seal_code,
+            "template": filing.template,
+            "template_sha256": filing.template_sha256,
+            "image_sha256": filing.image_sha256,
+        },
+        "police_filing": {
+            "id": filing.id,
+            "filed_at": filing.filed_at.timestamp(),
+            "signature": filing.signature,
+        },
+        "seal_certificate": { "kid": kid_of(&cert_der), "sha256": hex::encode(ring::digest::digest(&ring::digest::SHA256, &cert_der)) },
+        "cnf": { "jwk": p256_jwk(key.public_key_raw()) },
+    });
+    let credential = StoredCredential {
+        id: credential_id.clone(),
+        uscc: uscc.clone(),
+        kind: CredentialType::ESeal,
+        status: CredentialStatus::Valid,
+        issued_at: now,
+        expires_at,
+        sd_jwt: sdjwt::issue(
+            SdJwtInput {
+                claims: claims.as_object().cloned().unwrap_or_default(),
+                disclosable: vec![],
+            },
+            &wallet.keys.licence,
+        ),
+        display_name: company.record.name.clone(),
+        revoked_at: None,
+    };
+    let seal = ESeal {
+        id: id.clone(),
+        uscc: uscc.clone(),
+        seal_type: filing.seal_type,
+        seal_code: filing.template.seal_code.clone(),
+        filing_id: filing.id.clone(),
+        credential_id: credential_id.clone(),
+        image_sha256: filing.image_sha256.clone(),
+        certificate_pem: cert_pem,
+        status: SealStatus::Active,
+        issued_at: now,
+        revoked_at: None,
+    };
+    let mut batch = Batch::default();
+    for old in seals(wallet, uscc)?
+        .into_iter()
+        .filter(|s| s.seal_type == seal.seal_type && s.status == SealStatus::Active)
+    {
+        revoke_into(wallet, &mut batch, old, now)?;
+    }
+    batch
+        .put_new(Tree::Seals, &seal_key(uscc, &id), &seal)
+        .put_new(Tree::Credentials, &credential_id, &credential)
+        .put(Tree::Wallets, &format!("{uscc}/{credential_id}"), &())
+        .put_raw(
+            Tree::Secrets,
+            &seal.key_ref(),
+            wallet.master.seal(key.serialized_der(), &seal.key_ref()),
+        );
+    wallet.store.apply(batch).await?;
+    Ok((seal, credential))
+}
+
+/// The 同章同模 check: the seal maker's template must be the filed one, to the byte.
+fn check_same_template(filing: &Filing, submitted: &Value) -> Result<(), WalletError> {
+    let template: SealTemplate = serde_json::from_value(submitted.clone())
+        .map_err(|e| WalletError::invalid("template", format!("not a seal template: {e}")))?;
+    let (t, i) = (template.template_sha256(), template.image_sha256());
+    if t != filing.template_sha256 || i != filing.image_sha256 {
+        return Err(WalletError::invalid(
+            "template",
+            format!(
+                "同章同模 check failed: the submitted template (sha256 {t}, image {i}) differs from police filing {} (sha256 {}, image {}); an e-seal must be the very seal on record",
+                filing.id, filing.template_sha256, filing.image_sha256
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Adds the revocation of `seal` and its credential to `batch`.
+pub fn revoke_into(
+    wallet: &Wallet,
+    batch: &mut Batch,
+    mut seal: ESeal,
+    at: DateTime<Utc>,
+) -> Result<(), WalletError> {
+    seal.status = SealStatus::Revoked;
+    seal.revoked_at = Some(at);
+    if let Some(mut c) = wallet.credential(&seal.credential_id)? {
+        c.status = CredentialStatus::Revoked;
+        c.revoked_at = Some(at);
+        batch.put(Tree::Credentials, &c.id, &c);
+    }
+    batch.put(Tree::Seals, &seal_key(&seal.uscc, &seal.id), &seal);
+    Ok(())
+}
+
+/// Revokes one e-seal (a lost or compromised seal). Signatures made before now stay valid.
+pub async fn revoke(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<ESeal, WalletError> {
+    let _guard = wallet.write_lock.lock().await;
+    let seal = get(wallet, uscc, seal_id)?;
+    if seal.status == SealStatus::Revoked {
+        return Ok(seal);
+    }
+    let mut batch = Batch::default();
+    revoke_into(wallet, &mut batch, seal, Utc::now())?;
+    wallet.store.apply(batch).await?;
+    get(wallet, uscc, seal_id)
+}
+
+pub fn get(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<ESeal, WalletError> {
+    wallet
+        .store
+        .get(Tree::Seals, &seal_key(uscc, seal_id))?
+        .ok_or_else(|| {
+            WalletError::NotFound(format!("no e-seal {seal_id:?} in the wallet of {uscc}"))
+        })
+}
+
+pub fn seals(wallet: &Wallet, uscc: &Uscc) -> Result<Vec<ESeal>, WalletError> {
+    Ok(wallet
+        .store
+        .values_with_prefix(Tree::Seals, &format!("{uscc}/"))?)
+}
+
+/// The e-seal whose credential this is, if any (for status and presentations).
+pub fn by_credential(
+    wallet: &Wallet,
+    uscc: &Uscc,
+    credential_id: &str,
+) -> Result<Option<ESeal>, WalletError> {
+    Ok(seals(wallet, uscc)?
+        .into_iter()
+        .find(|s| s.credential_id == credential_id))
+}

@@ -1,0 +1,294 @@
+//! Police filings (印章备案): the rules a police clerk enforces, and the signed record.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+use super::SealType;
+use super::template::SealTemplate;
+use crate::credential::{jws, new_id};
+use crate::domain::{RegionCode, Uscc};
+use crate::store::{Batch, StoreError, Tree};
+use crate::wallet::{StoredCompany, Wallet, WalletError};
+
+pub const FILING_TYP: &str = "zt-seal-filing+jwt";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilingRequest {
+    pub uscc: String,
+    pub seal_type: String,
+    pub template: SealTemplate,
+    #[serde(default)]
+    pub engraver: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilingStatus {
+    Active,
+    Superseded,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Filing {
+    pub id: String,
+    pub uscc: Uscc,
+    pub seal_type: SealType,
+    pub template: SealTemplate,
+    pub template_sha256: String,
+    pub image_sha256: String,
+    pub filed_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engraver: Option<String>,
+    pub region: RegionCode,
+    pub status: FilingStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
+    /// Compact JWS by the region's police seal registry over the filing's facts.
+    pub signature: String,
+}
+
+/// A refusal: the request field at fault and the reason a police clerk would give.
+#[derive(Debug, thiserror::Error)]
+pub enum FilingError {
+    #[error("{field}: {reason}")]
+    Rule { field: String, reason: String },
+    #[error(transparent)]
+    Wallet(#[from] WalletError),
+}
+
+impl From<StoreError> for FilingError {
+    fn from(e: StoreError) -> Self {
+        FilingError::Wallet(e.into())
+    }
+}
+
+fn rule(field: &str, reason: impl Into<String>) -> FilingError {
+    FilingError::Rule {
+        field: field.into(),
+        reason: reason.into(),
+    }
+}
+
+fn active_key(uscc: &Uscc, t: SealType) -> String {
+    format!("active/{uscc}/{}", t.as_str())
+}
+
+fn code_key(code: &str) -> String {
+    format!("code/{code}")
+}
+
+/// The rules of 印章备案 for one company and seal type.
+pub fn check_rules(
+    company: &StoredCompany,
+    seal_type: SealType,
+    t: &SealTemplate,
+) -> Result<(), FilingError> {
+    use super::template::SealShape;
+    t.check()
+        .map_err(|e| rule(&format!("template.{}", e.field), e.reason))?;
+    let record = &company.record;
+    let (expected_arc, whose) = match seal_type {
+        SealType::LegalRepresentative => (
+            &record.legal_representative.name,
+            "the legal representative's name",
+        ),
+        _ => (&record.name, "the company's registered name"),
+    };
+    if t.arc_text.trim() != expected_arc {
+        return Err(rule(
+            "template.arc_text",
+            format!(
+                "the arc text of a {} must be {whose} “{expected_arc}”, not “{}”",
+                seal_type.name_zh(),
+                t.arc_text
+            ),
+        ));
+    }
+    match seal_type {
+        SealType::Invoice => {
+            if t.shape != SealShape::Oval || t.width_mm != 40.0 || t.height_mm != 30.0 {
+                return Err(rule(
+                    "template.shape",
+                    "发票专用章 is an oval of 40 × 30 mm",
+                ));
+            }
+            if t.center_text.as_deref().map(str::trim) != Some(record.uscc.as_str()) {
+                return Err(rule(
+                    "template.center_text",
+                    format!(
+                        "发票专用章 carries the taxpayer ID {} across its centre",
+                        record.uscc
+                    ),
+                ));
+            }
+        }
+        SealType::LegalRepresentative => {}
+        _ => {
+            if t.shape != SealShape::Round {
+                return Err(rule(
+                    "template.shape",
+                    format!("{} is round", seal_type.name_zh()),
+                ));
+            }
+            if !t.star {
+                return Err(rule(
+                    "template.star",
+                    format!("{} carries a five-pointed star", seal_type.name_zh()),
+                ));
+            }
+            let (lo, hi) = if seal_type == SealType::Official {
+                (40.0, 42.0)
+            } else {
+                (38.0, 40.0)
+            };
+            if !(lo..=hi).contains(&t.width_mm) {
+                return Err(rule(
+                    "template.width_mm",
+                    format!(
+                        "the diameter of {} is {lo}-{hi} mm, not {}",
+                        seal_type.name_zh(),
+                        t.width_mm
+                    ),
+                ));
+            }
+        }
+    }
+    if matches!(
+        seal_type,
+        SealType::Finance | SealType::Contract | SealType::Invoice
+    ) && t.bottom_text.as_deref().map(str::trim) != Some(seal_type.name_zh())
+    {
+        return Err(rule(
+            "template.bottom_text",
+            format!(
+                "the text below the centre must name the seal: “{}”",
+                seal_type.name_zh()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Files a seal template with the police seal registry, superseding the company's active
+/// filing of the same type. Returns the new filing.
+pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingError> {
+    let uscc = Uscc::parse(&req.uscc).map_err(|e| rule("uscc", e.reason))?;
+    let seal_type = SealType::parse(&req.seal_type).ok_or_else(|| {
+        rule(
+            "seal_type",
+            format!(
+                "{:?} is not one of official, finance, invoice, contract, legal_representative",
+                req.seal_type
+            ),
+        )
+    })?;
+    if let Some(e) = &req.engraver
+        && (e.trim().is_empty() || e.chars().count() > 100)
+    {
+        return Err(rule("engraver", "1 to 100 characters"));
+    }
+    let _guard = wallet.write_lock.lock().await;
+    let company = match wallet.company(&uscc)? {
+        None => {
+            return Err(rule(
+                "uscc",
+                format!(
+                    "company {uscc} is not registered: a seal can only be filed for a registered company"
+                ),
+            ));
+        }
+        Some(c) => c,
+    };
+    if company.status != crate::wallet::CompanyStatus::Active {
+        return Err(rule("uscc", format!("company {uscc} is deregistered")));
+    }
+    check_rules(&company, seal_type, &req.template)?;
+    let code = req.template.seal_code.clone();
+    if let Some(owner) = wallet.store.get::<String>(Tree::Index, &code_key(&code))? {
+        return Err(rule(
+            "template.seal_code",
+            format!(
+                "seal code {code} is already on record (filing {owner}); every physical seal has its own code"
+            ),
+        ));
+    }
+    let now = Utc::now();
+    let id = new_id();
+    let template_sha256 = req.template.template_sha256();
+    let image_sha256 = req.template.image_sha256();
+    let facts = json!({
+        "id": id,
+        "uscc": uscc,
+        "seal_type": seal_type,
+        "seal_code": code,
+        "template_sha256": template_sha256,
+        "image_sha256": image_sha256,
+        "filed_at": now.timestamp(),
+        "engraver": req.engraver,
+        "region": wallet.keys.region,
+    });
+    let signature = sign_facts(&facts, &wallet.keys.police);
+    let filing = Filing {
+        id: id.clone(),
+        uscc: uscc.clone(),
+        seal_type,
+        template: req.template,
+        template_sha256,
+        image_sha256,
+        filed_at: now,
+        engraver: req.engraver,
+        region: wallet.keys.region,
+        status: FilingStatus::Active,
+        superseded_by: None,
+        signature,
+    };
+    let mut batch = Batch::default();
+    if let Some(old_id) = wallet
+        .store
+        .get::<String>(Tree::Index, &active_key(&uscc, seal_type))?
+        && let Some(mut old) = wallet.store.get::<Filing>(Tree::Filings, &old_id)?
+    {
+        old.status = FilingStatus::Superseded;
+        old.superseded_by = Some(id.clone());
+        batch.put(Tree::Filings, &old_id, &old);
+    }
+    batch
+        .put_new(Tree::Filings, &id, &filing)
+        .put_new(Tree::Index, &code_key(&code), &id)
+        .put(Tree::Index, &active_key(&uscc, seal_type), &id);
+    wallet.store.apply(batch).await.map_err(|e| match e {
+        StoreError::Exists(_) => rule(
+            "template.seal_code",
+            format!("seal code {code} is already on record"),
+        ),
+        other => WalletError::from(other).into(),
+    })?;
+    Ok(filing)
+}
+
+fn sign_facts(facts: &Value, signer: &crate::pki::Signer) -> String {
+    let mut header = Map::new();
+    header.insert("typ".into(), Value::from(FILING_TYP));
+    header.insert("kid".into(), Value::from(signer.kid.clone()));
+    header.insert(
+        "x5c".into(),
+        Value::Array(
+            signer
+                .chain
+                .iter()
+                .map(|d| Value::from(crate::b64::encode_std(d)))
+                .collect(),
+        ),
+    );
+    jws::sign(
+        header,
+        &serde_json::to_vec(facts).unwrap_or_default(),
+        signer,
+    )
+}
+
+pub fn get(wallet: &Wallet, id: &str) -> Result<Option<Filing>, WalletError> {
+    Ok(wallet.store.get(Tree::Filings, id)?)
+}

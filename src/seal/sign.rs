@@ -1,0 +1,168 @@
+//! Sealing a document: a compact JWS by the e-seal's key over the document's SHA-256, the
+//! signing time, the seal's facts and the e-seal credential, with the chain in `x5c`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::eseal::{self, SealStatus};
+use crate::credential::{jws, new_id};
+use crate::domain::Uscc;
+use crate::pki::{Role, Signer};
+use crate::store::{Batch, Tree};
+use crate::wallet::{CredentialStatus, Wallet, WalletError};
+
+pub const SEAL_TYP: &str = "zt-seal+jws";
+/// Largest document accepted in a request body.
+pub const MAX_DOCUMENT_BYTES: usize = 32 * 1024 * 1024;
+
+/// The signed content of a seal signature.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SealPayload {
+    /// Lowercase hex SHA-256 of the sealed document.
+    pub doc_sha256: String,
+    /// Signing time claimed by the signer (no timestamp authority yet).
+    pub iat: i64,
+    pub jti: String,
+    pub uscc: String,
+    pub name: String,
+    pub seal: SealFacts,
+    /// The e-seal credential (SD-JWT VC), so a validator needs nothing else.
+    pub credential: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SealFacts {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub seal_type: String,
+    pub code: String,
+    pub image_sha256: String,
+    pub filing_id: String,
+    pub credential_id: String,
+}
+
+/// A signing, as recorded in the wallet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SigningRecord {
+    pub id: String,
+    pub seal_id: String,
+    pub doc_sha256: String,
+    pub signed_at: DateTime<Utc>,
+}
+
+/// Parses a hex SHA-256 given by a client.
+pub fn parse_sha256(s: &str) -> Option<String> {
+    let s = s.trim().to_ascii_lowercase();
+    (s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())).then_some(s)
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+}
+
+pub async fn sign(
+    wallet: &Wallet,
+    uscc: &Uscc,
+    seal_id: &str,
+    doc_sha256: &str,
+) -> Result<(String, SigningRecord), WalletError> {
+    let company = wallet.active_company(uscc)?;
+    let seal = eseal::get(wallet, uscc, seal_id)?;
+    if seal.status != SealStatus::Active {
+        return Err(WalletError::invalid(
+            "seal_id",
+            format!("e-seal {seal_id} was revoked and can no longer seal"),
+        ));
+    }
+    let credential = wallet
+        .credential(&seal.credential_id)?
+        .filter(|c| c.status == CredentialStatus::Valid)
+        .ok_or_else(|| {
+            WalletError::invalid(
+                "seal_id",
+                format!("the credential of e-seal {seal_id} is not valid"),
+            )
+        })?;
+    let sealed_key = wallet
+        .store
+        .get_raw(Tree::Secrets, &seal.key_ref())?
+        .ok_or_else(|| WalletError::Key(format!("the key of e-seal {seal_id} is missing")))?;
+    let pkcs8 = wallet
+        .master
+        .open(&sealed_key, &seal.key_ref())
+        .map_err(|e| WalletError::Key(e.to_string()))?;
+    let cert = pem::parse(&seal.certificate_pem)
+        .map_err(|e| WalletError::Key(e.to_string()))?
+        .into_contents();
+    let ca = pem::parse(&wallet.keys.ca.ca_pem)
+        .map_err(|e| WalletError::Key(e.to_string()))?
+        .into_contents();
+    let signer = Signer::from_pkcs8(
+        &pkcs8,
+        vec![cert, ca],
+        Role::SealSigner,
+        Some(wallet.keys.region),
+    )
+    .map_err(WalletError::Key)?;
+    let now = Utc::now();
+    let payload = SealPayload {
+        doc_sha256: doc_sha256.to_string(),
+        iat: now.timestamp(),
+        jti: new_id(),
+        uscc: uscc.to_string(),
+        name: company.record.name.clone(),
+        seal: SealFacts {
+            id: seal.id.clone(),
+            seal_type: seal.seal_type.as_str().into(),
+            code: seal.seal_code.clone(),
+            image_sha256: seal.image_sha256.clone(),
+            filing_id: seal.filing_id.clone(),
+            credential_id: seal.credential_id.clone(),
+        },
+        credential: credential.sd_jwt,
+    };
+    let mut header = Map::new();
+    header.insert("typ".into(), Value::from(SEAL_TYP));
+    header.insert("kid".into(), Value::from(signer.kid.clone()));
+    header.insert(
+        "x5c".into(),
+        Value::Array(
+            signer
+                .chain
+                .iter()
+                .map(|d| Value::from(crate::b64::encode_std(d)))
+                .collect(),
+        ),
+    );
+    let signature = jws::sign(
+        header,
+        &serde_json::to_vec(&payload).unwrap_or_default(),
+        &signer,
+    );
+    let record = SigningRecord {
+        id: payload.jti.clone(),
+        seal_id: seal.id.clone(),
+        doc_sha256: doc_sha256.into(),
+        signed_at: now,
+    };
+    let mut batch = Batch::default();
+    batch.put_new(
+        Tree::Events,
+        &format!(
+            "sign/{uscc}/{}/{}",
+            now.format("%Y%m%dT%H%M%S%.6fZ"),
+            record.id
+        ),
+        &record,
+    );
+    wallet.store.apply(batch).await?;
+    Ok((signature, record))
+}
+
+/// The signings a company has made, oldest first.
+pub fn signings(wallet: &Wallet, uscc: &Uscc) -> Result<Vec<SigningRecord>, WalletError> {
+    Ok(wallet
+        .store
+        .values_with_prefix(Tree::Events, &format!("sign/{uscc}/"))?)
+}

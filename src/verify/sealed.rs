@@ -1,0 +1,267 @@
+//! Validating a sealed document: the seal signature, the document's hash, the e-seal
+//! credential it carries and the police filing behind that (同章同模).
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::{Indication, Report, StatusSource, SubIndication, Verifier, describe_time};
+use crate::b64;
+use crate::credential::jws::Parsed;
+use crate::credential::p256_jwk;
+use crate::pki::Role;
+use crate::seal::filing::FILING_TYP;
+use crate::seal::sign::{SEAL_TYP, SealPayload};
+use crate::seal::template::SealTemplate;
+
+impl Verifier {
+    /// `doc_sha256`: lowercase hex SHA-256 of the document as the validator has it.
+    pub fn verify_sealed_document(
+        &self,
+        signature: &str,
+        doc_sha256: &str,
+        now: DateTime<Utc>,
+        status: Option<&dyn StatusSource>,
+    ) -> Report {
+        let mut r = Report::new("sealed_document", now);
+        let parsed = match Parsed::parse(signature.trim()) {
+            Ok(p) if p.header_str("typ") == Some(SEAL_TYP) => p,
+            Ok(_) => {
+                r.failed(
+                    "format",
+                    SubIndication::FormatFailure,
+                    format!(
+                        "This is a JWS but not a zhengtong seal signature (typ \"{SEAL_TYP}\")."
+                    ),
+                );
+                return r;
+            }
+            Err(e) => {
+                r.failed(
+                    "format",
+                    SubIndication::FormatFailure,
+                    format!("This is not a seal signature: {e}."),
+                );
+                return r;
+            }
+        };
+        let payload: SealPayload = match serde_json::from_slice(&parsed.payload) {
+            Ok(p) => p,
+            Err(e) => {
+                r.failed(
+                    "format",
+                    SubIndication::FormatFailure,
+                    format!("The seal signature's content is malformed: {e}."),
+                );
+                return r;
+            }
+        };
+        r.passed("format", "A compact JWS (ES256) seal signature.");
+        let x5c: Vec<Vec<u8>> = match parsed.header.get("x5c") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().and_then(b64::decode_std))
+                .collect(),
+            _ => vec![],
+        };
+        let cert = match self.trusted_signer(&x5c, Role::SealSigner) {
+            Ok(c) => c,
+            Err(why) => {
+                r.failed("signing_certificate", SubIndication::NoCertificateChainFound, format!("{why}. The seal's certificate cannot be traced to a trusted regional CA: do not rely on this seal."));
+                return r;
+            }
+        };
+        r.passed(
+            "signing_certificate",
+            format!(
+                "Sealed with {}, issued by {}.",
+                cert.info.describe(),
+                cert.ca.subject_cn
+            ),
+        );
+        if !parsed.verify(&cert.info.public_key) {
+            r.failed(
+                "signature",
+                SubIndication::SigCryptoFailure,
+                "The seal signature does not match its content: it was altered after sealing.",
+            );
+            return r;
+        }
+        r.passed("signature", "The seal's ES256 signature is valid.");
+        if payload.doc_sha256 != doc_sha256 {
+            r.failed(
+                "document_hash",
+                SubIndication::HashFailure,
+                format!("The document was changed after it was sealed: its SHA-256 is {doc_sha256}, the seal covers {}.", payload.doc_sha256),
+            );
+            return r;
+        }
+        r.passed(
+            "document_hash",
+            format!("The document is exactly the one sealed (SHA-256 {doc_sha256})."),
+        );
+        if payload.iat < cert.window.0 || payload.iat > cert.window.1 {
+            r.failed(
+                "certificate_validity",
+                SubIndication::Expired,
+                format!(
+                    "The seal certificate was not valid at the signing time {}.",
+                    describe_time(payload.iat)
+                ),
+            );
+            return r;
+        }
+        r.passed("certificate_validity", format!("The seal certificate was valid at the signing time {} (claimed by the signer; no timestamp).", describe_time(payload.iat)));
+
+        // The e-seal credential, as it stood when the document was sealed.
+        let at_signing = DateTime::from_timestamp(payload.iat, 0).unwrap_or(now);
+        let cred = self.verify_credential(&payload.credential, at_signing, None);
+        if cred.indication != Indication::TotalPassed {
+            let why = cred
+                .checks
+                .iter()
+                .find(|c| c.result == super::CheckResult::Failed)
+                .map(|c| c.reason.clone())
+                .unwrap_or_default();
+            r.failed(
+                "e_seal_credential",
+                cred.sub_indication.unwrap_or(SubIndication::FormatFailure),
+                format!("The e-seal credential carried by the signature does not verify: {why}"),
+            );
+            return r;
+        }
+        let claims = crate::credential::sdjwt::decode(&payload.credential)
+            .map(|d| d.claims)
+            .unwrap_or_default();
+        let seal = claims.get("seal").cloned().unwrap_or(Value::Null);
+        let binds_key =
+            claims.get("cnf").and_then(|c| c.get("jwk")) == Some(&p256_jwk(&cert.info.public_key));
+        if !binds_key
+            || seal["id"] != json!(payload.seal.id)
+            || seal["image_sha256"] != json!(payload.seal.image_sha256)
+            || claims.get("uscc") != Some(&json!(payload.uscc))
+        {
+            r.failed("e_seal_credential", SubIndication::SigConstraintsFailure, "The e-seal credential does not belong to the key that sealed, or names another seal.");
+            return r;
+        }
+        r.passed(
+            "e_seal_credential",
+            format!(
+                "The e-seal credential ({}) was issued by {} to {} and binds this seal's key.",
+                seal["type_name"].as_str().unwrap_or(""),
+                cred.summary
+                    .as_ref()
+                    .map(|s| s.issuing_authority.clone())
+                    .unwrap_or_default(),
+                payload.name
+            ),
+        );
+
+        let (matches_filing, svg) = self.check_police_filing(&mut r, &claims);
+        let summary = cred.summary.clone().map(|mut s| {
+            s.details = serde_json::Map::new();
+            s.details.insert("seal_type".into(), seal["type"].clone());
+            s.details
+                .insert("seal_type_name".into(), seal["type_name"].clone());
+            s.details.insert("seal_code".into(), seal["code"].clone());
+            s.details
+                .insert("seal_image_sha256".into(), seal["image_sha256"].clone());
+            s.details.insert(
+                "seal_image_svg".into(),
+                svg.map(Value::from).unwrap_or(Value::Null),
+            );
+            s.details
+                .insert("matches_police_filing".into(), Value::from(matches_filing));
+            s.details.insert(
+                "police_filing_id".into(),
+                claims
+                    .get("police_filing")
+                    .map(|f| f["id"].clone())
+                    .unwrap_or(Value::Null),
+            );
+            s.details
+                .insert("signed_at".into(), Value::from(describe_time(payload.iat)));
+            s.details
+                .insert("document_sha256".into(), Value::from(doc_sha256));
+            s
+        });
+        r.summary = summary;
+        if r.is_failed() {
+            return r;
+        }
+        self.check_status(
+            &mut r,
+            &payload.seal.credential_id,
+            cert.info.region,
+            status,
+            Some(payload.iat),
+        );
+        r
+    }
+
+    /// Verifies the police registry's signature on the filing and that the seal image is
+    /// the filed one. Returns (matches, the canonical SVG).
+    fn check_police_filing(
+        &self,
+        r: &mut Report,
+        claims: &serde_json::Map<String, Value>,
+    ) -> (bool, Option<String>) {
+        let seal = claims.get("seal").cloned().unwrap_or(Value::Null);
+        let template: Option<SealTemplate> = serde_json::from_value(seal["template"].clone()).ok();
+        let Some(template) = template else {
+            r.failed(
+                "police_filing",
+                SubIndication::FormatFailure,
+                "The e-seal credential carries no readable seal template.",
+            );
+            return (false, None);
+        };
+        let svg = template.render_svg();
+        let filing_sig = claims
+            .get("police_filing")
+            .and_then(|f| f["signature"].as_str())
+            .unwrap_or("");
+        let filing = Parsed::parse(filing_sig)
+            .ok()
+            .filter(|p| p.header_str("typ") == Some(FILING_TYP));
+        let Some(filing) = filing else {
+            r.failed(
+                "police_filing",
+                SubIndication::FormatFailure,
+                "The e-seal credential carries no police filing signature.",
+            );
+            return (false, Some(svg));
+        };
+        let kid = filing.header_str("kid").unwrap_or("");
+        let registry = self
+            .trust
+            .by_kid(kid)
+            .filter(|t| t.info.roles.contains(&Role::PoliceRegistry));
+        let Some(registry) = registry else {
+            r.failed("police_filing", SubIndication::NoCertificateChainFound, format!("The police filing was signed by a certificate (kid {kid:?}) this verifier does not trust as a police seal registry."));
+            return (false, Some(svg));
+        };
+        if !filing.verify(&registry.info.public_key) {
+            r.failed(
+                "police_filing",
+                SubIndication::SigCryptoFailure,
+                "The police registry's signature on the filing is not valid.",
+            );
+            return (false, Some(svg));
+        }
+        let facts = filing.payload_json().unwrap_or_default();
+        let image = template.image_sha256();
+        let same = facts.get("image_sha256") == Some(&json!(image))
+            && facts.get("template_sha256") == Some(&json!(template.template_sha256()))
+            && seal["image_sha256"] == json!(image);
+        if !same {
+            r.failed(
+                "police_filing",
+                SubIndication::SigConstraintsFailure,
+                "同章同模 failed: the seal image is not the one filed with the police.",
+            );
+            return (false, Some(svg));
+        }
+        r.passed("police_filing", format!("同章同模: the seal image (SHA-256 {image}) is the one filed with {} (filing {}). Compare it with the paper seal.", registry.info.organisation, facts.get("id").and_then(Value::as_str).unwrap_or("")));
+        (true, Some(svg))
+    }
+}
