@@ -73,6 +73,7 @@ fn main() {
         sd_jwt: String::new(),
         display_name: record.name.clone(),
         revoked_at: None,
+        status_ref: None,
     };
     let token = present::mint(&credential, &company, 300, Default::default(), &signer).token;
     let now = Utc::now();

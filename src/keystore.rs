@@ -22,6 +22,8 @@ pub enum KeyError {
 
 pub struct MasterKey {
     key: LessSafeKey,
+    /// Keys derived for other purposes (HMAC-SHA256 over a label), never the master itself.
+    derivation: ring::hmac::Key,
     rng: SystemRandom,
 }
 
@@ -50,8 +52,17 @@ impl MasterKey {
         let key = UnboundKey::new(&AES_256_GCM, bytes).ok()?;
         Some(MasterKey {
             key: LessSafeKey::new(key),
+            derivation: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, bytes),
             rng: SystemRandom::new(),
         })
+    }
+
+    /// A 32-byte key for `label`, stable for as long as the master key is.
+    pub fn derive(&self, label: &str) -> [u8; 32] {
+        let tag = ring::hmac::sign(&self.derivation, label.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(&tag.as_ref()[..32]);
+        out
     }
 
     /// nonce || ciphertext || tag. `context` binds the secret to its place (e.g. its key name).

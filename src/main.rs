@@ -38,6 +38,9 @@ enum Command {
         listen: SocketAddr,
         #[arg(long, default_value = "440100")]
         region: RegionCode,
+        /// How other nodes and verifiers reach this node (status list URIs).
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// Seal tasks.
     Seal {
@@ -121,6 +124,7 @@ fn main() -> ExitCode {
             certs,
             listen,
             region,
+            public_url,
         } => {
             let rt = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
@@ -131,6 +135,7 @@ fn main() -> ExitCode {
                 certs,
                 listen,
                 region,
+                public_url,
             })) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&format!("{e:#}")),

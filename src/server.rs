@@ -17,6 +17,8 @@ pub struct ServeConfig {
     pub certs: PathBuf,
     pub listen: SocketAddr,
     pub region: RegionCode,
+    /// The URL other nodes and verifiers use to reach this one (default `http://LISTEN`).
+    pub public_url: Option<String>,
 }
 
 /// Everything the server needs, built from the configuration (also used by benchmarks).
@@ -30,7 +32,11 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
     let master = MasterKey::load_or_create(&cfg.data)?;
     let (keys, trust) = node::load_or_create(&cfg.certs, &cfg.region)?;
     let store = Store::open(&cfg.data)?;
-    let wallet = Wallet::new(store, master, keys);
+    let public_url = cfg
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", cfg.listen));
+    let wallet = Wallet::new(store, master, keys, &public_url);
     let admin_path = cfg.data.join("admin.token");
     let created = wallet.ensure_admin_token(&admin_path).await?;
     tracing::info!(

@@ -31,6 +31,7 @@ async fn revoked_before_signing_is_revoked_after_is_not() {
         Store::open(&dir.path().join("data")).unwrap(),
         MasterKey::from_bytes(&[9; 32]).unwrap(),
         keys,
+        "http://127.0.0.1:1",
     );
     let uscc = zhengtong::domain::with_check_char("91440101MA5000077").unwrap();
     let name = "广州吊销示例有限公司";

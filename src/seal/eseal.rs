@@ -133,6 +133,7 @@ pub async fn issue(
     let expires_at = now + Duration::days(SEAL_DAYS);
     let id = new_id();
     let credential_id = new_id();
+    let (status_ref, status) = wallet.status_claim().await?;
     let claims = json!({
         "iss": issuer_uri(&wallet.keys.region),
         "vct": CredentialType::ESeal.vct(),
@@ -161,6 +162,7 @@ pub async fn issue(
         },
         "seal_certificate": { "kid": kid_of(&cert_der), "sha256": hex::encode(ring::digest::digest(&ring::digest::SHA256, &cert_der)) },
         "cnf": { "jwk": p256_jwk(key.public_key_raw()) },
+        "status": status,
     });
     let credential = StoredCredential {
         id: credential_id.clone(),
@@ -178,6 +180,7 @@ pub async fn issue(
         ),
         display_name: company.record.name.clone(),
         revoked_at: None,
+        status_ref: Some(status_ref),
     };
     let seal = ESeal {
         id: id.clone(),

@@ -2,3 +2,27 @@
 //! Publishing signed lists is built on this in `status::list` (not yet: see issue 5).
 
 pub mod bits;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+/// Entries per status list: large enough that a list reveals nothing about one company.
+pub const LIST_SIZE: u32 = bits::MIN_LIST_SIZE as u32;
+
+/// Where a credential's status lives: list number and index in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusRef {
+    pub list: u32,
+    pub idx: u32,
+}
+
+impl StatusRef {
+    /// The `status` claim of a credential (draft-ietf-oauth-status-list).
+    pub fn claim(&self, base_url: &str) -> Value {
+        json!({ "status_list": { "idx": self.idx, "uri": list_uri(base_url, self.list) } })
+    }
+}
+
+pub fn list_uri(base_url: &str, list: u32) -> String {
+    format!("{}/v1/status-lists/{list}", base_url.trim_end_matches('/'))
+}

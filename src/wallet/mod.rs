@@ -11,6 +11,8 @@ use crate::credential::{CredentialType, licence_claims, new_id, p256_jwk, sdjwt}
 use crate::domain::{CompanyRecord, RegionCode, Uscc};
 use crate::keystore::MasterKey;
 use crate::node::RegionKeys;
+use crate::status::bits::IndexAllocator;
+use crate::status::{LIST_SIZE, StatusRef};
 use crate::store::{Batch, Store, StoreError, Tree};
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +77,9 @@ pub struct StoredCredential {
     pub display_name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Its entry in the region's status lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_ref: Option<StatusRef>,
 }
 
 /// What registration returns to the authority.
@@ -93,16 +98,42 @@ pub struct Wallet {
     pub keys: Arc<RegionKeys>,
     /// Serialises read-then-write sequences (filings superseding filings, revocations).
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// How other nodes reach this one (status list URIs), e.g. `http://127.0.0.1:8080`.
+    pub public_url: Arc<String>,
 }
 
 impl Wallet {
-    pub fn new(store: Store, master: MasterKey, keys: RegionKeys) -> Self {
+    pub fn new(store: Store, master: MasterKey, keys: RegionKeys, public_url: &str) -> Self {
         Wallet {
             store,
             master: Arc::new(master),
             keys: Arc::new(keys),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            public_url: Arc::new(public_url.trim_end_matches('/').to_string()),
         }
+    }
+
+    /// A fresh status-list entry for a new credential. Entries are handed out in a keyed
+    /// pseudo-random order, so neighbouring indices say nothing about who holds them; the
+    /// counter is durable before it is used, so an entry is never handed out twice.
+    pub async fn allocate_status(&self) -> Result<StatusRef, WalletError> {
+        let n = self.store.next_counter("status-entries").await? - 1;
+        let list = (n / LIST_SIZE as u64) as u32 + 1;
+        let allocator = IndexAllocator::new(
+            self.master.derive(&format!("status-list/{list}")),
+            LIST_SIZE,
+        )
+        .map_err(|e| WalletError::Key(e.to_string()))?;
+        let idx = allocator
+            .index_for(n % LIST_SIZE as u64)
+            .ok_or_else(|| WalletError::Key("status list full".into()))?;
+        Ok(StatusRef { list, idx })
+    }
+
+    /// The `status` claim for a new credential, and where it points.
+    pub async fn status_claim(&self) -> Result<(StatusRef, serde_json::Value), WalletError> {
+        let r = self.allocate_status().await?;
+        Ok((r, r.claim(&self.public_url)))
     }
 
     /// The company, if registered here and active; otherwise why not, naming `uscc`.
@@ -136,7 +167,7 @@ impl Wallet {
         let holder = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
             .map_err(|e| WalletError::Key(e.to_string()))?;
         let holder_jwk = p256_jwk(holder.public_key_raw());
-        let licence = self.issue_licence(&record, now, holder_jwk)?;
+        let licence = self.issue_licence(&record, now, holder_jwk).await?;
         let token = access::new_token();
         let company = StoredCompany {
             record: record.clone(),
@@ -177,7 +208,7 @@ impl Wallet {
         })
     }
 
-    fn issue_licence(
+    async fn issue_licence(
         &self,
         record: &CompanyRecord,
         now: DateTime<Utc>,
@@ -185,6 +216,9 @@ impl Wallet {
     ) -> Result<StoredCredential, WalletError> {
         let id = new_id();
         let expires_at = now + Duration::days(365 * LICENCE_YEARS);
+        let (status_ref, status) = self.status_claim().await?;
+        let mut extra = serde_json::Map::new();
+        extra.insert("status".into(), status);
         let input = licence_claims(
             &id,
             record,
@@ -192,7 +226,7 @@ impl Wallet {
             now,
             expires_at,
             holder_jwk,
-            Default::default(),
+            extra,
         );
         Ok(StoredCredential {
             id,
@@ -204,6 +238,7 @@ impl Wallet {
             sd_jwt: sdjwt::issue(input, &self.keys.licence),
             display_name: record.name.clone(),
             revoked_at: None,
+            status_ref: Some(status_ref),
         })
     }
 
