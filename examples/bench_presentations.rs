@@ -14,7 +14,7 @@ use zhengtong::domain::{
 use zhengtong::pki::{self, Role, Signer, TrustStore};
 use zhengtong::present::{self, qr};
 use zhengtong::verify::{Indication, Verifier};
-use zhengtong::wallet::{CompanyStatus, CredentialStatus, StoredCompany, StoredCredential};
+use zhengtong::wallet::{CredentialStatus, StoredCredential};
 
 /// Runs `f` repeatedly for about `secs` seconds; returns operations per second.
 fn rate(secs: f64, mut f: impl FnMut()) -> f64 {
@@ -57,12 +57,6 @@ fn main() {
         established_on: "2024-03-01".into(),
     })
     .unwrap();
-    let company = StoredCompany {
-        record: record.clone(),
-        region,
-        status: CompanyStatus::Active,
-        registered_at: Utc::now(),
-    };
     let credential = StoredCredential {
         id: zhengtong::credential::new_id(),
         uscc: Uscc::parse(&uscc).unwrap(),
@@ -75,7 +69,7 @@ fn main() {
         revoked_at: None,
         status_ref: None,
     };
-    let token = present::mint(&credential, &company, 300, Default::default(), &signer).token;
+    let token = present::mint(&credential, 300, Default::default(), &signer).token;
     let now = Utc::now();
     assert_eq!(
         verifier.verify(&token, now, None).indication,
@@ -96,7 +90,7 @@ fn main() {
         .unwrap();
     });
     let mint = rate(secs, || {
-        let m = present::mint(&credential, &company, 300, Default::default(), &signer);
+        let m = present::mint(&credential, 300, Default::default(), &signer);
         let code =
             qrcode::QrCode::with_error_correction_level(m.token.as_bytes(), qrcode::EcLevel::M)
                 .unwrap();
@@ -107,7 +101,7 @@ fn main() {
         );
     });
     let mint_png = rate(secs.min(2.0), || {
-        let m = present::mint(&credential, &company, 300, Default::default(), &signer);
+        let m = present::mint(&credential, 300, Default::default(), &signer);
         std::hint::black_box(qr::render(&m.token).unwrap());
     });
     println!(

@@ -41,6 +41,9 @@ enum Command {
         /// How other nodes and verifiers reach this node (status list URIs).
         #[arg(long)]
         public_url: Option<String>,
+        /// How long verifiers may cache this node's status lists, in seconds.
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+        status_ttl_s: u64,
     },
     /// Seal tasks.
     Seal {
@@ -125,6 +128,7 @@ fn main() -> ExitCode {
             listen,
             region,
             public_url,
+            status_ttl_s,
         } => {
             let rt = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
@@ -136,6 +140,7 @@ fn main() -> ExitCode {
                 listen,
                 region,
                 public_url,
+                status_ttl_s,
             })) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&format!("{e:#}")),

@@ -19,6 +19,7 @@ pub struct ServeConfig {
     pub region: RegionCode,
     /// The URL other nodes and verifiers use to reach this one (default `http://LISTEN`).
     pub public_url: Option<String>,
+    pub status_ttl_s: u64,
 }
 
 /// Everything the server needs, built from the configuration (also used by benchmarks).
@@ -49,6 +50,8 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         wallet,
         verifier: Arc::new(Verifier::new(trust)),
         certs_pem: Arc::new(certs_pem),
+        status_ttl_s: cfg.status_ttl_s,
+        status_cache: Default::default(),
     })
 }
 

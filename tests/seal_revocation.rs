@@ -8,13 +8,13 @@ use zhengtong::keystore::MasterKey;
 use zhengtong::node;
 use zhengtong::seal::{eseal, filing, sign};
 use zhengtong::store::Store;
-use zhengtong::verify::{StatusAnswer, StatusSource, Verifier};
+use zhengtong::verify::{StatusAnswer, StatusQuery, StatusSource, Verifier};
 use zhengtong::wallet::Wallet;
 
 struct RevokedAt(DateTime<Utc>);
 
 impl StatusSource for RevokedAt {
-    fn status(&self, _: &str, _: &RegionCode) -> StatusAnswer {
+    fn status(&self, _: &StatusQuery) -> StatusAnswer {
         StatusAnswer::Revoked {
             reason: "reported lost".into(),
             at: Some(self.0),

@@ -1,15 +1,16 @@
 //! Registration and tokens.
 
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::{ApiJson, Caller};
+use super::extract::{ApiJson, Caller, path_uscc};
 use super::{AppState, Problem};
 use crate::access::AccessRole;
 use crate::domain::{CompanyRecord, CompanyRequest};
+use crate::wallet::ChangeRequest;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,5 +77,42 @@ pub async fn register(
             "credentials": done.credentials.iter().map(|c| json!({"id": c.id, "type": c.kind})).collect::<Vec<_>>(),
             "warnings": warnings,
         })),
+    ))
+}
+
+/// `POST /v1/companies/{uscc}/changes` (authority): 变更, a new licence version.
+pub async fn change(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(uscc): Path<String>,
+    ApiJson(req): ApiJson<ChangeRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
+    let uscc = path_uscc(&uscc)?;
+    let changed = s.wallet.change(&uscc, req).await?;
+    tracing::info!(%uscc, version = changed.version, "company changed, new licence issued");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "uscc": uscc,
+            "version": changed.version,
+            "credentials": [{"id": changed.licence.id, "type": changed.licence.kind}],
+            "revoked": changed.revoked,
+        })),
+    ))
+}
+
+/// `POST /v1/companies/{uscc}/deregistration` (authority): 注销.
+pub async fn deregister(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(uscc): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
+    let uscc = path_uscc(&uscc)?;
+    let revoked = s.wallet.deregister(&uscc).await?;
+    tracing::info!(%uscc, revoked = revoked.len(), "company deregistered");
+    Ok(Json(
+        json!({ "uscc": uscc, "company_status": "deregistered", "revoked": revoked }),
     ))
 }

@@ -4,6 +4,7 @@ mod companies;
 mod extract;
 mod problem;
 mod seals;
+mod status;
 mod verify;
 mod wallets;
 
@@ -36,6 +37,9 @@ pub struct AppState {
     pub wallet: Wallet,
     pub verifier: Arc<Verifier>,
     pub certs_pem: Arc<String>,
+    /// How long verifiers may cache a status list (`ttl`, `Cache-Control: max-age`).
+    pub status_ttl_s: u64,
+    pub status_cache: Arc<status::StatusCache>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -53,6 +57,12 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(image_length_guard)),
         )
         .route("/v1/certs", get(certs))
+        .route("/v1/companies/{uscc}/changes", post(companies::change))
+        .route(
+            "/v1/companies/{uscc}/deregistration",
+            post(companies::deregister),
+        )
+        .route("/v1/status-lists/{id}", get(status::get_list))
         .route("/v1/police/seal-filings", post(seals::file))
         .route("/v1/seal-filings/{id}", get(seals::get_filing))
         .route("/v1/seal-filings/{id}/image.svg", get(seals::filing_image))

@@ -9,9 +9,8 @@ use serde::Deserialize;
 
 use super::extract::ApiJson;
 use super::{AppState, Problem};
-use crate::domain::RegionCode;
 use crate::present::qr;
-use crate::verify::{Report, StatusAnswer, StatusSource};
+use crate::verify::{Report, StatusAnswer, StatusQuery, StatusSource};
 use crate::wallet::{CredentialStatus, Wallet};
 
 #[derive(Deserialize)]
@@ -24,14 +23,15 @@ pub struct VerifyRequest {
 pub struct LocalStatus<'a>(pub &'a Wallet);
 
 impl StatusSource for LocalStatus<'_> {
-    fn status(&self, credential_id: &str, region: &RegionCode) -> StatusAnswer {
-        if *region != self.0.keys.region {
+    fn status(&self, q: &StatusQuery) -> StatusAnswer {
+        if q.region != self.0.keys.region {
             return StatusAnswer::Unknown(format!(
-                "the status service of {} ({region}) is not reachable from this node",
-                region.name()
+                "the status service of {} ({}) is not reachable from this node",
+                q.region.name(),
+                q.region
             ));
         }
-        match self.0.credential(credential_id) {
+        match self.0.credential(&q.credential_id) {
             Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid,
             Ok(Some(c)) => StatusAnswer::Revoked {
                 reason: "the issuing region has revoked it".into(),

@@ -100,7 +100,7 @@ pub async fn present(
         extra.insert("sl".into(), json!(seal.seal_type));
         extra.insert("fid".into(), json!(seal.filing_id));
     }
-    let minted = present::mint(&cred, &company, ttl, extra, &s.wallet.keys.presentation);
+    let minted = present::mint(&cred, ttl, extra, &s.wallet.keys.presentation);
     let rendered = qr::render(&minted.token).map_err(Problem::internal)?;
     Ok((
         StatusCode::CREATED,

@@ -9,16 +9,17 @@ use serde_json::{Map, Value};
 
 use crate::credential::{jws, new_id};
 use crate::pki::Signer;
-use crate::wallet::{StoredCompany, StoredCredential};
+use crate::wallet::StoredCredential;
 
 pub const DEFAULT_TTL_S: i64 = 300;
 pub const MAX_TTL_S: i64 = 86_400;
 
 /// The payload of a presentation, with short claim names so the QR stays small.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+///
+/// The issuing region is not repeated here: it is in the signing certificate (`kid`), which
+/// the verifier must find in its trust list anyway. Those bytes carry the status reference.
 pub struct PresentationClaims {
-    /// Issuing region (GB/T 2260).
-    pub iss: String,
     /// The company's USCC.
     pub sub: String,
     /// The name shown: the company's (licence) or the seal's or invoice's.
@@ -32,6 +33,11 @@ pub struct PresentationClaims {
     pub exp: i64,
     /// The credential's own expiry ("valid until").
     pub vu: i64,
+    /// The credential's status entry, `[list, idx]`: the list is
+    /// `<region status endpoint>/v1/status-lists/<list>`, the same one the credential's
+    /// `status.status_list.uri` names (the full claim does not fit a small QR code).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s: Option<(u32, u32)>,
     /// Type-specific extras (seal image digest, invoice total), short names.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -44,7 +50,6 @@ pub struct Minted {
 
 pub fn mint(
     credential: &StoredCredential,
-    company: &StoredCompany,
     ttl_s: i64,
     extra: Map<String, Value>,
     signer: &Signer,
@@ -52,7 +57,6 @@ pub fn mint(
     let now = Utc::now();
     let expires_at = now + Duration::seconds(ttl_s);
     let claims = PresentationClaims {
-        iss: company.region.to_string(),
         sub: credential.uscc.to_string(),
         n: credential.display_name.clone(),
         t: credential.kind.short().to_string(),
@@ -61,6 +65,7 @@ pub fn mint(
         iat: now.timestamp(),
         exp: expires_at.timestamp(),
         vu: credential.expires_at.timestamp(),
+        s: credential.status_ref.map(|r| (r.list, r.idx)),
         extra,
     };
     // No `typ` header: every byte counts in a QR code, and the claims identify the token.

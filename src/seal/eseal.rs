@@ -14,7 +14,7 @@ use crate::credential::{CredentialType, new_id, p256_jwk};
 use crate::domain::Uscc;
 use crate::pki::{Role, issuer_uri, kid_of};
 use crate::store::{Batch, Tree};
-use crate::wallet::{CredentialStatus, StoredCredential, Wallet, WalletError};
+use crate::wallet::{CredentialStatus, Revocations, StoredCredential, Wallet, WalletError};
 
 /// Seal certificates and e-seal credentials live this long.
 const SEAL_DAYS: i64 = 3 * 365;
@@ -196,12 +196,14 @@ pub async fn issue(
         revoked_at: None,
     };
     let mut batch = Batch::default();
+    let mut revs = Revocations::new(wallet, now);
     for old in seals(wallet, uscc)?
         .into_iter()
         .filter(|s| s.seal_type == seal.seal_type && s.status == SealStatus::Active)
     {
-        revoke_into(wallet, &mut batch, old, now)?;
+        revoke_into(wallet, &mut batch, &mut revs, old, now)?;
     }
+    revs.finish(&mut batch);
     batch
         .put_new(Tree::Seals, &seal_key(uscc, &id), &seal)
         .put_new(Tree::Credentials, &credential_id, &credential)
@@ -236,15 +238,14 @@ fn check_same_template(filing: &Filing, submitted: &Value) -> Result<(), WalletE
 pub fn revoke_into(
     wallet: &Wallet,
     batch: &mut Batch,
+    revs: &mut Revocations,
     mut seal: ESeal,
     at: DateTime<Utc>,
 ) -> Result<(), WalletError> {
     seal.status = SealStatus::Revoked;
     seal.revoked_at = Some(at);
-    if let Some(mut c) = wallet.credential(&seal.credential_id)? {
-        c.status = CredentialStatus::Revoked;
-        c.revoked_at = Some(at);
-        batch.put(Tree::Credentials, &c.id, &c);
+    if let Some(c) = wallet.credential(&seal.credential_id)? {
+        revs.revoke(batch, c)?;
     }
     batch.put(Tree::Seals, &seal_key(&seal.uscc, &seal.id), &seal);
     Ok(())
@@ -258,7 +259,10 @@ pub async fn revoke(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<ESeal
         return Ok(seal);
     }
     let mut batch = Batch::default();
-    revoke_into(wallet, &mut batch, seal, Utc::now())?;
+    let now = Utc::now();
+    let mut revs = Revocations::new(wallet, now);
+    revoke_into(wallet, &mut batch, &mut revs, seal, now)?;
+    revs.finish(&mut batch);
     wallet.store.apply(batch).await?;
     get(wallet, uscc, seal_id)
 }

@@ -47,6 +47,11 @@ impl StatusBits {
         Self { len, bytes }
     }
 
+    /// A list from its stored bytes (`len` entries); None when the length does not match.
+    pub fn from_bytes(len: usize, bytes: Vec<u8>) -> Option<Self> {
+        (bytes.len() == len.div_ceil(8)).then_some(Self { len, bytes })
+    }
+
     fn pos(&self, idx: usize) -> Result<(usize, u8), StatusError> {
         if idx >= self.len {
             return Err(err(format!("index {idx} out of range (len {})", self.len)));

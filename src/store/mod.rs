@@ -24,9 +24,11 @@ pub enum Tree {
     Seals,
     /// Secondary keys: `active/<uscc>/<seal type>` → filing id, `code/<seal code>` → filing id.
     Index,
+    /// Status-list bitstrings, raw bytes by list number.
+    StatusLists,
 }
 
-const TREES: [(Tree, &str); 10] = [
+const TREES: [(Tree, &str); 11] = [
     (Tree::Companies, "companies"),
     (Tree::Credentials, "credentials"),
     (Tree::Wallets, "wallets"),
@@ -37,6 +39,7 @@ const TREES: [(Tree, &str); 10] = [
     (Tree::Filings, "filings"),
     (Tree::Seals, "seals"),
     (Tree::Index, "index"),
+    (Tree::StatusLists, "status_lists"),
 ];
 
 #[derive(Debug, thiserror::Error)]

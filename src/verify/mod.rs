@@ -7,6 +7,8 @@ mod sealed;
 
 pub use report::{Check, CheckResult, Indication, Report, SubIndication, Summary};
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 
@@ -31,13 +33,35 @@ pub enum StatusAnswer {
     Unknown(String),
 }
 
+/// Where a credential's status entry is: a list (by number, in the issuing region's status
+/// endpoint, or by URI) and an index in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusEntry {
+    pub list: Option<u32>,
+    pub uri: Option<String>,
+    pub idx: u32,
+}
+
+/// What the verifier asks a status source about.
+#[derive(Debug, Clone)]
+pub struct StatusQuery {
+    pub credential_id: String,
+    pub region: RegionCode,
+    pub entry: Option<StatusEntry>,
+}
+
 /// Where an online verifier asks for status.
 pub trait StatusSource: Send + Sync {
-    fn status(&self, credential_id: &str, region: &RegionCode) -> StatusAnswer;
+    fn status(&self, query: &StatusQuery) -> StatusAnswer;
 }
 
 pub struct Verifier {
     pub trust: TrustStore,
+    /// Credential types each region may issue, from the trust list (absent: no limit).
+    pub allowed: HashMap<RegionCode, Vec<CredentialType>>,
+    /// Set when the trust list is unusable (expired past its grace period): every
+    /// verification is then INDETERMINATE with this reason.
+    pub unusable: Option<String>,
 }
 
 fn time(ts: i64) -> Option<DateTime<Utc>> {
@@ -52,7 +76,11 @@ fn describe_time(ts: i64) -> String {
 
 impl Verifier {
     pub fn new(trust: TrustStore) -> Self {
-        Verifier { trust }
+        Verifier {
+            trust,
+            allowed: HashMap::new(),
+            unusable: None,
+        }
     }
 
     /// Verifies a QR presentation (compact JWS) or an SD-JWT credential (contains `~`).
@@ -141,26 +169,23 @@ impl Verifier {
         if r.is_failed() {
             return r;
         }
-        match claim_region(&claims.iss) {
-            Some(region) if Some(region) == cert.info.region => r.passed(
+        let Some(region) = cert.info.region else {
+            r.failed(
                 "issuer",
-                format!(
-                    "Issued in {} ({region}), signed with that region's key.",
-                    region.name()
-                ),
+                SubIndication::ChainConstraintsFailure,
+                format!("{} names no region.", cert.info.describe()),
+            );
+            return r;
+        };
+        r.passed(
+            "issuer",
+            format!(
+                "Issued in {} ({region}), signed with that region's key.",
+                region.name()
             ),
-            _ => {
-                r.failed(
-                    "issuer",
-                    SubIndication::SigConstraintsFailure,
-                    format!(
-                        "The token says it comes from region {:?} but was signed by {}.",
-                        claims.iss,
-                        cert.info.describe()
-                    ),
-                );
-                return r;
-            }
+        );
+        if !self.check_type_allowed(&mut r, region, CredentialType::from_short(&claims.t)) {
+            return r;
         }
         if claims.iat > now.timestamp() + SKEW_S {
             r.failed(
@@ -200,13 +225,22 @@ impl Verifier {
             "validity_period",
             format!("The QR code is valid until {}.", describe_time(claims.exp)),
         );
-        self.check_status(&mut r, &claims.cid, cert.info.region, status, None);
+        let query = StatusQuery {
+            credential_id: claims.cid.clone(),
+            region,
+            entry: claims.s.map(|(list, idx)| StatusEntry {
+                list: Some(list),
+                uri: None,
+                idx,
+            }),
+        };
+        self.check_status(&mut r, &query, status, None);
         r
     }
 
     fn summarise_presentation(&self, r: &mut Report, c: &PresentationClaims, cert: &CertInfo) {
         let kind = CredentialType::from_short(&c.t);
-        let region = claim_region(&c.iss);
+        let region = cert.region;
         r.summary = Some(Summary {
             credential_type: kind
                 .map(|k| k.as_str().to_string())
@@ -215,7 +249,7 @@ impl Verifier {
             credential_id: c.cid.clone(),
             company_name: c.n.clone(),
             uscc: c.sub.clone(),
-            region: c.iss.clone(),
+            region: region.map(|r| r.to_string()).unwrap_or_default(),
             region_name: region.map(|r| r.name()).unwrap_or_default(),
             issuing_authority: cert.organisation.clone(),
             signed_by: cert.subject_cn.clone(),
@@ -259,16 +293,15 @@ impl Verifier {
     fn check_status(
         &self,
         r: &mut Report,
-        credential_id: &str,
-        region: Option<RegionCode>,
+        query: &StatusQuery,
         status: Option<&dyn StatusSource>,
         signed_at: Option<i64>,
     ) {
-        let (Some(s), Some(region)) = (status, region) else {
+        let Some(s) = status else {
             r.skipped("credential_status", "Offline verification: revocation was not checked. Verify online to learn whether the credential has been revoked.");
             return;
         };
-        match s.status(credential_id, &region) {
+        match s.status(query) {
             StatusAnswer::Valid => r.passed("credential_status", "The issuer reports the credential as not revoked."),
             StatusAnswer::Revoked { reason, at } => match (at, signed_at) {
                 (Some(at), Some(signed)) if at.timestamp() > signed => r.warning(
@@ -412,11 +445,14 @@ impl Verifier {
         if r.is_failed() {
             return r;
         }
-        match region {
-            Some(reg) if get("iss") == issuer_uri(&reg) => r.passed(
-                "issuer",
-                format!("Issued by {} ({reg}).", reg.authority_name()),
-            ),
+        let reg = match region {
+            Some(reg) if get("iss") == issuer_uri(&reg) => {
+                r.passed(
+                    "issuer",
+                    format!("Issued by {} ({reg}).", reg.authority_name()),
+                );
+                reg
+            }
             _ => {
                 r.failed(
                     "issuer",
@@ -428,7 +464,7 @@ impl Verifier {
                 );
                 return r;
             }
-        }
+        };
         let (nbf, exp) = (
             num("nbf").or(num("iat")).unwrap_or(0),
             num("exp").unwrap_or(0),
@@ -453,9 +489,69 @@ impl Verifier {
             "validity_period",
             format!("Valid until {}.", describe_time(exp)),
         );
-        self.check_status(&mut r, &get("jti"), region, status, None);
+        if !self.check_type_allowed(&mut r, reg, Some(kind)) {
+            return r;
+        }
+        let query = StatusQuery {
+            credential_id: get("jti"),
+            region: reg,
+            entry: status_entry(claims),
+        };
+        self.check_status(&mut r, &query, status, None);
         r
     }
+
+    /// `signed_at`-free variant for sealed documents lives in `sealed.rs`.
+    pub(crate) fn credential_status_query(
+        &self,
+        sd_jwt: &str,
+        region: RegionCode,
+    ) -> Option<StatusQuery> {
+        let claims = sdjwt::decode(sd_jwt).ok()?.claims;
+        Some(StatusQuery {
+            credential_id: claims.get("jti")?.as_str()?.to_string(),
+            region,
+            entry: status_entry(&claims),
+        })
+    }
+
+    /// A region may issue only the credential types its trust-list entry names.
+    fn check_type_allowed(
+        &self,
+        r: &mut Report,
+        region: RegionCode,
+        kind: Option<CredentialType>,
+    ) -> bool {
+        let Some(kind) = kind else {
+            r.failed(
+                "credential_type",
+                SubIndication::FormatFailure,
+                "Unknown credential type.",
+            );
+            return false;
+        };
+        match self.allowed.get(&region) {
+            Some(types) if !types.contains(&kind) => {
+                r.failed(
+                    "credential_type",
+                    SubIndication::SigConstraintsFailure,
+                    format!("The trust list does not allow {} ({region}) to issue {} ({}). Do not accept it.", region.name(), kind.name_zh(), kind.as_str()),
+                );
+                false
+            }
+            _ => true,
+        }
+    }
+}
+
+/// The `status.status_list` claim of a credential, if present.
+fn status_entry(claims: &Map<String, Value>) -> Option<StatusEntry> {
+    let sl = claims.get("status")?.get("status_list")?;
+    Some(StatusEntry {
+        list: None,
+        uri: Some(sl.get("uri")?.as_str()?.to_string()),
+        idx: u32::try_from(sl.get("idx")?.as_u64()?).ok()?,
+    })
 }
 
 /// The role whose key must have signed a credential of this type.
@@ -464,10 +560,6 @@ pub fn required_role(kind: CredentialType) -> Role {
         CredentialType::BusinessLicense | CredentialType::ESeal => Role::LicenceIssuer,
         CredentialType::EInvoice | CredentialType::InvoicingRights => Role::TaxIssuer,
     }
-}
-
-fn claim_region(s: &str) -> Option<RegionCode> {
-    RegionCode::parse(s).ok()
 }
 
 /// Claims worth showing besides the summary, without the protocol fields.

@@ -188,13 +188,20 @@ impl Verifier {
         if r.is_failed() {
             return r;
         }
-        self.check_status(
-            &mut r,
-            &payload.seal.credential_id,
-            cert.info.region,
-            status,
-            Some(payload.iat),
-        );
+        let query = cert
+            .info
+            .region
+            .and_then(|reg| self.credential_status_query(&payload.credential, reg));
+        match query {
+            Some(q) => self.check_status(&mut r, &q, status, Some(payload.iat)),
+            None => {
+                r.failed(
+                    "credential_status",
+                    SubIndication::FormatFailure,
+                    "The e-seal credential names no region or status entry.",
+                );
+            }
+        }
         r
     }
 

@@ -1,5 +1,11 @@
 //! Per-company wallets on the store: registration, credentials, tokens.
 
+mod lifecycle;
+mod revoke;
+
+pub use lifecycle::{ChangeRequest, Changed};
+pub use revoke::Revocations;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
@@ -32,6 +38,15 @@ pub enum WalletError {
     Key(String),
 }
 
+impl From<crate::domain::DomainError> for WalletError {
+    fn from(e: crate::domain::DomainError) -> Self {
+        WalletError::Invalid {
+            field: e.field,
+            reason: e.reason,
+        }
+    }
+}
+
 impl WalletError {
     pub fn invalid(field: &str, reason: impl Into<String>) -> Self {
         WalletError::Invalid {
@@ -54,6 +69,11 @@ pub struct StoredCompany {
     pub region: RegionCode,
     pub status: CompanyStatus,
     pub registered_at: DateTime<Utc>,
+    /// 1 for the licence issued at registration, then one more per change.
+    #[serde(default)]
+    pub licence_version: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deregistered_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,13 +187,15 @@ impl Wallet {
         let holder = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
             .map_err(|e| WalletError::Key(e.to_string()))?;
         let holder_jwk = p256_jwk(holder.public_key_raw());
-        let licence = self.issue_licence(&record, now, holder_jwk).await?;
+        let licence = self.issue_licence(&record, now, holder_jwk, 1).await?;
         let token = access::new_token();
         let company = StoredCompany {
             record: record.clone(),
             region: self.keys.region,
             status: CompanyStatus::Active,
             registered_at: now,
+            licence_version: 1,
+            deregistered_at: None,
         };
         let holder_ref = format!("holder/{}", record.uscc);
         let mut batch = Batch::default();
@@ -213,12 +235,14 @@ impl Wallet {
         record: &CompanyRecord,
         now: DateTime<Utc>,
         holder_jwk: serde_json::Value,
+        version: u32,
     ) -> Result<StoredCredential, WalletError> {
         let id = new_id();
         let expires_at = now + Duration::days(365 * LICENCE_YEARS);
         let (status_ref, status) = self.status_claim().await?;
         let mut extra = serde_json::Map::new();
         extra.insert("status".into(), status);
+        extra.insert("version".into(), version.into());
         let input = licence_claims(
             &id,
             record,

@@ -1,0 +1,175 @@
+//! Change (变更) and deregistration (注销) of a registered company.
+
+use chrono::{DateTime, Utc};
+use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use serde::{Deserialize, Serialize};
+
+use super::{CompanyStatus, Revocations, StoredCredential, Wallet, WalletError};
+use crate::credential::{CredentialType, p256_jwk};
+use crate::domain::{CompanyRecord, CompanyRequest, LegalRepresentativeRequest, Uscc};
+use crate::seal::eseal::{self, SealStatus};
+use crate::store::{Batch, Tree};
+
+/// The registration fields that change; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub legal_representative: Option<LegalRepresentativeRequest>,
+    #[serde(default)]
+    pub registered_capital_fen: Option<i64>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub business_scope: Option<String>,
+}
+
+pub struct Changed {
+    pub licence: StoredCredential,
+    pub version: u32,
+    pub revoked: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct ChangeEvent<'a> {
+    at: DateTime<Utc>,
+    version: u32,
+    changes: &'a ChangeRequest,
+}
+
+impl Wallet {
+    /// Records a change: a new licence version; the previous licence is revoked. E-seals stay
+    /// valid until new seals are issued from new filings (as on paper).
+    pub async fn change(&self, uscc: &Uscc, req: ChangeRequest) -> Result<Changed, WalletError> {
+        let _guard = self.write_lock.lock().await;
+        let mut company = self.active_company(uscc)?;
+        let old = &company.record;
+        let merged = CompanyRequest {
+            uscc: old.uscc.to_string(),
+            name: req.name.clone().unwrap_or_else(|| old.name.clone()),
+            legal_representative: req.legal_representative.clone().unwrap_or_else(|| {
+                LegalRepresentativeRequest {
+                    name: old.legal_representative.name.clone(),
+                    id_number: old.legal_representative.id_number.to_string(),
+                }
+            }),
+            registered_capital_fen: req
+                .registered_capital_fen
+                .unwrap_or(old.registered_capital_fen),
+            address: req.address.clone().unwrap_or_else(|| old.address.clone()),
+            business_scope: req
+                .business_scope
+                .clone()
+                .unwrap_or_else(|| old.business_scope.clone()),
+            established_on: old.established_on.to_string(),
+        };
+        let record = CompanyRecord::parse(&merged)?;
+        if &record == old {
+            return Err(WalletError::invalid(
+                "body",
+                "nothing changes: give at least one field with a new value",
+            ));
+        }
+        let now = Utc::now();
+        let version = company.licence_version.max(1) + 1;
+        let licence = self
+            .issue_licence(&record, now, self.holder_jwk(uscc)?, version)
+            .await?;
+        let mut batch = Batch::default();
+        let mut revs = Revocations::new(self, now);
+        for c in self
+            .credentials(uscc)?
+            .into_iter()
+            .filter(|c| c.kind == CredentialType::BusinessLicense)
+        {
+            revs.revoke(&mut batch, c)?;
+        }
+        let revoked = revs.finish(&mut batch);
+        company.record = record;
+        company.licence_version = version;
+        batch
+            .put(Tree::Companies, uscc.as_str(), &company)
+            .put_new(Tree::Credentials, &licence.id, &licence)
+            .put(Tree::Wallets, &format!("{uscc}/{}", licence.id), &())
+            .put(
+                Tree::Events,
+                &format!("change/{uscc}/{}", now.format("%Y%m%dT%H%M%S%.6fZ")),
+                &ChangeEvent {
+                    at: now,
+                    version,
+                    changes: &req,
+                },
+            );
+        self.store.apply(batch).await?;
+        Ok(Changed {
+            licence,
+            version,
+            revoked,
+        })
+    }
+
+    /// Deregisters a company: every licence, e-seal and invoicing-rights credential is
+    /// revoked and the wallet becomes read-only. Invoices already issued stay as they are.
+    pub async fn deregister(&self, uscc: &Uscc) -> Result<Vec<String>, WalletError> {
+        let _guard = self.write_lock.lock().await;
+        let mut company = match self.company(uscc)? {
+            None => {
+                return Err(WalletError::NotFound(format!(
+                    "no company {uscc} is registered here"
+                )));
+            }
+            Some(c) if c.status == CompanyStatus::Deregistered => {
+                return Err(WalletError::Conflict(format!(
+                    "company {uscc} is already deregistered"
+                )));
+            }
+            Some(c) => c,
+        };
+        let now = Utc::now();
+        let mut batch = Batch::default();
+        let mut revs = Revocations::new(self, now);
+        let seals = eseal::seals(self, uscc)?;
+        let seal_creds: Vec<String> = seals.iter().map(|s| s.credential_id.clone()).collect();
+        for seal in seals.into_iter().filter(|s| s.status == SealStatus::Active) {
+            eseal::revoke_into(self, &mut batch, &mut revs, seal, now)?;
+        }
+        for c in self.credentials(uscc)?.into_iter().filter(|c| {
+            matches!(
+                c.kind,
+                CredentialType::BusinessLicense
+                    | CredentialType::InvoicingRights
+                    | CredentialType::ESeal
+            ) && !seal_creds.contains(&c.id)
+        }) {
+            revs.revoke(&mut batch, c)?;
+        }
+        let revoked = revs.finish(&mut batch);
+        company.status = CompanyStatus::Deregistered;
+        company.deregistered_at = Some(now);
+        batch.put(Tree::Companies, uscc.as_str(), &company);
+        self.store.apply(batch).await?;
+        Ok(revoked)
+    }
+
+    /// The public key of the company's holder key, as a JWK for `cnf`.
+    fn holder_jwk(&self, uscc: &Uscc) -> Result<serde_json::Value, WalletError> {
+        let name = format!("holder/{uscc}");
+        let sealed = self
+            .store
+            .get_raw(Tree::Secrets, &name)?
+            .ok_or_else(|| WalletError::Key(format!("the holder key of {uscc} is missing")))?;
+        let pkcs8 = self
+            .master
+            .open(&sealed, &name)
+            .map_err(|e| WalletError::Key(e.to_string()))?;
+        let key = EcdsaKeyPair::from_pkcs8(
+            &ECDSA_P256_SHA256_FIXED_SIGNING,
+            &pkcs8,
+            &ring::rand::SystemRandom::new(),
+        )
+        .map_err(|e| WalletError::Key(e.to_string()))?;
+        Ok(p256_jwk(key.public_key().as_ref()))
+    }
+}

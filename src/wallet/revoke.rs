@@ -1,0 +1,89 @@
+//! Revocation: a credential's status and its status-list bit change in the same batch.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{CredentialStatus, StoredCredential, Wallet, WalletError};
+use crate::status::LIST_SIZE;
+use crate::status::bits::StatusBits;
+use crate::store::{Batch, Tree};
+
+/// Revocations gathered for one batch. Call under `wallet.write_lock`: the lists are read,
+/// changed and written back.
+pub struct Revocations<'a> {
+    wallet: &'a Wallet,
+    at: DateTime<Utc>,
+    lists: HashMap<u32, StatusBits>,
+    pub revoked: Vec<String>,
+}
+
+impl<'a> Revocations<'a> {
+    pub fn new(wallet: &'a Wallet, at: DateTime<Utc>) -> Self {
+        Revocations {
+            wallet,
+            at,
+            lists: HashMap::new(),
+            revoked: vec![],
+        }
+    }
+
+    /// Adds the revocation of `cred` (if still valid) to `batch`.
+    pub fn revoke(
+        &mut self,
+        batch: &mut Batch,
+        mut cred: StoredCredential,
+    ) -> Result<(), WalletError> {
+        if cred.status == CredentialStatus::Revoked {
+            return Ok(());
+        }
+        cred.status = CredentialStatus::Revoked;
+        cred.revoked_at = Some(self.at);
+        if let Some(r) = cred.status_ref {
+            let bits = match self.lists.entry(r.list) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(self.wallet.status_bits(r.list)?)
+                }
+            };
+            bits.set(r.idx as usize, true)
+                .map_err(|e| WalletError::Key(e.to_string()))?;
+        }
+        batch.put(Tree::Credentials, &cred.id, &cred);
+        self.revoked.push(cred.id);
+        Ok(())
+    }
+
+    /// Writes the changed lists into `batch`.
+    pub fn finish(self, batch: &mut Batch) -> Vec<String> {
+        for (list, bits) in self.lists {
+            batch.put_raw(Tree::StatusLists, &list.to_string(), bits.to_bytes());
+        }
+        self.revoked
+    }
+}
+
+impl Wallet {
+    /// A status list's current bits (all valid if never written).
+    pub fn status_bits(&self, list: u32) -> Result<StatusBits, WalletError> {
+        let len = LIST_SIZE as usize;
+        match self.store.get_raw(Tree::StatusLists, &list.to_string())? {
+            None => Ok(StatusBits::new(len)),
+            Some(bytes) => StatusBits::from_bytes(len, bytes).ok_or_else(|| {
+                WalletError::Key(format!(
+                    "status list {list} is stored with the wrong length"
+                ))
+            }),
+        }
+    }
+
+    /// How many status lists this node has handed entries out of.
+    pub fn status_list_count(&self) -> Result<u32, WalletError> {
+        let used: Option<Vec<u8>> = self.store.get_raw(Tree::Meta, "counter/status-entries")?;
+        let n = used
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_be_bytes)
+            .unwrap_or(0);
+        Ok((n.div_ceil(LIST_SIZE as u64)).max(1) as u32)
+    }
+}
