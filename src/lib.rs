@@ -17,6 +17,8 @@
 //! * [`invoice`]: 数电票 arithmetic in fen, amounts in words, invoice numbers.
 //! * [`status`]: Token Status List bitstrings and privacy-preserving index allocation.
 //! * [`verify`]: the verifier and its ETSI-style validation report.
+//! * [`trustlist`]: the signed national trust list: which CAs and role certificates each
+//!   region has, which credential types it may issue, where its status lists are.
 //! * [`node`]: one region's keys and trust store, loaded (or created for development).
 //! * [`http`]: the axum API, problem details; [`server`] wires it to a socket.
 
@@ -35,5 +37,6 @@ pub mod seal;
 pub mod server;
 pub mod status;
 pub mod store;
+pub mod trustlist;
 pub mod verify;
 pub mod wallet;

@@ -1,16 +1,19 @@
-//! The `zhengtong` command: serve, pki, verify.
+//! The `zhengtong` command: serve, pki, trust-list, verify, seal verify.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use zhengtong::credential::CredentialType;
 use zhengtong::domain::RegionCode;
-use zhengtong::pki::{self, TrustStore};
+use zhengtong::pki::{self, Role, TrustStore};
 use zhengtong::present::qr;
 use zhengtong::server::{ServeConfig, serve};
-use zhengtong::verify::Verifier;
+use zhengtong::trustlist::{self, TrustListState};
+use zhengtong::verify::{Report, Verifier};
 
 /// Exit code for bad usage (sysexits EX_USAGE).
 const EX_USAGE: u8 = 64;
@@ -29,36 +32,21 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the HTTP service (creates the data folder and a development PKI on first start).
-    Serve {
-        #[arg(long, default_value = "./data")]
-        data: PathBuf,
-        #[arg(long, default_value = "./certs")]
-        certs: PathBuf,
-        #[arg(long, default_value = "127.0.0.1:8080")]
-        listen: SocketAddr,
-        #[arg(long, default_value = "440100")]
-        region: RegionCode,
-        /// How other nodes and verifiers reach this node (status list URIs).
-        #[arg(long)]
-        public_url: Option<String>,
-        /// How long verifiers may cache this node's status lists, in seconds.
-        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
-        status_ttl_s: u64,
-    },
-    /// Seal tasks.
-    Seal {
-        #[command(subcommand)]
-        command: SealCommand,
-    },
+    Serve(ServeArgs),
     /// Certificate authority tasks.
     Pki {
         #[command(subcommand)]
         command: PkiCommand,
     },
-    /// Verify a QR presentation or a credential offline, with the certificates in --certs.
+    /// The national trust list.
+    TrustList {
+        #[command(subcommand)]
+        command: TrustListCommand,
+    },
+    /// Verify a QR presentation or a credential offline.
     Verify {
-        #[arg(long, default_value = "./certs")]
-        certs: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
         /// A photo or screenshot of the QR code (PNG or JPEG).
@@ -68,6 +56,51 @@ enum Command {
         #[arg(required_unless_present = "qr_image")]
         token: Option<String>,
     },
+    /// Seal tasks.
+    Seal {
+        #[command(subcommand)]
+        command: SealCommand,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, default_value = "./data")]
+    data: PathBuf,
+    #[arg(long, default_value = "./certs")]
+    certs: PathBuf,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[arg(long, default_value = "440100")]
+    region: RegionCode,
+    /// How other nodes and verifiers reach this node (status list URIs).
+    #[arg(long)]
+    public_url: Option<String>,
+    /// How long verifiers may cache this node's status lists, in seconds.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    status_ttl_s: u64,
+    /// A signed trust list (file or http URL); verification then trusts what it lists.
+    #[arg(long)]
+    trust_list: Option<String>,
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    trust_list_refresh_s: u64,
+    /// How long an expired trust list is still used before verification says INDETERMINATE.
+    #[arg(long, default_value_t = 86400)]
+    trust_list_grace_s: u64,
+}
+
+/// What an offline verifier trusts.
+#[derive(Args)]
+struct TrustArgs {
+    /// Certificate folder (its root.crt is the trust anchor).
+    #[arg(long, default_value = "./certs")]
+    certs: PathBuf,
+    /// A signed trust list; without it, the certificate folder's regions are trusted.
+    #[arg(long)]
+    trust_list: Option<PathBuf>,
+    /// Grace period after the trust list's expiry, in seconds.
+    #[arg(long, default_value_t = 86400)]
+    trust_list_grace_s: u64,
 }
 
 #[derive(Subcommand)]
@@ -80,14 +113,45 @@ enum PkiCommand {
         #[arg(long, value_delimiter = ',', required = true)]
         regions: Vec<RegionCode>,
     },
+    /// Roll a region's role key over: a new key and certificate; the old certificate stays
+    /// trusted (what it signed verifies until it expires), its key is deleted.
+    Rollover {
+        #[arg(long, default_value = "./certs")]
+        certs: PathBuf,
+        #[arg(long)]
+        region: RegionCode,
+        /// licence-issuer, presentation-signer, police-registry, tax-issuer or status-list-signer.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrustListCommand {
+    /// Sign a trust list from a certificate folder (national operator, offline).
+    Sign {
+        #[arg(long, default_value = "./certs")]
+        certs: PathBuf,
+        /// REGION=URL of the region's node, once per region listed.
+        #[arg(long = "endpoint", value_parser = parse_endpoint, required = true)]
+        endpoints: Vec<(RegionCode, String)>,
+        /// REGION=type,type: the credential types a region may issue (default: all).
+        #[arg(long = "types", value_parser = parse_types)]
+        types: Vec<(RegionCode, Vec<CredentialType>)>,
+        /// How long the list is valid, in seconds (default 7 days).
+        #[arg(long, default_value_t = 7 * 86400, value_parser = clap::value_parser!(i64).range(1..))]
+        valid_for_s: i64,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
 enum SealCommand {
-    /// Validate a sealed document offline, with the certificates in --certs.
+    /// Validate a sealed document offline.
     Verify {
-        #[arg(long, default_value = "./certs")]
-        certs: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
         /// The document as it was received.
@@ -103,6 +167,34 @@ enum SealCommand {
 enum Format {
     Json,
     Text,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::from_file_stem(s)
+        .filter(|r| Role::REGIONAL.contains(r))
+        .ok_or_else(|| format!("{s:?} is not a regional role"))
+}
+
+fn parse_endpoint(s: &str) -> Result<(RegionCode, String), String> {
+    let (code, url) = s.split_once('=').ok_or("expected REGION=URL")?;
+    let region = RegionCode::parse(code).map_err(|e| e.to_string())?;
+    if !(url.starts_with("http://") || url.starts_with("https://")) {
+        return Err(format!("{url:?} is not an http(s) URL"));
+    }
+    Ok((region, url.to_string()))
+}
+
+fn parse_types(s: &str) -> Result<(RegionCode, Vec<CredentialType>), String> {
+    let (code, list) = s.split_once('=').ok_or("expected REGION=type,type")?;
+    let region = RegionCode::parse(code).map_err(|e| e.to_string())?;
+    let types = list
+        .split(',')
+        .map(|t| {
+            CredentialType::from_short(t.trim())
+                .ok_or_else(|| format!("{t:?} is not a credential type"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((region, types))
 }
 
 fn main() -> ExitCode {
@@ -122,30 +214,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match cli.command {
-        Command::Serve {
-            data,
-            certs,
-            listen,
-            region,
-            public_url,
-            status_ttl_s,
-        } => {
-            let rt = match tokio::runtime::Runtime::new() {
-                Ok(rt) => rt,
-                Err(e) => return fail(&format!("cannot start the runtime: {e}")),
-            };
-            match rt.block_on(serve(ServeConfig {
-                data,
-                certs,
-                listen,
-                region,
-                public_url,
-                status_ttl_s,
-            })) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail(&format!("{e:#}")),
-            }
-        }
+        Command::Serve(a) => run_server(a),
         Command::Pki {
             command: PkiCommand::Init { certs, regions },
         } => match pki::init(&certs, &regions) {
@@ -163,22 +232,93 @@ fn main() -> ExitCode {
             }
             Err(e) => fail(&e.to_string()),
         },
+        Command::Pki {
+            command:
+                PkiCommand::Rollover {
+                    certs,
+                    region,
+                    role,
+                },
+        } => match pki::rollover(&certs, &region, role) {
+            Ok(archived) => {
+                println!(
+                    "rolled over {} of {region}; the old certificate stays trusted as {}",
+                    role.file_stem(),
+                    archived.display()
+                );
+                println!("sign a new trust list so that other regions learn the new certificate");
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e.to_string()),
+        },
+        Command::TrustList {
+            command:
+                TrustListCommand::Sign {
+                    certs,
+                    endpoints,
+                    types,
+                    valid_for_s,
+                    out,
+                },
+        } => {
+            let types: HashMap<_, _> = types.into_iter().collect();
+            match trustlist::sign(&certs, &endpoints, &types, valid_for_s) {
+                Ok(token) => match zhengtong::fsutil::write_atomic(&out, token.as_bytes(), false) {
+                    Ok(()) => {
+                        println!("wrote {} ({} regions)", out.display(), endpoints.len());
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => fail(&format!("{}: {e}", out.display())),
+                },
+                Err(e) => usage(e.to_string()),
+            }
+        }
         Command::Verify {
-            certs,
+            trust,
             format,
             qr_image,
             token,
-        } => verify(&certs, format, qr_image.as_deref(), token),
+        } => verify(&trust, format, qr_image.as_deref(), token),
         Command::Seal {
             command:
                 SealCommand::Verify {
-                    certs,
+                    trust,
                     format,
                     document,
                     signature,
                 },
-        } => seal_verify(&certs, format, &document, &signature),
+        } => seal_verify(&trust, format, &document, &signature),
     }
+}
+
+fn run_server(a: ServeArgs) -> ExitCode {
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&format!("cannot start the runtime: {e}")),
+    };
+    let cfg = ServeConfig {
+        data: a.data,
+        certs: a.certs,
+        listen: a.listen,
+        region: a.region,
+        public_url: a.public_url,
+        status_ttl_s: a.status_ttl_s,
+        trust_list: a
+            .trust_list
+            .as_deref()
+            .map(zhengtong::trustlist::TrustListSource::parse),
+        trust_list_refresh_s: a.trust_list_refresh_s,
+        trust_list_grace_s: a.trust_list_grace_s,
+    };
+    match rt.block_on(serve(cfg)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&format!("{e:#}")),
+    }
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("zhengtong: {msg}");
+    ExitCode::FAILURE
 }
 
 fn usage(msg: String) -> ExitCode {
@@ -186,7 +326,26 @@ fn usage(msg: String) -> ExitCode {
     ExitCode::from(EX_USAGE)
 }
 
-fn print_report(report: &zhengtong::verify::Report, format: Format) -> ExitCode {
+/// The offline verifier: the certificate folder, or a trust list checked against its root.
+fn offline_verifier(t: &TrustArgs) -> Result<Verifier, String> {
+    let base = TrustStore::load(&t.certs).map_err(|e| e.to_string())?;
+    match &t.trust_list {
+        None => Ok(Verifier::new(base)),
+        Some(path) => {
+            let token = std::fs::read_to_string(path)
+                .map_err(|e| format!("--trust-list {}: {e}", path.display()))?;
+            let state = TrustListState::verified(token, &base)
+                .map_err(|e| format!("--trust-list {}: {e}", path.display()))?;
+            Ok(Verifier::from_trust_list(
+                &state.list,
+                &base,
+                t.trust_list_grace_s as i64,
+            ))
+        }
+    }
+}
+
+fn print_report(report: &Report, format: Format) -> ExitCode {
     match format {
         Format::Json => println!(
             "{}",
@@ -197,40 +356,12 @@ fn print_report(report: &zhengtong::verify::Report, format: Format) -> ExitCode 
     ExitCode::from(report.exit_code() as u8)
 }
 
-fn seal_verify(certs: &Path, format: Format, document: &Path, signature: &Path) -> ExitCode {
-    let doc = match std::fs::read(document) {
-        Ok(d) => d,
-        Err(e) => return usage(format!("--document {}: {e}", document.display())),
-    };
-    let sig = match std::fs::read_to_string(signature) {
-        Ok(s) => s,
-        Err(e) => return usage(format!("--signature {}: {e}", signature.display())),
-    };
-    let trust = match TrustStore::load(certs) {
-        Ok(t) => t,
-        Err(e) => return usage(e.to_string()),
-    };
-    let digest = zhengtong::seal::sign::sha256_hex(&doc);
-    let report =
-        Verifier::new(trust).verify_sealed_document(&sig, &digest, chrono::Utc::now(), None);
-    print_report(&report, format)
-}
-
-fn fail(msg: &str) -> ExitCode {
-    eprintln!("zhengtong: {msg}");
-    ExitCode::FAILURE
-}
-
 fn verify(
-    certs: &Path,
+    trust: &TrustArgs,
     format: Format,
     qr_image: Option<&Path>,
     token: Option<String>,
 ) -> ExitCode {
-    let usage = |msg: String| {
-        eprintln!("zhengtong verify: {msg}");
-        ExitCode::from(EX_USAGE)
-    };
     let token = match (qr_image, token) {
         (Some(path), _) => {
             let bytes = match std::fs::read(path) {
@@ -252,17 +383,29 @@ fn verify(
         (None, Some(t)) => t,
         (None, None) => return usage("give a TOKEN or --qr-image FILE".into()),
     };
-    let trust = match TrustStore::load(certs) {
-        Ok(t) => t,
-        Err(e) => return usage(e.to_string()),
+    let verifier = match offline_verifier(trust) {
+        Ok(v) => v,
+        Err(e) => return usage(e),
     };
-    let report = Verifier::new(trust).verify(&token, chrono::Utc::now(), None);
-    match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&report).unwrap_or_default()
-        ),
-        Format::Text => print!("{}", report.to_text()),
-    }
-    ExitCode::from(report.exit_code() as u8)
+    print_report(&verifier.verify(&token, chrono::Utc::now(), None), format)
+}
+
+fn seal_verify(trust: &TrustArgs, format: Format, document: &Path, signature: &Path) -> ExitCode {
+    let doc = match std::fs::read(document) {
+        Ok(d) => d,
+        Err(e) => return usage(format!("--document {}: {e}", document.display())),
+    };
+    let sig = match std::fs::read_to_string(signature) {
+        Ok(s) => s,
+        Err(e) => return usage(format!("--signature {}: {e}", signature.display())),
+    };
+    let verifier = match offline_verifier(trust) {
+        Ok(v) => v,
+        Err(e) => return usage(e),
+    };
+    let digest = zhengtong::seal::sign::sha256_hex(&doc);
+    print_report(
+        &verifier.verify_sealed_document(&sig, &digest, chrono::Utc::now(), None),
+        format,
+    )
 }

@@ -2,13 +2,15 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use crate::domain::RegionCode;
 use crate::http::{AppState, router};
 use crate::keystore::MasterKey;
 use crate::node;
+use crate::pki::TrustStore;
 use crate::store::Store;
+use crate::trustlist::{TrustListSource, TrustListState};
 use crate::verify::Verifier;
 use crate::wallet::Wallet;
 
@@ -20,7 +22,15 @@ pub struct ServeConfig {
     /// The URL other nodes and verifiers use to reach this one (default `http://LISTEN`).
     pub public_url: Option<String>,
     pub status_ttl_s: u64,
+    /// A trust list file or URL; without one the node trusts its certificate folder.
+    pub trust_list: Option<TrustListSource>,
+    pub trust_list_refresh_s: u64,
+    /// How long an expired trust list is still used before verification says INDETERMINATE.
+    pub trust_list_grace_s: u64,
 }
+
+/// The last good trust list is kept here, for when the source is down at start-up.
+const TRUST_LIST_COPY: &str = "trust-list.jwt";
 
 /// Everything the server needs, built from the configuration (also used by benchmarks).
 pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
@@ -46,13 +56,102 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         "admin token file (mode 0600); use it as 'Authorization: Bearer <token>' to create role tokens"
     );
     let certs_pem = certs_bundle(cfg)?;
+    let (verifier, list) = match &cfg.trust_list {
+        None => (Verifier::new(trust), None),
+        Some(source) => {
+            let state = initial_trust_list(cfg, source, &trust).await?;
+            let v = Verifier::from_trust_list(&state.list, &trust, cfg.trust_list_grace_s as i64);
+            (v, Some(state))
+        }
+    };
     Ok(AppState {
         wallet,
-        verifier: Arc::new(Verifier::new(trust)),
+        verifier: Arc::new(RwLock::new(Arc::new(verifier))),
+        trust_list: Arc::new(RwLock::new(list)),
+        remote_status: Default::default(),
         certs_pem: Arc::new(certs_pem),
         status_ttl_s: cfg.status_ttl_s,
         status_cache: Default::default(),
     })
+}
+
+/// The trust list from its source, or else the last good copy in the data folder.
+async fn initial_trust_list(
+    cfg: &ServeConfig,
+    source: &TrustListSource,
+    base: &TrustStore,
+) -> anyhow::Result<TrustListState> {
+    let copy = cfg.data.join(TRUST_LIST_COPY);
+    match fetch_verified(source, base).await {
+        Ok(state) => {
+            crate::fsutil::write_atomic(&copy, state.token.as_bytes(), false)?;
+            tracing::info!(%source, regions = state.list.regions.len(), expires = %state.list.expires_at(), "trust list loaded");
+            Ok(state)
+        }
+        Err(why) => {
+            let token = std::fs::read_to_string(&copy).map_err(|_| {
+                anyhow::anyhow!(
+                    "trust list {source}: {why}; and no last good copy in {}",
+                    copy.display()
+                )
+            })?;
+            let state = TrustListState::verified(token, base)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", copy.display()))?;
+            tracing::warn!(%source, %why, "trust list source unavailable: using the last good copy");
+            Ok(state)
+        }
+    }
+}
+
+async fn fetch_verified(
+    source: &TrustListSource,
+    base: &TrustStore,
+) -> Result<TrustListState, String> {
+    TrustListState::verified(source.fetch().await?, base)
+}
+
+/// Refreshes the trust list every `trust_list_refresh_s`; a failed refresh keeps the last
+/// good copy (and says so in the log).
+fn spawn_trust_list_refresh(state: AppState, cfg: &ServeConfig, base: TrustStore) {
+    let Some(source) = cfg.trust_list.clone() else {
+        return;
+    };
+    let every = std::time::Duration::from_secs(cfg.trust_list_refresh_s.max(1));
+    let grace = cfg.trust_list_grace_s as i64;
+    let copy = cfg.data.join(TRUST_LIST_COPY);
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            match fetch_verified(&source, &base).await {
+                Ok(new) => {
+                    let current_iat = state
+                        .trust_list
+                        .read()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .as_ref()
+                        .map(|t| t.list.iat);
+                    if current_iat.is_some_and(|iat| new.list.iat < iat) {
+                        tracing::warn!(%source, "refusing a trust list older than the one in use");
+                        continue;
+                    }
+                    if current_iat == Some(new.list.iat) {
+                        continue;
+                    }
+                    let v = Verifier::from_trust_list(&new.list, &base, grace);
+                    if let Err(e) = crate::fsutil::write_atomic(&copy, new.token.as_bytes(), false)
+                    {
+                        tracing::warn!(error = %e, "could not keep a copy of the trust list");
+                    }
+                    tracing::info!(%source, expires = %new.list.expires_at(), "trust list refreshed");
+                    *state.verifier.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(v);
+                    *state.trust_list.write().unwrap_or_else(|e| e.into_inner()) = Some(new);
+                }
+                Err(why) => {
+                    tracing::warn!(%source, %why, "trust list refresh failed: keeping the last good copy")
+                }
+            }
+        }
+    });
 }
 
 /// The national root, the region's CA and its role certificates, as one PEM file.
@@ -71,6 +170,7 @@ fn certs_bundle(cfg: &ServeConfig) -> anyhow::Result<String> {
 
 pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let state = build_state(&cfg).await?;
+    spawn_trust_list_refresh(state.clone(), &cfg, TrustStore::load(&cfg.certs)?);
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     tracing::info!(
         listen = %listener.local_addr()?,

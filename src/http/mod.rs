@@ -10,7 +10,7 @@ mod wallets;
 
 pub use problem::Problem;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::body::to_bytes;
@@ -20,7 +20,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use tower_http::trace::TraceLayer;
 
-use crate::verify::Verifier;
+use crate::trustlist::TrustListState;
+use crate::verify::{RemoteStatus, Verifier};
 use crate::wallet::Wallet;
 
 /// JSON bodies larger than this are refused with 413.
@@ -35,11 +36,23 @@ pub const VALIDATE_LIMIT: usize = DOCUMENT_LIMIT / 3 * 4 + 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub wallet: Wallet,
-    pub verifier: Arc<Verifier>,
+    /// Replaced when a new trust list arrives; each request takes the current one.
+    pub verifier: Arc<RwLock<Arc<Verifier>>>,
+    pub trust_list: Arc<RwLock<Option<TrustListState>>>,
+    pub remote_status: Arc<RemoteStatus>,
     pub certs_pem: Arc<String>,
     /// How long verifiers may cache a status list (`ttl`, `Cache-Control: max-age`).
     pub status_ttl_s: u64,
     pub status_cache: Arc<status::StatusCache>,
+}
+
+impl AppState {
+    pub fn verifier(&self) -> Arc<Verifier> {
+        self.verifier
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -63,6 +76,7 @@ pub fn router(state: AppState) -> Router {
             post(companies::deregister),
         )
         .route("/v1/status-lists/{id}", get(status::get_list))
+        .route("/v1/trust-list", get(verify::trust_list))
         .route("/v1/police/seal-filings", post(seals::file))
         .route("/v1/seal-filings/{id}", get(seals::get_filing))
         .route("/v1/seal-filings/{id}/image.svg", get(seals::filing_image))

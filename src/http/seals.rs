@@ -5,12 +5,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::{ApiJson, Caller, path_uscc};
-use super::verify::LocalStatus;
 use super::{AppState, Problem};
 use crate::access::AccessRole;
 use crate::seal::filing::{self, FilingError, FilingRequest};
@@ -223,12 +221,9 @@ pub async fn validate(
             ));
         }
     };
-    let wallet = s.wallet.clone();
-    let report = s.verifier.verify_sealed_document(
-        &req.signature,
-        &digest,
-        Utc::now(),
-        Some(&LocalStatus(&wallet)),
-    );
+    let report = super::verify::with_status(&s, |v, now, status| {
+        v.verify_sealed_document(&req.signature, &digest, now, status)
+    })
+    .await;
     Ok(Json(report))
 }

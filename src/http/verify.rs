@@ -1,16 +1,19 @@
-//! Public verification: a token, or a photo of a QR code.
+//! Public verification: a token, or a photo of a QR code. Status comes from this node's
+//! own records for its region, and from other regions' status lists (fetched, cached).
 
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
-use chrono::Utc;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::extract::ApiJson;
 use super::{AppState, Problem};
 use crate::present::qr;
-use crate::verify::{Report, StatusAnswer, StatusQuery, StatusSource};
+use crate::status::list_uri;
+use crate::verify::{RemoteStatus, Report, StatusAnswer, StatusQuery, StatusSource, Verifier};
 use crate::wallet::{CredentialStatus, Wallet};
 
 #[derive(Deserialize)]
@@ -19,19 +22,52 @@ pub struct VerifyRequest {
     token: String,
 }
 
-/// The node's own wallet store answers for its region's credentials.
-pub struct LocalStatus<'a>(pub &'a Wallet);
+/// How this node answers status questions.
+struct NodeStatus<'a> {
+    wallet: &'a Wallet,
+    remote: &'a RemoteStatus,
+    endpoints: Vec<(crate::domain::RegionCode, String)>,
+}
 
-impl StatusSource for LocalStatus<'_> {
+impl NodeStatus<'_> {
+    /// The status list URI for a query about another region, if the trust list allows it.
+    fn remote_uri(&self, q: &StatusQuery) -> Result<(String, u32), String> {
+        let entry = q
+            .entry
+            .as_ref()
+            .ok_or("the credential names no status entry")?;
+        let base = self
+            .endpoints
+            .iter()
+            .find(|(r, _)| *r == q.region)
+            .map(|(_, u)| u.as_str())
+            .ok_or_else(|| format!("no status endpoint is known for {} ({}): this node has no trust list entry for it", q.region.name(), q.region))?;
+        let uri = match (&entry.uri, entry.list) {
+            (_, Some(list)) => list_uri(base, list),
+            (Some(u), None) if u.starts_with(&format!("{}/", base.trim_end_matches('/'))) => {
+                u.clone()
+            }
+            (Some(u), None) => {
+                return Err(format!(
+                    "status URI {u} is not under the endpoint the trust list gives for {}",
+                    q.region
+                ));
+            }
+            (None, None) => return Err("the credential names no status list".into()),
+        };
+        Ok((uri, entry.idx))
+    }
+}
+
+impl StatusSource for NodeStatus<'_> {
     fn status(&self, q: &StatusQuery) -> StatusAnswer {
-        if q.region != self.0.keys.region {
-            return StatusAnswer::Unknown(format!(
-                "the status service of {} ({}) is not reachable from this node",
-                q.region.name(),
-                q.region
-            ));
+        if q.region != self.wallet.keys.region {
+            return match self.remote_uri(q) {
+                Ok((uri, idx)) => self.remote.lookup(&uri, idx),
+                Err(why) => StatusAnswer::Unknown(why),
+            };
         }
-        match self.0.credential(&q.credential_id) {
+        match self.wallet.credential(&q.credential_id) {
             Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid,
             Ok(Some(c)) => StatusAnswer::Revoked {
                 reason: "the issuing region has revoked it".into(),
@@ -45,10 +81,60 @@ impl StatusSource for LocalStatus<'_> {
     }
 }
 
-fn run(s: &AppState, token: &str) -> Report {
-    let mut report = s
-        .verifier
-        .verify(token, Utc::now(), Some(&LocalStatus(&s.wallet)));
+/// Records what a verification would ask, so the lists can be fetched before the real run.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<StatusQuery>>);
+
+impl StatusSource for Recorder {
+    fn status(&self, q: &StatusQuery) -> StatusAnswer {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(q.clone());
+        StatusAnswer::Unknown("not yet asked".into())
+    }
+}
+
+/// Runs `f` with this node's status source, fetching other regions' lists first.
+pub async fn with_status(
+    s: &AppState,
+    f: impl Fn(&Verifier, DateTime<Utc>, Option<&dyn StatusSource>) -> Report,
+) -> Report {
+    let verifier = s.verifier();
+    let endpoints = s
+        .trust_list
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .map(|t| {
+            t.list
+                .regions
+                .iter()
+                .map(|r| (r.code, r.status_endpoint.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let node = NodeStatus {
+        wallet: &s.wallet,
+        remote: &s.remote_status,
+        endpoints,
+    };
+    let now = Utc::now();
+    let recorder = Recorder::default();
+    f(&verifier, now, Some(&recorder));
+    let queries = recorder.0.into_inner().unwrap_or_default();
+    for q in queries.iter().filter(|q| q.region != s.wallet.keys.region) {
+        if let Ok((uri, _)) = node.remote_uri(q)
+            && let Err(why) = s.remote_status.prefetch(&uri, q.region, &verifier).await
+        {
+            tracing::warn!(%why, "status list not available");
+        }
+    }
+    f(&verifier, now, Some(&node))
+}
+
+async fn run(s: &AppState, token: &str) -> Report {
+    let mut report = with_status(s, |v, now, status| v.verify(token, now, status)).await;
     add_seal_image(s, &mut report);
     report
 }
@@ -92,7 +178,7 @@ pub async fn verify_token(
     State(s): State<AppState>,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Json<Report> {
-    Json(run(&s, &req.token))
+    Json(run(&s, &req.token).await)
 }
 
 /// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report.
@@ -109,5 +195,19 @@ pub async fn verify_image(State(s): State<AppState>, body: Bytes) -> Result<Json
         .map_err(Problem::internal)?;
     let token = decoded
         .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "body", e.to_string()))?;
-    Ok(Json(run(&s, &token)))
+    Ok(Json(run(&s, &token).await))
+}
+
+/// `GET /v1/trust-list`: the signed trust list this node uses.
+pub async fn trust_list(State(s): State<AppState>) -> Result<impl IntoResponse, Problem> {
+    let token = s
+        .trust_list
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_ref()
+        .map(|t| t.token.clone())
+        .ok_or_else(|| {
+            Problem::not_found("this node runs without a trust list (start it with --trust-list)")
+        })?;
+    Ok(([(header::CONTENT_TYPE, "application/jwt")], token))
 }

@@ -205,3 +205,20 @@ impl RegionCa {
         Ok(params.signed_by(public_key, &self.issuer)?.pem())
     }
 }
+
+/// Rolls a region's role key over: the current certificate is kept as
+/// `<role>.<kid>.crt` (still trusted, so what it signed keeps verifying until it expires),
+/// its private key is deleted, and a new key and certificate take its place.
+/// Returns the archived certificate's path.
+pub fn rollover(dir: &Path, region: &RegionCode, role: Role) -> Result<PathBuf, PkiError> {
+    let rdir = dir.join(region.as_str());
+    let crt = rdir.join(format!("{}.crt", role.file_stem()));
+    let key = rdir.join(format!("{}.key", role.file_stem()));
+    let der = super::files::read_pem_der(&crt)?;
+    let archived = rdir.join(format!("{}.{}.crt", role.file_stem(), super::kid_of(&der)));
+    let ca = load_issuer(&rdir.join("ca.crt"), &rdir.join("ca.key"))?;
+    fs::rename(&crt, &archived).map_err(io_err(&crt))?;
+    fs::remove_file(&key).map_err(io_err(&key))?;
+    issue_role_files(&rdir, &ca, role, Some(region), &organisation(role, region))?;
+    Ok(archived)
+}

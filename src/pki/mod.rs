@@ -15,7 +15,7 @@ mod role;
 mod signer;
 mod trust;
 
-pub use create::{InitReport, RegionCa, init, issuer_uri};
+pub use create::{InitReport, RegionCa, init, issuer_uri, rollover};
 pub use role::Role;
 pub use signer::Signer;
 pub use trust::{CertInfo, TrustStore, TrustedCert, kid_of};

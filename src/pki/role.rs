@@ -102,6 +102,10 @@ impl Role {
         }
     }
 
+    pub fn from_file_stem(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.file_stem() == s)
+    }
+
     pub fn name_zh(self) -> &'static str {
         match self {
             Role::LicenceIssuer => "营业执照签发",

@@ -129,14 +129,21 @@ impl TrustStore {
             .collect();
         entries.sort();
         for rdir in entries {
-            let ca = rdir.join("ca.crt");
-            if ca.exists() {
-                store.add_ca(read_pem_der(&ca)?);
-            }
-            for role in Role::ALL {
-                let crt = rdir.join(format!("{}.crt", role.file_stem()));
-                if crt.exists() {
-                    leaves.push(read_pem_der(&crt)?);
+            // `ca*.crt` are regional CAs; every other `.crt` is a role certificate, current
+            // or rolled over (`<role>.<kid>.crt`, still trusted for what it signed).
+            let mut files: Vec<_> = fs::read_dir(&rdir)
+                .map_err(super::files::io_err(&rdir))?
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".crt"))
+                .collect();
+            files.sort();
+            for name in files {
+                let der = read_pem_der(&rdir.join(&name))?;
+                if name.starts_with("ca") {
+                    store.add_ca(der);
+                } else {
+                    leaves.push(der);
                 }
             }
         }

@@ -2,8 +2,11 @@
 //! reported as a validation report. The same code serves the CLI (offline) and the server
 //! (online, where it can also ask about a credential's status).
 
+mod remote;
 mod report;
 mod sealed;
+
+pub use remote::RemoteStatus;
 
 pub use report::{Check, CheckResult, Indication, Report, SubIndication, Summary};
 
@@ -59,9 +62,9 @@ pub struct Verifier {
     pub trust: TrustStore,
     /// Credential types each region may issue, from the trust list (absent: no limit).
     pub allowed: HashMap<RegionCode, Vec<CredentialType>>,
-    /// Set when the trust list is unusable (expired past its grace period): every
-    /// verification is then INDETERMINATE with this reason.
-    pub unusable: Option<String>,
+    /// From a trust list: its expiry and the grace period after it. Past both, nothing can
+    /// be verified (INDETERMINATE), rather than everything failing silently.
+    pub trust_list_expiry: Option<(i64, i64)>,
 }
 
 fn time(ts: i64) -> Option<DateTime<Utc>> {
@@ -79,8 +82,46 @@ impl Verifier {
         Verifier {
             trust,
             allowed: HashMap::new(),
-            unusable: None,
+            trust_list_expiry: None,
         }
+    }
+
+    /// A verifier that trusts what a verified trust list lists.
+    pub fn from_trust_list(
+        list: &crate::trustlist::TrustList,
+        base: &TrustStore,
+        grace_s: i64,
+    ) -> Self {
+        Verifier {
+            trust: list.trust_store(base),
+            allowed: list.allowed_types(),
+            trust_list_expiry: Some((list.exp, grace_s)),
+        }
+    }
+
+    /// False (and a failed check) when the trust list is past its expiry and grace period.
+    pub(crate) fn check_trust_list(&self, r: &mut Report, now: DateTime<Utc>) -> bool {
+        let Some((exp, grace)) = self.trust_list_expiry else {
+            return true;
+        };
+        let now = now.timestamp();
+        if now > exp + grace {
+            r.failed(
+                "trust_list",
+                SubIndication::TryLater,
+                format!("The trust list expired at {} and its grace period of {grace} s is over: this verifier cannot tell which certificates are trusted. Update the trust list and try again.", describe_time(exp)),
+            );
+            return false;
+        }
+        if now > exp {
+            r.warning("trust_list", format!("The trust list expired at {}; using the last good copy during the grace period (until {}).", describe_time(exp), describe_time(exp + grace)));
+        } else {
+            r.passed(
+                "trust_list",
+                format!("The trust list is valid until {}.", describe_time(exp)),
+            );
+        }
+        true
     }
 
     /// Verifies a QR presentation (compact JWS) or an SD-JWT credential (contains `~`).
@@ -105,6 +146,9 @@ impl Verifier {
         status: Option<&dyn StatusSource>,
     ) -> Report {
         let mut r = Report::new("presentation", now);
+        if !self.check_trust_list(&mut r, now) {
+            return r;
+        }
         let parsed = match Parsed::parse(token) {
             Ok(p) => p,
             Err(e) => {
@@ -349,6 +393,9 @@ impl Verifier {
         status: Option<&dyn StatusSource>,
     ) -> Report {
         let mut r = Report::new("credential", now);
+        if !self.check_trust_list(&mut r, now) {
+            return r;
+        }
         if token.len() > 256 * 1024 {
             r.failed(
                 "format",

@@ -23,6 +23,9 @@ impl Verifier {
         status: Option<&dyn StatusSource>,
     ) -> Report {
         let mut r = Report::new("sealed_document", now);
+        if !self.check_trust_list(&mut r, now) {
+            return r;
+        }
         let parsed = match Parsed::parse(signature.trim()) {
             Ok(p) if p.header_str("typ") == Some(SEAL_TYP) => p,
             Ok(_) => {

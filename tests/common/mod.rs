@@ -39,7 +39,17 @@ impl Server {
         region: &str,
         extra: &[&str],
     ) -> Server {
-        let port = free_port();
+        Self::start_on(free_port(), dir, certs, region, extra)
+    }
+
+    /// Starts a node on a given port (nodes that must know each other's URLs).
+    pub fn start_on(
+        port: u16,
+        dir: tempfile::TempDir,
+        certs: Option<&Path>,
+        region: &str,
+        extra: &[&str],
+    ) -> Server {
         let certs = certs
             .map(Path::to_path_buf)
             .unwrap_or_else(|| dir.path().join("certs"));

@@ -1,0 +1,69 @@
+//! Where a node gets its trust list (a file or a URL), and the copy it keeps.
+
+use std::path::PathBuf;
+
+use super::{TrustList, verify};
+use crate::pki::TrustStore;
+
+#[derive(Debug, Clone)]
+pub enum TrustListSource {
+    File(PathBuf),
+    Url(String),
+}
+
+impl TrustListSource {
+    pub fn parse(s: &str) -> Self {
+        if s.starts_with("http://") || s.starts_with("https://") {
+            TrustListSource::Url(s.to_string())
+        } else {
+            TrustListSource::File(PathBuf::from(s))
+        }
+    }
+
+    /// Reads the signed trust list (not yet verified).
+    pub async fn fetch(&self) -> Result<String, String> {
+        match self {
+            TrustListSource::File(p) => tokio::fs::read_to_string(p)
+                .await
+                .map_err(|e| format!("{}: {e}", p.display())),
+            TrustListSource::Url(u) => {
+                let client = reqwest::Client::builder()
+                    .timeout(std::time::Duration::from_secs(5))
+                    .build()
+                    .map_err(|e| e.to_string())?;
+                let r = client
+                    .get(u)
+                    .send()
+                    .await
+                    .map_err(|e| format!("{u}: {e}"))?;
+                if !r.status().is_success() {
+                    return Err(format!("{u}: HTTP {}", r.status()));
+                }
+                r.text().await.map_err(|e| format!("{u}: {e}"))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TrustListSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrustListSource::File(p) => write!(f, "{}", p.display()),
+            TrustListSource::Url(u) => f.write_str(u),
+        }
+    }
+}
+
+/// A verified trust list and its signed form.
+#[derive(Debug, Clone)]
+pub struct TrustListState {
+    pub token: String,
+    pub list: TrustList,
+}
+
+impl TrustListState {
+    pub fn verified(token: String, base: &TrustStore) -> Result<Self, String> {
+        let list = verify(&token, base).map_err(|e| e.to_string())?;
+        Ok(TrustListState { token, list })
+    }
+}

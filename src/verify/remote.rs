@@ -1,0 +1,158 @@
+//! Status lists of other regions, fetched over HTTP, verified and cached for their `ttl`.
+//! A list that cannot be fetched fresh gives "unknown" (TRY_LATER): never valid, never revoked.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::Utc;
+use serde_json::Value;
+
+use super::{StatusAnswer, Verifier};
+use crate::b64;
+use crate::credential::jws::Parsed;
+use crate::domain::RegionCode;
+use crate::pki::Role;
+use crate::status::bits::StatusBits;
+
+struct CachedList {
+    bits: StatusBits,
+    fresh_until: i64,
+}
+
+pub struct RemoteStatus {
+    client: reqwest::Client,
+    cache: Mutex<HashMap<String, CachedList>>,
+}
+
+impl Default for RemoteStatus {
+    fn default() -> Self {
+        RemoteStatus {
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(3))
+                .build()
+                .unwrap_or_default(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+}
+
+impl RemoteStatus {
+    fn fresh(&self, uri: &str, now: i64) -> bool {
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        cache.get(uri).is_some_and(|c| now < c.fresh_until)
+    }
+
+    /// Makes sure a fresh copy of the list at `uri` is cached, if it can be had.
+    /// Returns why not, for the log.
+    pub async fn prefetch(
+        &self,
+        uri: &str,
+        region: RegionCode,
+        verifier: &Verifier,
+    ) -> Result<(), String> {
+        let now = Utc::now().timestamp();
+        if self.fresh(uri, now) {
+            return Ok(());
+        }
+        let r = self
+            .client
+            .get(uri)
+            .send()
+            .await
+            .map_err(|e| format!("{uri}: {e}"))?;
+        if !r.status().is_success() {
+            return Err(format!("{uri}: HTTP {}", r.status()));
+        }
+        let token = r.text().await.map_err(|e| format!("{uri}: {e}"))?;
+        let (bits, fresh_until) = check_list(&token, uri, region, verifier, now)?;
+        self.cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(uri.to_string(), CachedList { bits, fresh_until });
+        Ok(())
+    }
+
+    pub fn lookup(&self, uri: &str, idx: u32) -> StatusAnswer {
+        let now = Utc::now().timestamp();
+        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        match cache.get(uri) {
+            Some(c) if now < c.fresh_until => match c.bits.get(idx as usize) {
+                Ok(true) => StatusAnswer::Revoked {
+                    reason: format!("its entry {idx} in status list {uri} is set"),
+                    at: None,
+                },
+                Ok(false) => StatusAnswer::Valid,
+                Err(e) => StatusAnswer::Unknown(format!("status list {uri}: {e}")),
+            },
+            Some(_) => StatusAnswer::Unknown(format!(
+                "the cached status list {uri} is stale and the issuing region could not be reached"
+            )),
+            None => StatusAnswer::Unknown(format!(
+                "the status list {uri} could not be fetched from the issuing region"
+            )),
+        }
+    }
+}
+
+/// Verifies a `statuslist+jwt`: signed by that region's status-list signer, for this URI,
+/// not expired. Returns the bits and until when they may be used.
+fn check_list(
+    token: &str,
+    uri: &str,
+    region: RegionCode,
+    verifier: &Verifier,
+    now: i64,
+) -> Result<(StatusBits, i64), String> {
+    let p =
+        Parsed::parse(token.trim()).map_err(|e| format!("{uri}: not a status list token: {e}"))?;
+    if p.header_str("typ") != Some("statuslist+jwt") {
+        return Err(format!("{uri}: typ is not statuslist+jwt"));
+    }
+    let x5c: Vec<Vec<u8>> = match p.header.get("x5c") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().and_then(b64::decode_std))
+            .collect(),
+        _ => vec![],
+    };
+    let cert = verifier
+        .trusted_signer(&x5c, Role::StatusListSigner)
+        .map_err(|e| format!("{uri}: {e}"))?;
+    if cert.info.region != Some(region) {
+        return Err(format!(
+            "{uri}: signed by {}, not by region {region}",
+            cert.info.describe()
+        ));
+    }
+    if !p.verify(&cert.info.public_key) {
+        return Err(format!("{uri}: the status list's signature is not valid"));
+    }
+    let claims = p.payload_json().map_err(|e| format!("{uri}: {e}"))?;
+    if claims.get("sub").and_then(Value::as_str) != Some(uri) {
+        return Err(format!("{uri}: the list names another URI"));
+    }
+    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+    if exp <= now {
+        return Err(format!("{uri}: the status list expired"));
+    }
+    let ttl = claims
+        .get("ttl")
+        .and_then(Value::as_i64)
+        .unwrap_or(300)
+        .clamp(1, 86_400);
+    let lst = claims
+        .get("status_list")
+        .and_then(|s| s.get("lst"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{uri}: no status_list.lst"))?;
+    if claims
+        .get("status_list")
+        .and_then(|s| s.get("bits"))
+        .and_then(Value::as_u64)
+        != Some(1)
+    {
+        return Err(format!("{uri}: only 1-bit status lists are understood"));
+    }
+    let bits = StatusBits::decode_lst(lst, None).map_err(|e| format!("{uri}: {e}"))?;
+    Ok((bits, (now + ttl).min(exp)))
+}
