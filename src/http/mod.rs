@@ -2,6 +2,7 @@
 
 mod companies;
 mod extract;
+mod pages;
 mod problem;
 mod seals;
 mod status;
@@ -57,6 +58,7 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(pages::routes())
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/tokens", post(companies::create_token))
         .route("/v1/companies", post(companies::register))
