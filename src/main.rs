@@ -18,6 +18,8 @@ use zhengtong::verify::{Report, Verifier};
 /// Exit code for bad usage (sysexits EX_USAGE).
 const EX_USAGE: u8 = 64;
 
+mod demo;
+
 #[derive(Parser)]
 #[command(
     name = "zhengtong",
@@ -33,6 +35,14 @@ struct Cli {
 enum Command {
     /// Run the HTTP service (creates the data folder and a development PKI on first start).
     Serve(ServeArgs),
+    /// Register a demo company on a running server; print its wallet token and page URL.
+    Demo {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// The server's data folder (for admin.token).
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+    },
     /// Certificate authority tasks.
     Pki {
         #[command(subcommand)]
@@ -215,6 +225,7 @@ fn main() -> ExitCode {
         .init();
     match cli.command {
         Command::Serve(a) => run_server(a),
+        Command::Demo { server, data } => demo::run(&server, &data),
         Command::Pki {
             command: PkiCommand::Init { certs, regions },
         } => match pki::init(&certs, &regions) {
