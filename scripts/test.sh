@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Runs every test. First installs what the interop tests need, if missing:
 # Debian packages (zbar-tools, openssl) and a Python venv in .venv with the reference
-# libraries pinned in tests/interop/requirements.txt. Extra arguments go to `cargo test`.
+# libraries pinned in tests/interop/requirements.txt; and what the browser tests need:
+# Debian's chromium, CJK fonts for readable screenshots, and `npm ci` in tests/browser
+# (playwright-core, which downloads no browser). Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -n "$(fc-list ':lang=zh' 2>/dev/null)" ] || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -20,6 +24,13 @@ if ! .venv/bin/python -c "import sd_jwt, jwt, jwcrypto, cryptography" >/dev/null
   echo "creating .venv with the reference libraries" >&2
   python3 -m venv .venv
   .venv/bin/pip install -q -r tests/interop/requirements.txt
+fi
+
+lock=tests/browser/package-lock.json
+installed=tests/browser/node_modules/.package-lock.json
+if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
+  echo "installing the browser tests' node modules (npm ci)" >&2
+  (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 cargo test --all-targets "$@"
