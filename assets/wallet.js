@@ -299,7 +299,7 @@ function metaBar(cred, title) {
 
 // ---- showing a QR code ---------------------------------------------------------------
 
-let present = null; // { credId, title, deadline, renewAt, retryAt, minting, generation, timer }
+let present = null; // { credId, minted, endPerf, endWall, retryAt, minting, generation, timer }
 let generation = 0;
 let wakeLock = null;
 
@@ -308,8 +308,9 @@ function openPresent(cred, title) {
   generation += 1;
   present = {
     credId: cred.id,
-    deadline: 0,
-    renewAt: 0,
+    minted: false,
+    endPerf: 0,
+    endWall: 0,
     retryAt: 0,
     minting: false,
     generation,
@@ -359,16 +360,20 @@ async function mint() {
   if (!p || p.minting) return;
   p.minting = true;
   // The code's end as this page counts it: measured from before the request, so never
-  // later than the end the server signed (server time of minting + TTL).
-  const started = performance.now();
+  // later than the end the server signed (server time of minting + TTL). Counted on both
+  // clocks: the monotonic one may stand still while a phone sleeps, the wall clock may
+  // be set back; whichever ends first wins.
+  const startedPerf = performance.now();
+  const startedWall = Date.now();
   try {
     const r = await api('POST', `/v1/wallets/${encodeURIComponent(session.uscc)}/presentations`, {
       token: session.token,
       json: { credential_id: p.credId, ttl_s: TTL_S },
     });
     if (present !== p || p.generation !== generation) return; // closed meanwhile
-    p.deadline = started + TTL_S * 1000;
-    p.renewAt = p.deadline - RENEW_BEFORE_S * 1000;
+    p.minted = true;
+    p.endPerf = startedPerf + TTL_S * 1000;
+    p.endWall = startedWall + TTL_S * 1000;
     p.retryAt = 0;
     const qr = $('qr');
     qr.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(r.qr_svg)}`;
@@ -397,16 +402,16 @@ async function mint() {
 function tick() {
   const p = present;
   if (!p) return;
-  const now = performance.now();
-  const left = (p.deadline - now) / 1000;
-  if (p.deadline && left <= HIDE_BEFORE_S && !$('qr').hidden) {
+  const left = Math.min(p.endPerf - performance.now(), p.endWall - Date.now()) / 1000;
+  if (p.minted && left <= HIDE_BEFORE_S && !$('qr').hidden) {
     hideCode('二维码即将过期，正在生成新的…');
   }
   const visible = !$('qr').hidden;
   $('countdown').textContent = visible ? mmss(left) : '—';
   const frac = visible ? Math.min(1, Math.max(0, left / TTL_S)) : 0;
   $('bar-fill').style.setProperty('width', `${(frac * 100).toFixed(1)}%`);
-  if (!p.minting && now >= p.renewAt && now >= p.retryAt) mint();
+  const due = !p.minted || left <= RENEW_BEFORE_S;
+  if (due && !p.minting && performance.now() >= p.retryAt) mint();
 }
 
 // ---- start ---------------------------------------------------------------------------
