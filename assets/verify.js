@@ -215,7 +215,8 @@ function fact(label, value, key) {
 
 /** "公章", or "财务章 · 财务专用章" when the seal's own name differs from its type. */
 function sealLine(d) {
-  const kind = d.seal_type ? sealTypeText(d.seal_type) : '';
+  const type = d.seal_type ?? d.sl;
+  const kind = d.seal_type_name ?? (type ? sealTypeText(type) : '');
   return [...new Set([d.seal_name, kind].filter(Boolean))].join(' · ');
 }
 
@@ -243,7 +244,7 @@ function showReport(report) {
         ...fact('统一社会信用代码', s.uscc, 'uscc'),
         ...fact('证照类型', s.credential_type_name || s.credential_type, 'type'),
         ...(s.credential_type === 'e_seal' ? fact('印章', sealLine(d), 'seal') : []),
-        ...fact('登记机关', s.issuing_authority, 'issuing_authority'),
+        ...fact(s.credential_type === 'business_license' ? '登记机关' : '签发机关', s.issuing_authority, 'issuing_authority'),
         ...fact('地区', s.region_name, 'region_name'),
         ...fact('证照有效期至', s.valid_until ? instantText(s.valid_until) : '', 'valid_until'),
         ...fact('二维码有效期至', s.presentation_expires_at ? instantText(s.presentation_expires_at) : '', 'presentation_expires_at'),
@@ -273,16 +274,27 @@ function showSeal(details) {
   if (sealUrl) URL.revokeObjectURL(sealUrl);
   sealUrl = null;
   const svg = typeof details.seal_image_svg === 'string' ? details.seal_image_svg : '';
-  if (!svg.includes('<svg')) {
+  const url = typeof details.seal_image_url === 'string' && details.seal_image_url.startsWith('/v1/') ? details.seal_image_url : '';
+  if (svg.includes('<svg')) {
+    // As an <img>, an SVG can draw but never run script.
+    sealUrl = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+    $('seal-img').src = sealUrl;
+  } else if (url) {
+    $('seal-img').src = url;
+  } else {
     show($('seal-figure'), false);
     return;
   }
-  // As an <img>, an SVG can draw but never run script.
-  sealUrl = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
-  $('seal-img').src = sealUrl;
   const m = details.matches_police_filing;
+  const filing = details.police_filing_id ?? details.fid;
   $('seal-caption').textContent =
-    m === true ? '印模与公安机关备案的印模一致（同章同模）' : m === false ? '注意：印模与公安机关备案的印模不一致' : '印模';
+    m === true
+      ? '印模与公安机关备案的印模一致（同章同模）'
+      : m === false
+        ? '注意：印模与公安机关备案的印模不一致'
+        : filing
+          ? `公安机关备案的印模（备案编号 ${filing}），请与所盖印章比对`
+          : '印模';
   $('seal-caption').className = m === false ? 'bad' : '';
   show($('seal-figure'), true);
 }

@@ -203,19 +203,31 @@ function licenceCard({ cred, claims, readError }) {
   return h('div', { class: 'cred' }, card, metaBar(cred, `营业执照 · ${claims.name ?? ''}`));
 }
 
+/**
+ * What a seal credential says about its seal, in either shape: the issued one
+ * (`seal: {type, type_name, code, template}`, `police_filing: {id}`) or flat claims
+ * (`seal_type`, `seal_name`, `filing_id`).
+ */
+function sealInfo(claims) {
+  const seal = claims.seal && typeof claims.seal === 'object' ? claims.seal : {};
+  const type = claims.seal_type ?? seal.type;
+  const typeName = seal.type_name ?? sealTypeText(type);
+  const name = claims.seal_name ?? seal.template?.bottom_text ?? typeName;
+  const filingId = claims.filing_id ?? claims.police_filing?.id;
+  return { typeName, name, filingId, code: seal.code ?? claims.seal_code };
+}
+
 function sealCard({ cred, claims, readError }) {
-  const img = h('img', {
-    class: 'seal-img',
-    alt: `${claims.seal_name ?? '印章'}印模`,
-    loading: 'lazy',
-  });
+  const info = sealInfo(claims);
+  const img = h('img', { class: 'seal-img', alt: `${info.name}印模`, loading: 'lazy' });
   const fallback = h('p', { class: 'seal-missing', hidden: true }, '印模图片暂不可用');
   img.addEventListener('error', () => {
     img.hidden = true;
     fallback.hidden = false;
   });
-  if (claims.filing_id) {
-    img.src = `/v1/seal-filings/${encodeURIComponent(claims.filing_id)}/image.svg`;
+  if (info.filingId) {
+    // The canonical image of the filed template: the very one the police hold (同章同模).
+    img.src = `/v1/seal-filings/${encodeURIComponent(info.filingId)}/image.svg`;
   } else {
     img.hidden = true;
     fallback.hidden = false;
@@ -224,13 +236,12 @@ function sealCard({ cred, claims, readError }) {
     'article',
     { class: 'card seal-card', dataset: { credential: cred.id } },
     h('div', { class: 'seal-frame' }, img, fallback),
-    h('h3', {}, claims.seal_name ?? sealTypeText(claims.seal_type)),
-    claims.seal_name && claims.seal_name !== sealTypeText(claims.seal_type)
-      ? h('p', { class: 'muted' }, sealTypeText(claims.seal_type))
-      : null,
-    claims.filing_id ? h('p', { class: 'muted small' }, `备案编号 ${claims.filing_id}`) : null,
+    h('h3', {}, info.name),
+    info.name !== info.typeName ? h('p', { class: 'muted' }, info.typeName) : null,
+    info.code ? h('p', { class: 'muted small' }, `印章编码 ${info.code}`) : null,
+    info.filingId ? h('p', { class: 'muted small' }, `备案编号 ${info.filingId}`) : null,
     readError ? h('p', { class: 'error' }, `无法读取印章内容：${readError}`) : null,
-    metaBar(cred, `电子印章 · ${claims.seal_name ?? ''}`),
+    metaBar(cred, `电子印章 · ${info.name}`),
   );
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
@@ -86,8 +86,8 @@ fn drive(phase: &str, env: &[(&str, &str)]) -> Value {
         .unwrap_or_else(|| panic!("drive.mjs {phase} printed no RESULT:\n{stdout}\n{stderr}"));
     let v: Value = serde_json::from_str(line).unwrap();
     // Nothing left this machine, and the pages ran without script errors or CSP refusals.
-    assert_eq!(v["external_requests"], serde_json::json!([]), "{phase}");
-    assert_eq!(v["page_errors"], serde_json::json!([]), "{phase}");
+    assert_eq!(v["external_requests"], json!([]), "{phase}");
+    assert_eq!(v["page_errors"], json!([]), "{phase}");
     v
 }
 
@@ -277,35 +277,71 @@ fn wallet_shows_the_licence_and_a_qr_that_verifies() {
 }
 
 #[test]
-fn seals_and_invoices_render_from_their_claims() {
+fn a_seal_is_shown_with_its_filed_image_and_verifies() {
     require_tools();
     let s = Server::start();
     let auth = s.role_token("authority");
+    let police = s.role_token("police");
     let (uscc, wallet, _) = s.register(&auth, &company(&uscc(602), NAME16));
+    let template = json!({"shape": "round", "width_mm": 42, "height_mm": 42, "border_mm": 1.2,
+        "star": true, "arc_text": NAME16, "seal_code": "4401000012345"});
+    let r = s.post(
+        "/v1/police/seal-filings",
+        Some(&police),
+        &json!({"uscc": uscc, "seal_type": "official", "template": template, "engraver": "广州市某刻章店"}),
+    );
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    let filing: Value = r.json().unwrap();
+    let fid = filing["id"].as_str().unwrap();
+    let r = s.post(
+        &format!("/v1/wallets/{uscc}/seals"),
+        Some(&auth),
+        &json!({"filing_id": fid}),
+    );
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    let seal: Value = r.json().unwrap();
+    let cid = seal["credential_id"].as_str().unwrap();
+
     let v = drive(
-        "future",
+        "seals",
         &[
             ("ZT_BASE", &s.base),
             ("ZT_USCC", &uscc),
             ("ZT_WALLET_TOKEN", &wallet),
+            ("ZT_SEAL_CREDENTIAL", cid),
         ],
     );
-    let seals = v["seal_cards"].as_str().unwrap();
-    assert!(
-        seals.contains("公章") && seals.contains("合同专用章"),
-        "{seals}"
+    // The wallet draws the seal from the filing's canonical image.
+    assert_eq!(
+        v["seal_image_src"],
+        format!("/v1/seal-filings/{fid}/image.svg")
     );
-    assert!(seals.contains("印模图片暂不可用"), "{seals}");
+    let card = v["seal_card"].as_str().unwrap();
+    assert!(card.contains("公章") && card.contains(fid), "{card}");
+    assert!(card.contains("4401000012345"), "{card}");
+    let other = v["other_seal_card"].as_str().unwrap();
+    assert!(other.contains("印模图片暂不可用"), "{other}");
     let invoices = v["invoice_cards"].as_str().unwrap();
     assert!(invoices.contains("¥113.00"), "{invoices}");
     assert!(invoices.contains("广州某某贸易有限公司"), "{invoices}");
-    assert_eq!(v["seal_report"]["verdict"], "有效");
+
+    // The seal's QR code, from the screenshot, verifies and carries the filed image.
+    let token = zbar(&artifacts().join("present-seal-phone.png"));
+    let report = s.verify(&token);
+    assert_eq!(report["indication"], "TOTAL_PASSED", "{report:#}");
+    assert_eq!(report["summary"]["credential_type"], "e_seal");
     assert!(
-        v["seal_report"]["caption"]
+        report["summary"]["details"]["seal_image_svg"]
             .as_str()
-            .unwrap()
-            .contains("同章同模")
+            .is_some_and(|svg| svg.contains("<svg")),
+        "{report:#}"
     );
+    // …and so does the verifier's page, with the image.
+    let r = &v["seal_report"];
+    assert_eq!(r["verdict"], "有效");
+    assert!(r["facts"].as_str().unwrap().contains("公章"), "{r}");
+    assert!(r["caption"].as_str().unwrap().contains(fid), "{r}");
+    assert!(v["matching_caption"].as_str().unwrap().contains("同章同模"));
     assert_eq!(v["unknown_report"]["verdict"], "无法确认");
     assert_eq!(v["unknown_report"]["class"], "result unsure");
     assert!(

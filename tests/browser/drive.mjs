@@ -4,11 +4,12 @@
 //   node drive.mjs unit      the pure page modules (assets/sdjwt.js, assets/format.js)
 //   node drive.mjs wallet    sign in, read the licence card, 出示, screenshots, renewal
 //   node drive.mjs verifier  upload a screenshot, paste bad tokens, the camera message
-//   node drive.mjs future    seals and invoices (not issued by the server yet), from
-//                            API answers the browser is given instead of the real ones
+//   node drive.mjs seals     a real e-seal shown and verified with its filed image;
+//                            invoices (not issued yet) from an intercepted wallet answer
 //
 // Input comes in environment variables (the wallet token never on a command line):
-// ZT_BASE, ZT_USCC, ZT_WALLET_TOKEN, ZT_ARTIFACTS, ZT_IMAGE, ZT_TOKEN, ZT_CHROMIUM.
+// ZT_BASE, ZT_USCC, ZT_WALLET_TOKEN, ZT_ARTIFACTS, ZT_IMAGE, ZT_TOKEN, ZT_SEAL_CREDENTIAL,
+// ZT_CHROMIUM.
 // Prints one line `RESULT <json>` for the Rust side and exits 0; on any failure prints
 // why (with a screenshot in ZT_ARTIFACTS) and exits 1.
 
@@ -438,7 +439,7 @@ async function verifier() {
   });
 }
 
-// ---- future credential types ---------------------------------------------------------
+// ---- seals and invoices --------------------------------------------------------------
 
 const SEAL_SVG = readFileSync(new URL('../golden/official_round.svg', import.meta.url), 'utf8');
 const b64u = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
@@ -459,29 +460,24 @@ function fakeCredential(id, type, claims) {
   };
 }
 
-async function future() {
+async function seals() {
   const base = env('ZT_BASE');
   const uscc = env('ZT_USCC');
   const token = env('ZT_WALLET_TOKEN');
+  const sealCred = env('ZT_SEAL_CREDENTIAL');
   await withBrowser(async (browser) => {
     const ctx = await newContext(browser, base, PHONE);
     const page = await newPage(ctx);
-    // The real wallet, with two seals and an invoice added to it.
+    // The real wallet (with the e-seal the server issued), plus what the server does not
+    // issue yet: an invoice, and a seal whose filing this node does not hold.
     await page.route(`**/v1/wallets/${uscc}`, async (route) => {
       const real = await route.fetch();
       const w = await real.json();
       w.credentials.push(
-        fakeCredential('seal-1', 'e_seal', {
-          seal_type: 'official',
-          seal_name: '公章',
-          filing_id: 'F-TEST-1',
-          image_sha256: '00',
-        }),
-        fakeCredential('seal-2', 'e_seal', {
+        fakeCredential('seal-elsewhere', 'e_seal', {
           seal_type: 'contract',
           seal_name: '合同专用章',
-          filing_id: 'F-NOT-FILED',
-          image_sha256: '00',
+          filing_id: 'F-NOT-HERE',
         }),
         fakeCredential('inv-1', 'e_invoice', {
           invoice_number: '26442000000000000001',
@@ -492,45 +488,27 @@ async function future() {
       );
       await route.fulfill({ response: real, json: w });
     });
-    // One filing's image exists; the other is left to the real server (no such endpoint yet).
-    await page.route('**/v1/seal-filings/F-TEST-1/image.svg', (route) =>
-      route.fulfill({ status: 200, contentType: 'image/svg+xml', body: SEAL_SVG }),
-    );
     await signIn(page, base, uscc, token);
-    await page.waitForFunction(() => {
-      const img = document.querySelector('[data-credential="seal-1"] img');
+    const realSeal = page.locator(`[data-credential="${sealCred}"]`);
+    await page.waitForFunction((id) => {
+      const img = document.querySelector(`[data-credential="${id}"] img`);
       return img && img.complete && img.naturalWidth > 0;
-    });
-    await page.locator('[data-credential="seal-2"] .seal-missing').waitFor({ state: 'visible' });
-    result.seal_cards = await page.locator('#seals').innerText();
+    }, sealCred);
+    result.seal_image_src = await realSeal.locator('img').getAttribute('src');
+    result.seal_card = await realSeal.innerText();
+    await page.locator('[data-credential="seal-elsewhere"] .seal-missing').waitFor({ state: 'visible' });
+    result.other_seal_card = await page.locator('[data-credential="seal-elsewhere"]').innerText();
     result.invoice_cards = await page.locator('#invoices').innerText();
     assertNoSideScroll(await widths(page), 'wallet with seals, 375 px');
     await shot(page, 'wallet-seals-phone.png', true);
 
-    // A seal's report: the seal drawn from the report's SVG, with the filing comparison.
+    // 出示 the seal; the verifier uploads the screenshot and sees the filed seal image.
+    await realSeal.getByRole('button', { name: '出示' }).click();
+    await waitQrShown(page);
+    const sealShot = await shot(page, 'present-seal-phone.png');
     const vpage = await newPage(ctx);
-    await vpage.route('**/v1/verify', (route) =>
-      route.fulfill({
-        json: {
-          subject: 'presentation',
-          indication: 'TOTAL_PASSED',
-          checks: [{ name: 'signature', result: 'PASSED', reason: 'ok' }],
-          summary: {
-            credential_type: 'e_seal',
-            credential_type_name: '电子印章',
-            company_name: '广州证通演示科技有限公司',
-            uscc,
-            region_name: '广州市',
-            issuing_authority: '广州市公安局',
-            valid_until: '2029-01-01T00:00:00Z',
-            details: { seal_name: '公章', seal_type: 'official', seal_image_svg: SEAL_SVG, matches_police_filing: true },
-          },
-        },
-      }),
-    );
     await vpage.goto(`${base}/verify`);
-    await vpage.fill('#token-input', 'a.b.c');
-    await vpage.click('#token-form button[type=submit]');
+    await vpage.setInputFiles('#file', sealShot);
     await waitVerdict(vpage, 'TOTAL_PASSED');
     await vpage.waitForFunction(() => {
       const img = document.getElementById('seal-img');
@@ -540,7 +518,29 @@ async function future() {
     assertNoSideScroll(await widths(vpage), 'seal report, 375 px');
     await shot(vpage, 'verify-seal-phone.png', true);
 
-    // Status unknown: amber, with the first failed check's reason.
+    // A sealed document's report compares with the filing: that sentence is shown.
+    await vpage.route('**/v1/verify', (route) =>
+      route.fulfill({
+        json: {
+          subject: 'sealed_document',
+          indication: 'TOTAL_PASSED',
+          checks: [{ name: 'signature', result: 'PASSED', reason: 'ok' }],
+          summary: {
+            credential_type: 'e_seal',
+            credential_type_name: '电子印章',
+            company_name: '广州示例科技有限公司',
+            uscc,
+            details: { seal_type: 'official', seal_image_svg: SEAL_SVG, matches_police_filing: true },
+          },
+        },
+      }),
+    );
+    await vpage.fill('#token-input', 'a.b.c');
+    await vpage.click('#token-form button[type=submit]');
+    await vpage.waitForFunction(() => document.getElementById('seal-caption').innerText.includes('同章同模'));
+    result.matching_caption = await text(vpage, '#seal-caption');
+
+    // Status unknown: amber, with the first failed check's reason, and no seal image.
     await vpage.unroute('**/v1/verify');
     await vpage.route('**/v1/verify', (route) =>
       route.fulfill({
@@ -566,7 +566,7 @@ async function future() {
 
 // ---- main ----------------------------------------------------------------------------
 
-const phases = { unit, wallet, verifier, future };
+const phases = { unit, wallet, verifier, seals };
 const phase = process.argv[2];
 try {
   if (!phases[phase]) throw new Error(`usage: node drive.mjs ${Object.keys(phases).join('|')}`);
