@@ -22,6 +22,10 @@ pub fn run(server: &str, data: &Path) -> ExitCode {
             println!("wallet_token: {}", d.wallet_token);
             println!("wallet_url:   {base}/wallet?uscc={}", d.uscc);
             println!("verify_url:   {base}/verify");
+            match &d.seal {
+                Ok(filing) => println!("seal_filing:  {filing} (公章, 已备案并发入钱包)"),
+                Err(e) => println!("seal_filing:  none ({e})"),
+            }
             println!();
             println!("打开 wallet_url，粘贴 wallet_token 登录，按“出示”即显示二维码（亮照）；");
             println!("在 verify_url 上传二维码截图或粘贴令牌即可核验。钱包令牌只显示这一次。");
@@ -41,6 +45,8 @@ pub fn run(server: &str, data: &Path) -> ExitCode {
 struct Demo {
     uscc: String,
     wallet_token: String,
+    /// The police filing of the demo company's official seal, or why there is none.
+    seal: Result<String, String>,
 }
 
 fn register(server: &str, data: &Path) -> anyhow::Result<Demo> {
@@ -86,12 +92,67 @@ fn register(server: &str, data: &Path) -> anyhow::Result<Demo> {
             continue;
         }
         let v = answer(resp, base, 201)?;
+        let uscc = str_field(&v, "uscc")?;
+        let seal =
+            add_seal(&client, base, admin.trim(), &authority, &uscc).map_err(|e| format!("{e:#}"));
         return Ok(Demo {
-            uscc: str_field(&v, "uscc")?,
             wallet_token: str_field(&v, "wallet_token")?,
+            uscc,
+            seal,
         });
     }
     bail!("every demo USCC tried is already registered on {base}")
+}
+
+/// Files the company's official seal with the police (as the police would) and issues the
+/// e-seal into its wallet (as the authority would); returns the filing id.
+fn add_seal(
+    client: &Client,
+    base: &str,
+    admin: &str,
+    authority: &str,
+    uscc: &str,
+) -> anyhow::Result<String> {
+    let police = answer(
+        client
+            .post(format!("{base}/v1/tokens"))
+            .bearer_auth(admin)
+            .json(&json!({ "role": "police", "label": "demo" }))
+            .send(),
+        base,
+        201,
+    )?;
+    let police = str_field(&police, "token")?;
+    // Seal codes are unique on record: this one follows the USCC's organisation digits.
+    let digits = uscc.get(11..16).unwrap_or("00000");
+    let filing = answer(
+        client
+            .post(format!("{base}/v1/police/seal-filings"))
+            .bearer_auth(&police)
+            .json(&json!({
+                "uscc": uscc,
+                "seal_type": "official",
+                "template": {
+                    "shape": "round", "width_mm": 42, "height_mm": 42, "border_mm": 1.2,
+                    "star": true, "arc_text": DEMO_NAME, "seal_code": format!("44010000{digits}"),
+                },
+                "engraver": "广州市演示刻章店",
+            }))
+            .send(),
+        base,
+        201,
+    )?;
+    let filing_id = str_field(&filing, "id")?;
+    answer(
+        client
+            .post(format!("{base}/v1/wallets/{uscc}/seals"))
+            .bearer_auth(authority)
+            .json(&json!({ "filing_id": filing_id }))
+            .send(),
+        base,
+        201,
+    )?;
+    Ok(filing_id)
 }
 
 /// The registration record of the demo company.

@@ -37,6 +37,18 @@ fn demo_registers_a_company_and_prints_its_wallet() {
         .json()
         .unwrap();
     assert_eq!(w["credentials"][0]["type"], "business_license", "{w:#}");
+    // With its official seal, filed and issued, so that the wallet page shows one.
+    let filing = field(&out, "seal_filing").split(' ').next().unwrap();
+    assert!(
+        w["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["type"] == "e_seal"),
+        "{w:#}"
+    );
+    let img = s.get(&format!("/v1/seal-filings/{filing}/image.svg"), None);
+    assert_eq!(img.status(), 200);
     assert_eq!(w["name"], "广州证通演示科技有限公司");
 
     // A second run registers another company instead of failing on the first one's USCC.
