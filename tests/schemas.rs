@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn schema(name: &str) -> jsonschema::Validator {
     let path = format!("{}/schemas/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -38,6 +38,34 @@ fn issued_claims_match_their_schemas() {
         !licence.is_valid(&Value::Object(broken)),
         "the schema must be able to fail"
     );
+
+    // An e-seal, through the police filing.
+    let police = s.role_token("police");
+    let template = json!({"shape": "round", "width_mm": 42, "height_mm": 42, "border_mm": 1.2, "star": true, "arc_text": NAME16, "seal_code": "440100300"});
+    let filing: Value = s
+        .post(
+            "/v1/police/seal-filings",
+            Some(&police),
+            &json!({"uscc": uscc, "seal_type": "official", "template": template}),
+        )
+        .json()
+        .unwrap();
+    let seal: Value = s
+        .post(
+            &format!("/v1/wallets/{uscc}/seals"),
+            Some(&auth),
+            &json!({"filing_id": filing["id"]}),
+        )
+        .json()
+        .unwrap();
+    let claims = zhengtong::credential::sdjwt::decode(seal["sd_jwt"].as_str().unwrap())
+        .unwrap()
+        .claims;
+    let e_seal = schema("e_seal.schema.json");
+    assert_valid(&e_seal, &Value::Object(claims.clone()));
+    let mut broken = claims;
+    broken["seal"]["image_sha256"] = Value::from("XYZ");
+    assert!(!e_seal.is_valid(&Value::Object(broken)));
 
     let token = s.present(&uscc, &wallet, &cid, None)["token"]
         .as_str()

@@ -156,3 +156,67 @@ fn check_list(
     let bits = StatusBits::decode_lst(lst, None).map_err(|e| format!("{uri}: {e}"))?;
     Ok((bits, (now + ttl).min(exp)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::credential::jws;
+    use crate::pki::{Signer, TrustStore, init};
+    use serde_json::{Map, json};
+
+    fn token(signer: &Signer, sub: &str, exp: i64) -> String {
+        let mut h = Map::new();
+        h.insert("typ".into(), Value::from("statuslist+jwt"));
+        h.insert(
+            "x5c".into(),
+            Value::Array(
+                signer
+                    .chain
+                    .iter()
+                    .map(|d| Value::from(b64::encode_std(d)))
+                    .collect(),
+            ),
+        );
+        let mut bits = StatusBits::new(131_072);
+        bits.set(7, true).unwrap();
+        let payload = json!({"sub": sub, "iat": 0, "exp": exp, "ttl": 60, "status_list": {"bits": 1, "lst": bits.encode_lst()}});
+        jws::sign(h, &serde_json::to_vec(&payload).unwrap(), signer)
+    }
+
+    #[test]
+    fn only_fresh_lists_signed_by_the_regions_status_key_are_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let gz = RegionCode::parse("440100").unwrap();
+        let sh = RegionCode::parse("310000").unwrap();
+        init(dir.path(), &[gz, sh]).unwrap();
+        let verifier = Verifier::new(TrustStore::load(dir.path()).unwrap());
+        let status = Signer::load(dir.path(), Some(&gz), Role::StatusListSigner).unwrap();
+        let licence = Signer::load(dir.path(), Some(&gz), Role::LicenceIssuer).unwrap();
+        let uri = "http://gz.example/v1/status-lists/1";
+        let now = Utc::now().timestamp();
+
+        let (bits, fresh_until) =
+            check_list(&token(&status, uri, now + 3600), uri, gz, &verifier, now).unwrap();
+        assert!(bits.get(7).unwrap() && !bits.get(8).unwrap());
+        assert_eq!(fresh_until, now + 60);
+        let wrong_key =
+            check_list(&token(&licence, uri, now + 3600), uri, gz, &verifier, now).unwrap_err();
+        assert!(wrong_key.contains("does not validate"), "{wrong_key}");
+        let wrong_region =
+            check_list(&token(&status, uri, now + 3600), uri, sh, &verifier, now).unwrap_err();
+        assert!(wrong_region.contains("not by region"), "{wrong_region}");
+        let expired =
+            check_list(&token(&status, uri, now - 1), uri, gz, &verifier, now).unwrap_err();
+        assert!(expired.contains("expired"), "{expired}");
+        let other_list = check_list(
+            &token(&status, "http://gz.example/v1/status-lists/2", now + 60),
+            uri,
+            gz,
+            &verifier,
+            now,
+        )
+        .unwrap_err();
+        assert!(other_list.contains("another URI"), "{other_list}");
+        assert!(check_list("garbage", uri, gz, &verifier, now).is_err());
+    }
+}
