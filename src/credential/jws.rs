@@ -33,6 +33,25 @@ pub fn sign(mut header: serde_json::Map<String, Value>, payload: &[u8], signer: 
     format!("{input}.{sig}")
 }
 
+/// A protected header `{typ, kid, x5c}` naming `signer` and carrying its chain, so that
+/// any JOSE library can verify with the certificate it finds there.
+pub fn x5c_header(typ: &str, signer: &Signer) -> serde_json::Map<String, Value> {
+    let mut header = serde_json::Map::new();
+    header.insert("typ".into(), Value::from(typ));
+    header.insert("kid".into(), Value::from(signer.kid.clone()));
+    header.insert(
+        "x5c".into(),
+        Value::Array(
+            signer
+                .chain
+                .iter()
+                .map(|d| Value::from(b64::encode_std(d)))
+                .collect(),
+        ),
+    );
+    header
+}
+
 /// A parsed but not yet verified compact JWS.
 #[derive(Debug, Clone)]
 pub struct Parsed {
@@ -68,6 +87,17 @@ impl Parsed {
             signing_input: format!("{}.{}", parts[0], parts[1]),
             signature,
         })
+    }
+
+    /// The certificates of the `x5c` header (DER), leaf first; unreadable entries skipped.
+    pub fn x5c(&self) -> Vec<Vec<u8>> {
+        match self.header.get("x5c") {
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(|v| v.as_str().and_then(b64::decode_std))
+                .collect(),
+            _ => vec![],
+        }
     }
 
     pub fn header_str(&self, name: &str) -> Option<&str> {

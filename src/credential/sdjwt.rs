@@ -66,19 +66,7 @@ pub fn issue(input: SdJwtInput, signer: &Signer) -> String {
         }
     }
     claims.insert("_sd_alg".into(), Value::from("sha-256"));
-    let mut header = Map::new();
-    header.insert("typ".into(), Value::from(TYP));
-    header.insert("kid".into(), Value::from(signer.kid.clone()));
-    header.insert(
-        "x5c".into(),
-        Value::Array(
-            signer
-                .chain
-                .iter()
-                .map(|d| Value::from(b64::encode_std(d)))
-                .collect(),
-        ),
-    );
+    let header = jws::x5c_header(TYP, signer);
     let jwt = jws::sign(
         header,
         &serde_json::to_vec(&Value::Object(claims)).unwrap_or_default(),
@@ -128,13 +116,7 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
         Some(TYP) | Some("vc+sd-jwt") => {}
         other => return Err(SdJwtError::Typ(other.unwrap_or("").into())),
     }
-    let x5c = match jwt.header.get("x5c") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str().and_then(b64::decode_std))
-            .collect(),
-        _ => vec![],
-    };
+    let x5c = jwt.x5c();
     let mut claims = jwt.payload_json()?;
     match claims.remove("_sd_alg").as_ref().and_then(Value::as_str) {
         None | Some("sha-256") => {}

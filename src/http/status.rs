@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use serde_json::{Map, Value, json};
+use serde_json::json;
 
 use super::{AppState, Problem};
 use crate::credential::jws;
@@ -69,19 +69,7 @@ pub async fn get_list(
         Some(c) => c,
         None => {
             let keys = &s.wallet.keys;
-            let mut header = Map::new();
-            header.insert("typ".into(), Value::from("statuslist+jwt"));
-            header.insert("kid".into(), Value::from(keys.status.kid.clone()));
-            header.insert(
-                "x5c".into(),
-                Value::Array(
-                    keys.status
-                        .chain
-                        .iter()
-                        .map(|d| Value::from(crate::b64::encode_std(d)))
-                        .collect(),
-                ),
-            );
+            let header = crate::credential::jws::x5c_header("statuslist+jwt", &keys.status);
             let payload = json!({
                 "sub": list_uri(&s.wallet.public_url, list),
                 "iss": crate::pki::issuer_uri(&keys.region),

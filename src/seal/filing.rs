@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::SealType;
 use super::template::SealTemplate;
@@ -269,19 +269,7 @@ pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingE
 }
 
 fn sign_facts(facts: &Value, signer: &crate::pki::Signer) -> String {
-    let mut header = Map::new();
-    header.insert("typ".into(), Value::from(FILING_TYP));
-    header.insert("kid".into(), Value::from(signer.kid.clone()));
-    header.insert(
-        "x5c".into(),
-        Value::Array(
-            signer
-                .chain
-                .iter()
-                .map(|d| Value::from(crate::b64::encode_std(d)))
-                .collect(),
-        ),
-    );
+    let header = crate::credential::jws::x5c_header(FILING_TYP, signer);
     jws::sign(
         header,
         &serde_json::to_vec(facts).unwrap_or_default(),

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use super::eseal::{self, SealStatus};
 use crate::credential::{jws, new_id};
@@ -122,19 +121,7 @@ pub async fn sign(
         },
         credential: credential.sd_jwt,
     };
-    let mut header = Map::new();
-    header.insert("typ".into(), Value::from(SEAL_TYP));
-    header.insert("kid".into(), Value::from(signer.kid.clone()));
-    header.insert(
-        "x5c".into(),
-        Value::Array(
-            signer
-                .chain
-                .iter()
-                .map(|d| Value::from(crate::b64::encode_std(d)))
-                .collect(),
-        ),
-    );
+    let header = crate::credential::jws::x5c_header(SEAL_TYP, &signer);
     let signature = jws::sign(
         header,
         &serde_json::to_vec(&payload).unwrap_or_default(),

@@ -11,7 +11,6 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::b64;
 use crate::credential::CredentialType;
@@ -109,19 +108,7 @@ pub fn sign(
         exp: (now + Duration::seconds(valid_for_s)).timestamp(),
         regions,
     };
-    let mut header = Map::new();
-    header.insert("typ".into(), Value::from(TYP));
-    header.insert("kid".into(), Value::from(signer.kid.clone()));
-    header.insert(
-        "x5c".into(),
-        Value::Array(
-            signer
-                .chain
-                .iter()
-                .map(|d| Value::from(b64::encode_std(d)))
-                .collect(),
-        ),
-    );
+    let header = crate::credential::jws::x5c_header(TYP, &signer);
     Ok(jws::sign(
         header,
         &serde_json::to_vec(&list).unwrap_or_default(),
@@ -137,13 +124,7 @@ pub fn verify(token: &str, base: &TrustStore) -> Result<TrustList, TrustListErro
     if parsed.header_str("typ") != Some(TYP) {
         return Err(bad(format!("typ is not {TYP}")));
     }
-    let x5c: Vec<Vec<u8>> = match parsed.header.get("x5c") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str().and_then(b64::decode_std))
-            .collect(),
-        _ => vec![],
-    };
+    let x5c = parsed.x5c();
     let leaf = x5c
         .first()
         .and_then(|d| crate::pki::CertInfo::parse(d).ok())

@@ -8,7 +8,6 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::{StatusAnswer, Verifier};
-use crate::b64;
 use crate::credential::jws::Parsed;
 use crate::domain::RegionCode;
 use crate::pki::Role;
@@ -108,13 +107,7 @@ fn check_list(
     if p.header_str("typ") != Some("statuslist+jwt") {
         return Err(format!("{uri}: typ is not statuslist+jwt"));
     }
-    let x5c: Vec<Vec<u8>> = match p.header.get("x5c") {
-        Some(Value::Array(a)) => a
-            .iter()
-            .filter_map(|v| v.as_str().and_then(b64::decode_std))
-            .collect(),
-        _ => vec![],
-    };
+    let x5c = p.x5c();
     let cert = verifier
         .trusted_signer(&x5c, Role::StatusListSigner)
         .map_err(|e| format!("{uri}: {e}"))?;
@@ -160,6 +153,7 @@ fn check_list(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::b64;
     use crate::credential::jws;
     use crate::pki::{Signer, TrustStore, init};
     use serde_json::{Map, json};

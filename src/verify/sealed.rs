@@ -5,7 +5,6 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{Indication, Report, StatusSource, SubIndication, Verifier, describe_time};
-use crate::b64;
 use crate::credential::jws::Parsed;
 use crate::credential::p256_jwk;
 use crate::pki::Role;
@@ -59,13 +58,7 @@ impl Verifier {
             }
         };
         r.passed("format", "A compact JWS (ES256) seal signature.");
-        let x5c: Vec<Vec<u8>> = match parsed.header.get("x5c") {
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().and_then(b64::decode_std))
-                .collect(),
-            _ => vec![],
-        };
+        let x5c = parsed.x5c();
         let cert = match self.trusted_signer(&x5c, Role::SealSigner) {
             Ok(c) => c,
             Err(why) => {
