@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::middleware::from_fn(image_length_guard)),
         )
         .route("/v1/certs", get(certs))
+        .route("/v1/openapi.json", get(openapi))
         .route("/v1/companies/{uscc}/changes", post(companies::change))
         .route(
             "/v1/companies/{uscc}/deregistration",
@@ -111,6 +112,14 @@ async fn certs(State(s): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
         s.certs_pem.as_str().to_owned(),
+    )
+}
+
+/// `GET /v1/openapi.json`: the OpenAPI 3.1 document of this API (`schemas/openapi.json`).
+async fn openapi() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("../../schemas/openapi.json"),
     )
 }
 
