@@ -41,6 +41,10 @@ enum Command {
         /// How other nodes and verifiers reach this node (status list URIs).
         #[arg(long)]
         public_url: Option<String>,
+        /// Online checks (查验) of one invoice allowed per UTC day; offline checks are unlimited.
+        #[arg(long, env = "ZT_INVOICE_CHECKS_PER_DAY", default_value_t = 5,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        invoice_checks_per_day: u32,
     },
     /// Seal tasks.
     Seal {
@@ -125,6 +129,7 @@ fn main() -> ExitCode {
             listen,
             region,
             public_url,
+            invoice_checks_per_day,
         } => {
             let rt = match tokio::runtime::Runtime::new() {
                 Ok(rt) => rt,
@@ -136,6 +141,7 @@ fn main() -> ExitCode {
                 listen,
                 region,
                 public_url,
+                invoice_checks_per_day,
             })) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&format!("{e:#}")),

@@ -19,6 +19,8 @@ pub struct ServeConfig {
     pub region: RegionCode,
     /// The URL other nodes and verifiers use to reach this one (default `http://LISTEN`).
     pub public_url: Option<String>,
+    /// Online checks of one invoice allowed per UTC day (查验 limit).
+    pub invoice_checks_per_day: u32,
 }
 
 /// Everything the server needs, built from the configuration (also used by benchmarks).
@@ -49,6 +51,10 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         wallet,
         verifier: Arc::new(Verifier::new(trust)),
         certs_pem: Arc::new(certs_pem),
+        metrics: Arc::new(crate::metrics::Metrics::new()),
+        invoice_checks: Arc::new(crate::invoice::check::CheckLimiter::new(
+            cfg.invoice_checks_per_day,
+        )),
     })
 }
 

@@ -1,7 +1,9 @@
 //! The HTTP API (axum): routes, authentication, problem details.
 
 mod companies;
+mod establishments;
 mod extract;
+mod invoices;
 mod problem;
 mod seals;
 mod verify;
@@ -36,6 +38,8 @@ pub struct AppState {
     pub wallet: Wallet,
     pub verifier: Arc<Verifier>,
     pub certs_pem: Arc<String>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    pub invoice_checks: Arc<crate::invoice::check::CheckLimiter>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -74,6 +78,12 @@ pub fn router(state: AppState) -> Router {
             "/v1/signatures/validate",
             post(seals::validate).layer(DefaultBodyLimit::max(VALIDATE_LIMIT)),
         )
+        .route("/v1/establishments", post(establishments::establish))
+        .route("/v1/establishments/{uscc}", get(establishments::get))
+        .route("/v1/metrics", get(establishments::metrics))
+        .route("/v1/tax/invoicing-rights", post(invoices::grant_rights))
+        .route("/v1/tax/invoices", post(invoices::issue))
+        .route("/v1/wallets/{uscc}/invoices", get(invoices::list))
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .layer(axum::middleware::map_response(as_problem))

@@ -78,8 +78,12 @@ pub async fn issue(
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
+    let received = Utc::now();
     let uscc = path_uscc(&uscc)?;
     let (seal, cred) = eseal::issue(&s.wallet, &uscc, req).await?;
+    let region = &s.wallet.keys.region;
+    s.metrics
+        .issued(region, cred.kind, "seals", received, Utc::now());
     tracing::info!(%uscc, seal = %seal.id, "e-seal issued");
     Ok((
         StatusCode::CREATED,

@@ -91,8 +91,10 @@ fn add_seal_image(s: &AppState, report: &mut Report) {
 pub async fn verify_token(
     State(s): State<AppState>,
     ApiJson(req): ApiJson<VerifyRequest>,
-) -> Json<Report> {
-    Json(run(&s, &req.token))
+) -> Result<Json<Report>, Problem> {
+    let report = run(&s, &req.token);
+    super::invoices::count_online_check(&s, &report)?;
+    Ok(Json(report))
 }
 
 /// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report.
@@ -109,5 +111,7 @@ pub async fn verify_image(State(s): State<AppState>, body: Bytes) -> Result<Json
         .map_err(Problem::internal)?;
     let token = decoded
         .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "body", e.to_string()))?;
-    Ok(Json(run(&s, &token)))
+    let report = run(&s, &token);
+    super::invoices::count_online_check(&s, &report)?;
+    Ok(Json(report))
 }

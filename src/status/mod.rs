@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// Entries per status list: large enough that a list reveals nothing about one company.
-pub const LIST_SIZE: u32 = bits::MIN_LIST_SIZE as u32;
+pub const LIST_SIZE: u32 = bits::MIN_LIST_SIZE;
 
 /// Where a credential's status lives: list number and index in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -39,6 +39,17 @@ impl Server {
         region: &str,
         extra: &[&str],
     ) -> Server {
+        Self::start_env(dir, certs, region, extra, &[])
+    }
+
+    /// Like [`Server::start_with`], with extra environment variables for the server.
+    pub fn start_env(
+        dir: tempfile::TempDir,
+        certs: Option<&Path>,
+        region: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let port = free_port();
         let certs = certs
             .map(Path::to_path_buf)
@@ -58,6 +69,7 @@ impl Server {
             .arg(&certs)
             .args(extra)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -183,6 +195,12 @@ impl Server {
         let r = self.post("/v1/verify", None, &json!({ "token": token }));
         assert_eq!(r.status(), 200);
         r.json().unwrap()
+    }
+
+    /// Kills the server (SIGKILL: as a crash) and hands back its folder.
+    pub fn kill_keep_dir(mut self) -> tempfile::TempDir {
+        self.stop();
+        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
     }
 
     pub fn stop(&mut self) {
