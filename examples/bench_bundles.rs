@@ -132,6 +132,11 @@ fn main() -> anyhow::Result<()> {
     let keys1 = rate(secs.min(3.0), 1, || {
         std::hint::black_box(KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key"));
     });
+    // And the durable write alone: one small update, flushed (sled's fsync on this disk).
+    let flushes = rate(secs.min(3.0), 1, || {
+        rt.block_on(wallet.store.reserve_counter("bench-flush", 1))
+            .expect("flush");
+    });
     let bound = |sigs: f64| sigs / SIGNATURES_PER_BUNDLE;
     let crypto =
         |sigs: f64, keys: f64| 1.0 / (SIGNATURES_PER_BUNDLE / sigs + KEYS_PER_BUNDLE / keys);
@@ -158,6 +163,7 @@ fn main() -> anyhow::Result<()> {
         "signatures + keys alone, bundles/s, 1 thread:   {:>9.1}",
         crypto(sig1, keys1)
     );
+    println!("flushed writes/s, 1 at a time (a bundle needs 1): {flushes:>8.0}");
     println!();
     println!(
         "ratio 1 at a time / signatures alone (1 thread):    {:>5.2}",
@@ -174,6 +180,10 @@ fn main() -> anyhow::Result<()> {
     println!(
         "ratio 1 at a time / signatures + keys (1 thread):   {:>5.2}",
         seq / crypto(sig1, keys1)
+    );
+    println!(
+        "ratio 1 at a time / flushed writes alone:            {:>5.2}",
+        seq / flushes
     );
     Ok(())
 }

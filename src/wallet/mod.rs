@@ -102,7 +102,14 @@ pub struct Wallet {
     pub public_url: Arc<String>,
     /// Test-only failure points (see [`crate::fault`]); empty in production.
     pub faults: crate::fault::Faults,
+    /// Status-list entries reserved durably in blocks for bundles, handed out from memory.
+    status_pool: Arc<std::sync::Mutex<std::ops::Range<u64>>>,
 }
+
+/// Status-list entries reserved at once for bundles: one flush per block, not per bundle.
+/// Entries left in the block when the process stops are never handed out (out of 131,072
+/// per list, a restart burns at most this many).
+const STATUS_BLOCK: u64 = 256;
 
 impl Wallet {
     pub fn new(store: Store, master: MasterKey, keys: RegionKeys, public_url: &str) -> Self {
@@ -113,6 +120,7 @@ impl Wallet {
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             public_url: Arc::new(public_url.trim_end_matches('/').to_string()),
             faults: crate::fault::Faults::from_env(),
+            status_pool: Arc::new(std::sync::Mutex::new(0..0)),
         }
     }
 
@@ -138,21 +146,34 @@ impl Wallet {
         Ok(StatusRef { list, idx })
     }
 
-    /// `n` status claims at once, with one flush (a bundle's credentials). Entries drawn for
-    /// a bundle that then fails stay unused: like a torn-off ticket, never handed out again.
+    /// `n` status claims at once (a bundle's credentials), from a block reserved durably
+    /// beforehand. Entries drawn for a bundle that then fails stay unused: like a torn-off
+    /// ticket, never handed out again.
     pub async fn status_claims(
         &self,
         n: usize,
     ) -> Result<Vec<(StatusRef, serde_json::Value)>, WalletError> {
-        if n == 0 {
-            return Ok(vec![]);
-        }
-        let first = self
-            .store
-            .reserve_counter("status-entries", n as u64)
-            .await?
-            - 1;
-        (first..first + n as u64)
+        let n = n as u64;
+        let take = |pool: &mut std::ops::Range<u64>| {
+            (pool.end - pool.start >= n).then(|| {
+                let first = pool.start;
+                pool.start += n;
+                first
+            })
+        };
+        let pooled = take(&mut self.status_pool.lock().unwrap_or_else(|p| p.into_inner()));
+        let first = match pooled {
+            Some(first) => first,
+            None => {
+                // A fresh block, durable before use; what was left of the old one is burnt.
+                let block = STATUS_BLOCK.max(n);
+                let start = self.store.reserve_counter("status-entries", block).await? - 1;
+                let mut pool = self.status_pool.lock().unwrap_or_else(|p| p.into_inner());
+                *pool = start..start + block;
+                take(&mut pool).unwrap_or(start)
+            }
+        };
+        (first..first + n)
             .map(|i| {
                 let r = self.status_ref(i)?;
                 Ok((r, r.claim(&self.public_url)))
