@@ -342,3 +342,75 @@ fn a_failure_at_any_step_leaves_nothing_and_a_retry_succeeds() {
         }
     }
 }
+
+/// The OpenWallet reference library (`pip install sd-jwt`, in `.venv` from scripts/test.sh)
+/// verifies every credential of a bundle and an invoice, chain checked to the root.
+#[test]
+fn reference_library_verifies_bundle_credentials_and_invoices() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let s = Server::start();
+    let auth = s.role_token("authority");
+    let tax = s.role_token("tax");
+    let u = uscc(110);
+    let done = establish(
+        &s,
+        &auth,
+        &form(&u, NAME, ["440100110001", "440100110002", "440100110003"]),
+    );
+    let wallet = all_verify(&s, &done);
+    let r = s.post(
+        "/v1/tax/invoices",
+        Some(&tax),
+        &json!({"seller_uscc": u, "buyer": {"name": "李四"}, "items": [{"name": "咨询", "quantity": "1", "unit_price": "1000", "tax_rate": "13"}]}),
+    );
+    assert_eq!(r.status(), 201);
+    let inv: Value = r.json().unwrap();
+    let mut tokens: Vec<(String, String)> = wallet["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["type"].as_str().unwrap().into(),
+                c["sd_jwt"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    tokens.push(("e_invoice".into(), inv["sd_jwt"].as_str().unwrap().into()));
+    let root = env!("CARGO_MANIFEST_DIR");
+    for (kind, sd) in tokens {
+        let mut child = Command::new(format!("{root}/.venv/bin/python"))
+            .arg(format!("{root}/tests/interop/check.py"))
+            .arg("sdjwt")
+            .arg(s.certs().join("root.crt"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the venv is missing: run scripts/test.sh");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(sd.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{kind}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let payload: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(payload["credential_type"], kind.as_str());
+        assert_eq!(payload["uscc"], u.as_str());
+        assert!(
+            payload["status"]["status_list"]["uri"].is_string(),
+            "{kind}"
+        );
+        if kind == "e_invoice" {
+            assert_eq!(payload["total_in_words"], "壹仟壹佰叁拾圆整");
+            assert_eq!(payload["buyer"]["name"], "李四"); // a disclosure, resolved
+        }
+    }
+}
