@@ -414,3 +414,37 @@ fn reference_library_verifies_bundle_credentials_and_invoices() {
         }
     }
 }
+
+/// Four identical applications at once: one bundle is issued, the others are refused as
+/// already registered, and the wallet holds exactly one bundle's credentials.
+#[test]
+fn concurrent_identical_applications_issue_one_bundle() {
+    let s = Server::start();
+    let auth = s.role_token("authority");
+    let u = uscc(120);
+    let body = form(&u, NAME, ["440100120001", "440100120002", "440100120003"]);
+    let codes: Vec<u16> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..4)
+            .map(|_| {
+                sc.spawn(|| {
+                    s.post("/v1/establishments", Some(&auth), &body)
+                        .status()
+                        .as_u16()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(codes.iter().filter(|c| **c == 201).count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == 409).count(), 3, "{codes:?}");
+    let w: Value = s
+        .get(&format!("/v1/wallets/{u}"), Some(&auth))
+        .json()
+        .unwrap();
+    assert_eq!(w["credentials"].as_array().unwrap().len(), 5);
+    let seals: Value = s
+        .get(&format!("/v1/wallets/{u}/seals"), Some(&auth))
+        .json()
+        .unwrap();
+    assert_eq!(seals["seals"].as_array().unwrap().len(), 3);
+}
