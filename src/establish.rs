@@ -135,20 +135,42 @@ pub async fn establish(
         )));
     }
 
+    let uscc = record.uscc.clone();
+    let mut done = issue(wallet, record, seals, req.invoicing, received_at)
+        .await
+        .map_err(|e| match e {
+            // Another application for the same company won the race, whichever step of this
+            // one noticed it first (a seal code now on record, the company key): a conflict.
+            WalletError::Conflict(_) => e,
+            _ if matches!(wallet.company(&uscc), Ok(Some(_))) => {
+                WalletError::Conflict(format!("company {uscc} is already registered"))
+            }
+            e => e,
+        })?;
+    done.warnings = warnings;
+    Ok(done)
+}
+
+/// Steps 2-4: status entries, everything built into one batch, one write.
+async fn issue(
+    wallet: &Wallet,
+    record: CompanyRecord,
+    seals: Vec<(crate::seal::SealType, BundleSeal)>,
+    invoicing: bool,
+    received_at: DateTime<Utc>,
+) -> Result<Established, WalletError> {
     // 2. Status entries for every credential, drawn at once.
-    let n = 1 + seals.len() + usize::from(req.invoicing);
+    let n = 1 + seals.len() + usize::from(invoicing);
     let statuses = wallet.status_claims(n).await?;
 
     // 3. Everything built and signed into one batch (CPU-bound: off the async workers).
     let w = wallet.clone();
-    let invoicing = req.invoicing;
     let built = tokio::task::spawn_blocking(move || {
         build(&w, record, seals, invoicing, statuses, received_at)
     })
     .await
     .map_err(|e| WalletError::Key(format!("bundle builder stopped: {e}")))?;
-    let (batch, mut done) = built?;
-    done.warnings = warnings;
+    let (batch, done) = built?;
 
     // 4. One write: all of it, or nothing.
     let uscc = done.record.uscc.clone();
