@@ -14,7 +14,11 @@
 //! * [`wallet`]: per-company wallets: registration, credentials, tokens.
 //! * [`present`]: QR presentations (short-lived JWS) and QR rendering and reading.
 //! * [`seal`]: seal templates and their canonical SVG, police filings, e-seals, sealing.
-//! * [`invoice`]: 数电票 arithmetic in fen, amounts in words, invoice numbers.
+//! * [`invoice`]: 数电票 arithmetic in fen, amounts in words, invoice numbers; invoicing
+//!   rights; issuing invoices into wallets; the daily limit on online checks.
+//! * [`establish`]: the start-up bundle (电子大礼包): licence, seals, invoicing rights, all or nothing.
+//! * [`metrics`]: issuance counts and application-to-issuance times (Prometheus text).
+//! * [`fault`]: test-only failure points, to prove all-or-nothing.
 //! * [`status`]: Token Status List bitstrings and privacy-preserving index allocation.
 //! * [`verify`]: the verifier and its ETSI-style validation report.
 //! * [`trustlist`]: the signed national trust list: which CAs and role certificates each
@@ -26,10 +30,13 @@ pub mod access;
 pub mod b64;
 pub mod credential;
 pub mod domain;
+pub mod establish;
+pub mod fault;
 pub mod fsutil;
 pub mod http;
 pub mod invoice;
 pub mod keystore;
+pub mod metrics;
 pub mod node;
 pub mod pki;
 pub mod present;

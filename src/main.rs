@@ -97,6 +97,9 @@ struct ServeArgs {
     /// How long an expired trust list is still used before verification says INDETERMINATE.
     #[arg(long, default_value_t = 86400)]
     trust_list_grace_s: u64,
+    /// Online checks (查验) of one invoice allowed per UTC day; offline checks are unlimited.
+    #[arg(long, env = "ZT_INVOICE_CHECKS_PER_DAY", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    invoice_checks_per_day: u32,
 }
 
 /// What an offline verifier trusts.
@@ -320,6 +323,7 @@ fn run_server(a: ServeArgs) -> ExitCode {
             .map(zhengtong::trustlist::TrustListSource::parse),
         trust_list_refresh_s: a.trust_list_refresh_s,
         trust_list_grace_s: a.trust_list_grace_s,
+        invoice_checks_per_day: a.invoice_checks_per_day,
     };
     match rt.block_on(serve(cfg)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,6 +27,8 @@ pub struct ServeConfig {
     pub trust_list_refresh_s: u64,
     /// How long an expired trust list is still used before verification says INDETERMINATE.
     pub trust_list_grace_s: u64,
+    /// Online checks of one invoice allowed per UTC day (查验 limit).
+    pub invoice_checks_per_day: u32,
 }
 
 /// The last good trust list is kept here, for when the source is down at start-up.
@@ -72,6 +74,10 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         certs_pem: Arc::new(certs_pem),
         status_ttl_s: cfg.status_ttl_s,
         status_cache: Default::default(),
+        metrics: Arc::new(crate::metrics::Metrics::new()),
+        invoice_checks: Arc::new(crate::invoice::check::CheckLimiter::new(
+            cfg.invoice_checks_per_day,
+        )),
     })
 }
 

@@ -51,6 +51,7 @@ fn node(
             "--trust-list-refresh-s",
             "1",
         ],
+        &[],
     )
 }
 

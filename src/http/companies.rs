@@ -60,6 +60,7 @@ pub async fn register(
     ApiJson(req): ApiJson<CompanyRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
+    let received = chrono::Utc::now();
     let record = CompanyRecord::parse(&req)?;
     let warnings: Vec<String> = record
         .uscc
@@ -68,6 +69,11 @@ pub async fn register(
         .collect();
     let uscc = record.uscc.clone();
     let done = s.wallet.register(record).await?;
+    for c in &done.credentials {
+        let region = &s.wallet.keys.region;
+        s.metrics
+            .issued(region, c.kind, "companies", received, chrono::Utc::now());
+    }
     tracing::info!(%uscc, "company registered, licence issued");
     Ok((
         StatusCode::CREATED,

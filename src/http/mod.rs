@@ -1,7 +1,9 @@
 //! The HTTP API (axum): routes, authentication, problem details.
 
 mod companies;
+mod establishments;
 mod extract;
+mod invoices;
 mod pages;
 mod problem;
 mod seals;
@@ -42,6 +44,8 @@ pub struct AppState {
     pub trust_list: Arc<RwLock<Option<TrustListState>>>,
     pub remote_status: Arc<RemoteStatus>,
     pub certs_pem: Arc<String>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+    pub invoice_checks: Arc<crate::invoice::check::CheckLimiter>,
     /// How long verifiers may cache a status list (`ttl`, `Cache-Control: max-age`).
     pub status_ttl_s: u64,
     pub status_cache: Arc<status::StatusCache>,
@@ -101,6 +105,12 @@ pub fn router(state: AppState) -> Router {
             "/v1/signatures/validate",
             post(seals::validate).layer(DefaultBodyLimit::max(VALIDATE_LIMIT)),
         )
+        .route("/v1/establishments", post(establishments::establish))
+        .route("/v1/establishments/{uscc}", get(establishments::get))
+        .route("/v1/metrics", get(establishments::metrics))
+        .route("/v1/tax/invoicing-rights", post(invoices::grant_rights))
+        .route("/v1/tax/invoices", post(invoices::issue))
+        .route("/v1/wallets/{uscc}/invoices", get(invoices::list))
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .layer(axum::middleware::map_response(as_problem))

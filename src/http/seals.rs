@@ -5,6 +5,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -76,8 +77,12 @@ pub async fn issue(
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
+    let received = Utc::now();
     let uscc = path_uscc(&uscc)?;
     let (seal, cred) = eseal::issue(&s.wallet, &uscc, req).await?;
+    let region = &s.wallet.keys.region;
+    s.metrics
+        .issued(region, cred.kind, "seals", received, Utc::now());
     tracing::info!(%uscc, seal = %seal.id, "e-seal issued");
     Ok((
         StatusCode::CREATED,

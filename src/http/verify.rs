@@ -177,8 +177,10 @@ fn add_seal_image(s: &AppState, report: &mut Report) {
 pub async fn verify_token(
     State(s): State<AppState>,
     ApiJson(req): ApiJson<VerifyRequest>,
-) -> Json<Report> {
-    Json(run(&s, &req.token).await)
+) -> Result<Json<Report>, Problem> {
+    let report = run(&s, &req.token).await;
+    super::invoices::count_online_check(&s, &report)?;
+    Ok(Json(report))
 }
 
 /// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report.
@@ -195,7 +197,9 @@ pub async fn verify_image(State(s): State<AppState>, body: Bytes) -> Result<Json
         .map_err(Problem::internal)?;
     let token = decoded
         .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "body", e.to_string()))?;
-    Ok(Json(run(&s, &token).await))
+    let report = run(&s, &token).await;
+    super::invoices::count_online_check(&s, &report)?;
+    Ok(Json(report))
 }
 
 /// `GET /v1/trust-list`: the signed trust list this node uses.

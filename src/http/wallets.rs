@@ -78,7 +78,7 @@ pub async fn present(
     let cred = s
         .wallet
         .credential(&req.credential_id)?
-        .filter(|c| c.uscc == uscc)
+        .filter(|c| c.uscc == uscc || s.wallet.holds(&uscc, &c.id))
         .ok_or_else(|| {
             let mut p = Problem::not_found(format!(
                 "credential {:?} is not in this wallet",
@@ -99,6 +99,9 @@ pub async fn present(
         // Short names: the QR must stay small. `sl` seal type, `fid` police filing id.
         extra.insert("sl".into(), json!(seal.seal_type));
         extra.insert("fid".into(), json!(seal.filing_id));
+    }
+    if cred.kind == crate::credential::CredentialType::EInvoice {
+        extra.extend(super::invoices::presentation_extras(&s, &cred.id)?);
     }
     let minted = present::mint(&cred, ttl, extra, &s.wallet.keys.presentation);
     let rendered = qr::render(&minted.token).map_err(Problem::internal)?;

@@ -110,7 +110,7 @@ pub struct ItemInput {
     pub tax_rate: String,
 }
 /// `quantity` is canonical ("1.5"); `unit_price` has 2 decimals ("12.50") and is exact in fen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemComputed {
     pub name: String,
     pub spec: Option<String>,
@@ -122,7 +122,7 @@ pub struct ItemComputed {
     pub amount_fen: i64,
     pub tax_fen: i64,
 }
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Computed {
     pub items: Vec<ItemComputed>,
     pub total_amount_fen: i64,

@@ -13,8 +13,11 @@ use crate::credential::sdjwt::{self, SdJwtInput};
 use crate::credential::{CredentialType, new_id, p256_jwk};
 use crate::domain::Uscc;
 use crate::pki::{Role, issuer_uri, kid_of};
+use crate::status::StatusRef;
 use crate::store::{Batch, Tree};
-use crate::wallet::{CredentialStatus, Revocations, StoredCredential, Wallet, WalletError};
+use crate::wallet::{
+    CredentialStatus, Revocations, StoredCompany, StoredCredential, Wallet, WalletError,
+};
 
 /// Seal certificates and e-seal credentials live this long.
 const SEAL_DAYS: i64 = 3 * 365;
@@ -102,6 +105,26 @@ pub async fn issue(
     if let Some(submitted) = &req.template {
         check_same_template(&filing, submitted)?;
     }
+    let status = wallet.status_claim().await?;
+    let mut batch = Batch::default();
+    let issued = prepare(wallet, &company, &filing, Utc::now(), status, &mut batch)?;
+    wallet.store.apply(batch).await?;
+    Ok(issued)
+}
+
+/// The e-seal for an active filing: a key pair, a seal certificate from the regional CA and the
+/// signed e-seal credential, added to `batch` with the revocation of earlier e-seals of the same
+/// type. Not written: the caller applies the batch (alone, or with the rest of a bundle).
+pub fn prepare(
+    wallet: &Wallet,
+    company: &StoredCompany,
+    filing: &Filing,
+    now: DateTime<Utc>,
+    (status_ref, status): (StatusRef, Value),
+    batch: &mut Batch,
+) -> Result<(ESeal, StoredCredential), WalletError> {
+    let uscc = &company.record.uscc;
+    wallet.faults.check("eseal.key")?;
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
         .map_err(|e| WalletError::Key(e.to_string()))?;
     let subject = vec![
@@ -121,6 +144,7 @@ pub async fn issue(
             filing.seal_type.as_str().to_string(),
         ),
     ];
+    wallet.faults.check("eseal.certificate")?;
     let cert_pem = wallet
         .keys
         .ca
@@ -129,11 +153,9 @@ pub async fn issue(
     let cert_der = pem::parse(&cert_pem)
         .map(|p| p.into_contents())
         .map_err(|e| WalletError::Key(e.to_string()))?;
-    let now = Utc::now();
     let expires_at = now + Duration::days(SEAL_DAYS);
     let id = new_id();
     let credential_id = new_id();
-    let (status_ref, status) = wallet.status_claim().await?;
     let claims = json!({
         "iss": issuer_uri(&wallet.keys.region),
         "vct": CredentialType::ESeal.vct(),
@@ -195,15 +217,14 @@ pub async fn issue(
         issued_at: now,
         revoked_at: None,
     };
-    let mut batch = Batch::default();
     let mut revs = Revocations::new(wallet, now);
     for old in seals(wallet, uscc)?
         .into_iter()
         .filter(|s| s.seal_type == seal.seal_type && s.status == SealStatus::Active)
     {
-        revoke_into(wallet, &mut batch, &mut revs, old, now)?;
+        revoke_into(wallet, batch, &mut revs, old, now)?;
     }
-    revs.finish(&mut batch);
+    revs.finish(batch);
     batch
         .put_new(Tree::Seals, &seal_key(uscc, &id), &seal)
         .put_new(Tree::Credentials, &credential_id, &credential)
@@ -213,7 +234,6 @@ pub async fn issue(
             &seal.key_ref(),
             wallet.master.seal(key.serialized_der(), &seal.key_ref()),
         );
-    wallet.store.apply(batch).await?;
     Ok((seal, credential))
 }
 

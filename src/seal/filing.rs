@@ -175,20 +175,8 @@ pub fn check_rules(
 /// filing of the same type. Returns the new filing.
 pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingError> {
     let uscc = Uscc::parse(&req.uscc).map_err(|e| rule("uscc", e.reason))?;
-    let seal_type = SealType::parse(&req.seal_type).ok_or_else(|| {
-        rule(
-            "seal_type",
-            format!(
-                "{:?} is not one of official, finance, invoice, contract, legal_representative",
-                req.seal_type
-            ),
-        )
-    })?;
-    if let Some(e) = &req.engraver
-        && (e.trim().is_empty() || e.chars().count() > 100)
-    {
-        return Err(rule("engraver", "1 to 100 characters"));
-    }
+    let seal_type = parse_seal_type(&req.seal_type)?;
+    check_engraver(req.engraver.as_deref())?;
     let _guard = wallet.write_lock.lock().await;
     let company = match wallet.company(&uscc)? {
         None => {
@@ -201,11 +189,75 @@ pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingE
         }
         Some(c) => c,
     };
+    let code = req.template.seal_code.clone();
+    let mut batch = Batch::default();
+    let filing = prepare(
+        wallet,
+        &company,
+        seal_type,
+        req.template,
+        req.engraver,
+        Utc::now(),
+        &mut batch,
+    )?;
+    wallet
+        .store
+        .apply(batch)
+        .await
+        .map_err(|e| code_conflict(e, &code, "template.seal_code"))?;
+    Ok(filing)
+}
+
+/// A seal type by its name, or a refusal naming `seal_type`.
+pub fn parse_seal_type(s: &str) -> Result<SealType, FilingError> {
+    SealType::parse(s).ok_or_else(|| {
+        rule(
+            "seal_type",
+            format!(
+                "{s:?} is not one of official, finance, invoice, contract, legal_representative"
+            ),
+        )
+    })
+}
+
+pub fn check_engraver(engraver: Option<&str>) -> Result<(), FilingError> {
+    if let Some(e) = engraver
+        && (e.trim().is_empty() || e.chars().count() > 100)
+    {
+        return Err(rule("engraver", "1 to 100 characters"));
+    }
+    Ok(())
+}
+
+/// A batch refused because its seal code was filed meanwhile: the rule, under `field`.
+pub fn code_conflict(e: StoreError, code: &str, field: &str) -> FilingError {
+    match e {
+        StoreError::Exists(k) if k == code_key(code) => {
+            rule(field, format!("seal code {code} is already on record"))
+        }
+        other => WalletError::from(other).into(),
+    }
+}
+
+/// The filing, checked by the clerk's rules against `company` (its registration record, which
+/// in a start-up bundle is the one being registered), signed by the police seal registry and
+/// added to `batch` with its indexes, superseding the active filing of the same type. Not
+/// written: the caller applies the batch (alone, or with the rest of a bundle).
+pub fn prepare(
+    wallet: &Wallet,
+    company: &StoredCompany,
+    seal_type: SealType,
+    template: SealTemplate,
+    engraver: Option<String>,
+    now: DateTime<Utc>,
+    batch: &mut Batch,
+) -> Result<Filing, FilingError> {
+    let uscc = &company.record.uscc;
     if company.status != crate::wallet::CompanyStatus::Active {
         return Err(rule("uscc", format!("company {uscc} is deregistered")));
     }
-    check_rules(&company, seal_type, &req.template)?;
-    let code = req.template.seal_code.clone();
+    check_rules(company, seal_type, &template)?;
+    let code = template.seal_code.clone();
     if let Some(owner) = wallet.store.get::<String>(Tree::Index, &code_key(&code))? {
         return Err(rule(
             "template.seal_code",
@@ -214,10 +266,10 @@ pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingE
             ),
         ));
     }
-    let now = Utc::now();
+    wallet.faults.check("filing.sign")?;
     let id = new_id();
-    let template_sha256 = req.template.template_sha256();
-    let image_sha256 = req.template.image_sha256();
+    let template_sha256 = template.template_sha256();
+    let image_sha256 = template.image_sha256();
     let facts = json!({
         "id": id,
         "uscc": uscc,
@@ -226,7 +278,7 @@ pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingE
         "template_sha256": template_sha256,
         "image_sha256": image_sha256,
         "filed_at": now.timestamp(),
-        "engraver": req.engraver,
+        "engraver": engraver,
         "region": wallet.keys.region,
     });
     let signature = sign_facts(&facts, &wallet.keys.police);
@@ -234,20 +286,19 @@ pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingE
         id: id.clone(),
         uscc: uscc.clone(),
         seal_type,
-        template: req.template,
+        template,
         template_sha256,
         image_sha256,
         filed_at: now,
-        engraver: req.engraver,
+        engraver,
         region: wallet.keys.region,
         status: FilingStatus::Active,
         superseded_by: None,
         signature,
     };
-    let mut batch = Batch::default();
     if let Some(old_id) = wallet
         .store
-        .get::<String>(Tree::Index, &active_key(&uscc, seal_type))?
+        .get::<String>(Tree::Index, &active_key(uscc, seal_type))?
         && let Some(mut old) = wallet.store.get::<Filing>(Tree::Filings, &old_id)?
     {
         old.status = FilingStatus::Superseded;
@@ -257,14 +308,7 @@ pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingE
     batch
         .put_new(Tree::Filings, &id, &filing)
         .put_new(Tree::Index, &code_key(&code), &id)
-        .put(Tree::Index, &active_key(&uscc, seal_type), &id);
-    wallet.store.apply(batch).await.map_err(|e| match e {
-        StoreError::Exists(_) => rule(
-            "template.seal_code",
-            format!("seal code {code} is already on record"),
-        ),
-        other => WalletError::from(other).into(),
-    })?;
+        .put(Tree::Index, &active_key(uscc, seal_type), &id);
     Ok(filing)
 }
 

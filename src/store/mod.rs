@@ -26,9 +26,13 @@ pub enum Tree {
     Index,
     /// Status-list bitstrings, raw bytes by list number.
     StatusLists,
+    /// 数电票 by number; `Index` holds `invoice-of/<credential id>` and `inv/<uscc>/<number>`.
+    Invoices,
+    /// Start-up bundles (电子大礼包) by USCC: when the application came, when each credential was issued.
+    Establishments,
 }
 
-const TREES: [(Tree, &str); 11] = [
+const TREES: [(Tree, &str); 13] = [
     (Tree::Companies, "companies"),
     (Tree::Credentials, "credentials"),
     (Tree::Wallets, "wallets"),
@@ -40,7 +44,16 @@ const TREES: [(Tree, &str); 11] = [
     (Tree::Seals, "seals"),
     (Tree::Index, "index"),
     (Tree::StatusLists, "status_lists"),
+    (Tree::Invoices, "invoices"),
+    (Tree::Establishments, "establishments"),
 ];
+
+impl Tree {
+    /// Every tree, for checks that look at the whole store.
+    pub fn all() -> impl Iterator<Item = Tree> {
+        TREES.iter().map(|(t, _)| *t)
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -198,6 +211,57 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Reserves `n` consecutive values of a named counter with one flush; returns the first.
+    /// Like [`Store::next_counter`], values are durable before use and never handed out twice.
+    pub async fn reserve_counter(&self, name: &str, n: u64) -> Result<u64, StoreError> {
+        let key = format!("counter/{name}");
+        let read = |b: Option<&[u8]>| {
+            b.and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(u64::from_be_bytes)
+                .unwrap_or(0)
+        };
+        let new = self
+            .tree(Tree::Meta)
+            .update_and_fetch(key.as_bytes(), |old| {
+                Some((read(old) + n).to_be_bytes().to_vec())
+            })?;
+        self.db.flush_async().await?;
+        Ok(read(new.as_deref()) + 1 - n)
+    }
+
+    /// Up to `limit` keys under `prefix`, newest (greatest) first, strictly before `before`
+    /// when given: one page of a listing whose cursor is the last key of the previous page.
+    pub fn keys_page(
+        &self,
+        tree: Tree,
+        prefix: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<String>, StoreError> {
+        let t = self.tree(tree);
+        let key = |kv: sled::Result<(sled::IVec, sled::IVec)>| {
+            kv.map(|(k, _)| String::from_utf8_lossy(&k).into_owned())
+        };
+        match before {
+            // A cursor from elsewhere cannot reach outside the prefix.
+            Some(b) if !b.starts_with(prefix) || b.len() == prefix.len() => Ok(vec![]),
+            Some(b) => t
+                .range(prefix.as_bytes()..b.as_bytes())
+                .rev()
+                .take(limit)
+                .map(|kv| Ok(key(kv)?))
+                .collect(),
+            None => t
+                .scan_prefix(prefix.as_bytes())
+                .rev()
+                .take(limit)
+                .map(|kv| Ok(key(kv)?))
+                .collect(),
+        }
+    }
+}
+
 /// A kill during sled's start-up snapshot leaves `snap.*.generating`, which makes every
 /// later open fail (sled #1527, #1533). Such a file is never a finished snapshot.
 fn remove_unfinished_snapshots(dir: &Path) {
@@ -254,5 +318,26 @@ mod tests {
         );
         assert_eq!(store.next_counter("x").await.unwrap(), 1);
         assert_eq!(store.next_counter("x").await.unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn pages_newest_first_and_reserved_counters() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut b = Batch::default();
+        for k in ["a/1", "a/2", "a/3", "b/1", "a0"] {
+            b.put(Tree::Index, k, &());
+        }
+        store.apply(b).await.unwrap();
+        let page = |before, n| store.keys_page(Tree::Index, "a/", before, n).unwrap();
+        assert_eq!(page(None, 2), ["a/3", "a/2"]);
+        assert_eq!(page(Some("a/2"), 2), ["a/1"]);
+        assert!(page(Some("a/1"), 2).is_empty());
+        assert!(page(Some("b/9"), 2).is_empty());
+        assert!(page(Some("a/"), 2).is_empty());
+        assert_eq!(store.reserve_counter("r", 3).await.unwrap(), 1);
+        assert_eq!(store.next_counter("r").await.unwrap(), 4);
+        assert_eq!(store.reserve_counter("r", 2).await.unwrap(), 5);
+        assert_eq!(Tree::all().count(), TREES.len());
     }
 }

@@ -74,9 +74,8 @@ impl Wallet {
         }
         let now = Utc::now();
         let version = company.licence_version.max(1) + 1;
-        let licence = self
-            .issue_licence(&record, now, self.holder_jwk(uscc)?, version)
-            .await?;
+        let status = self.status_claim().await?;
+        let licence = self.issue_licence(&record, now, self.holder_jwk(uscc)?, status, version);
         let mut batch = Batch::default();
         let mut revs = Revocations::new(self, now);
         for c in self

@@ -120,7 +120,16 @@ pub struct Wallet {
     pub write_lock: Arc<tokio::sync::Mutex<()>>,
     /// How other nodes reach this one (status list URIs), e.g. `http://127.0.0.1:8080`.
     pub public_url: Arc<String>,
+    /// Test-only failure points (see [`crate::fault`]); empty in production.
+    pub faults: crate::fault::Faults,
+    /// Status-list entries reserved durably in blocks for bundles, handed out from memory.
+    status_pool: Arc<std::sync::Mutex<std::ops::Range<u64>>>,
 }
+
+/// Status-list entries reserved at once for bundles: one flush per block, not per bundle.
+/// Entries left in the block when the process stops are never handed out (out of 131,072
+/// per list, a restart burns at most this many).
+const STATUS_BLOCK: u64 = 256;
 
 impl Wallet {
     pub fn new(store: Store, master: MasterKey, keys: RegionKeys, public_url: &str) -> Self {
@@ -130,6 +139,8 @@ impl Wallet {
             keys: Arc::new(keys),
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             public_url: Arc::new(public_url.trim_end_matches('/').to_string()),
+            faults: crate::fault::Faults::from_env(),
+            status_pool: Arc::new(std::sync::Mutex::new(0..0)),
         }
     }
 
@@ -138,6 +149,11 @@ impl Wallet {
     /// counter is durable before it is used, so an entry is never handed out twice.
     pub async fn allocate_status(&self) -> Result<StatusRef, WalletError> {
         let n = self.store.next_counter("status-entries").await? - 1;
+        self.status_ref(n)
+    }
+
+    /// The `n`-th status-list entry (0-based) in the keyed pseudo-random order.
+    fn status_ref(&self, n: u64) -> Result<StatusRef, WalletError> {
         let list = (n / LIST_SIZE as u64) as u32 + 1;
         let allocator = IndexAllocator::new(
             self.master.derive(&format!("status-list/{list}")),
@@ -148,6 +164,41 @@ impl Wallet {
             .index_for(n % LIST_SIZE as u64)
             .ok_or_else(|| WalletError::Key("status list full".into()))?;
         Ok(StatusRef { list, idx })
+    }
+
+    /// `n` status claims at once (a bundle's credentials), from a block reserved durably
+    /// beforehand. Entries drawn for a bundle that then fails stay unused: like a torn-off
+    /// ticket, never handed out again.
+    pub async fn status_claims(
+        &self,
+        n: usize,
+    ) -> Result<Vec<(StatusRef, serde_json::Value)>, WalletError> {
+        let n = n as u64;
+        let take = |pool: &mut std::ops::Range<u64>| {
+            (pool.end - pool.start >= n).then(|| {
+                let first = pool.start;
+                pool.start += n;
+                first
+            })
+        };
+        let pooled = take(&mut self.status_pool.lock().unwrap_or_else(|p| p.into_inner()));
+        let first = match pooled {
+            Some(first) => first,
+            None => {
+                // A fresh block, durable before use; what was left of the old one is burnt.
+                let block = STATUS_BLOCK.max(n);
+                let start = self.store.reserve_counter("status-entries", block).await? - 1;
+                let mut pool = self.status_pool.lock().unwrap_or_else(|p| p.into_inner());
+                *pool = start..start + block;
+                take(&mut pool).unwrap_or(start)
+            }
+        };
+        (first..first + n)
+            .map(|i| {
+                let r = self.status_ref(i)?;
+                Ok((r, r.claim(&self.public_url)))
+            })
+            .collect()
     }
 
     /// The `status` claim for a new credential, and where it points.
@@ -170,24 +221,62 @@ impl Wallet {
     }
 }
 
-fn wallet_key(uscc: &Uscc, id: &str) -> String {
+/// The key of a credential in a company's wallet (the `Wallets` tree).
+pub fn wallet_key(uscc: &Uscc, id: &str) -> String {
     format!("{uscc}/{id}")
+}
+
+/// A registration's batch refused because the company key exists: registered meanwhile.
+pub fn registration_conflict(e: StoreError, uscc: &Uscc) -> WalletError {
+    match e {
+        StoreError::Exists(k) if k == uscc.as_str() => {
+            WalletError::Conflict(format!("company {uscc} is already registered"))
+        }
+        other => other.into(),
+    }
 }
 
 impl Wallet {
     /// Registers a company and issues its licence into a new wallet, in one durable batch.
     pub async fn register(&self, record: CompanyRecord) -> Result<Registered, WalletError> {
-        let now = Utc::now();
-        if self.company(&record.uscc)?.is_some() {
+        self.ensure_unregistered(&record.uscc)?;
+        let status = self.status_claim().await?;
+        let mut batch = Batch::default();
+        let uscc = record.uscc.clone();
+        let (_, registered) = self.prepare_registration(record, Utc::now(), status, &mut batch)?;
+        self.store
+            .apply(batch)
+            .await
+            .map_err(|e| registration_conflict(e, &uscc))?;
+        Ok(registered)
+    }
+
+    fn ensure_unregistered(&self, uscc: &Uscc) -> Result<(), WalletError> {
+        if self.company(uscc)?.is_some() {
             return Err(WalletError::Conflict(format!(
-                "company {} is already registered",
-                record.uscc
+                "company {uscc} is already registered"
             )));
         }
+        Ok(())
+    }
+
+    /// The registration, built and signed, added to `batch` and not yet written: the company
+    /// record, its licence, holder key, wallet entry and wallet token. Reused by the start-up
+    /// bundle, which writes it together with the seals and invoicing rights.
+    pub fn prepare_registration(
+        &self,
+        record: CompanyRecord,
+        now: DateTime<Utc>,
+        status: (StatusRef, serde_json::Value),
+        batch: &mut Batch,
+    ) -> Result<(StoredCompany, Registered), WalletError> {
+        self.ensure_unregistered(&record.uscc)?;
+        self.faults.check("licence.holder_key")?;
         let holder = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
             .map_err(|e| WalletError::Key(e.to_string()))?;
         let holder_jwk = p256_jwk(holder.public_key_raw());
-        let licence = self.issue_licence(&record, now, holder_jwk, 1).await?;
+        self.faults.check("licence.sign")?;
+        let licence = self.issue_licence(&record, now, holder_jwk, status, 1);
         let token = access::new_token();
         let company = StoredCompany {
             record: record.clone(),
@@ -198,7 +287,6 @@ impl Wallet {
             deregistered_at: None,
         };
         let holder_ref = format!("holder/{}", record.uscc);
-        let mut batch = Batch::default();
         batch
             .put_new(Tree::Companies, record.uscc.as_str(), &company)
             .put_new(Tree::Credentials, &licence.id, &licence)
@@ -218,28 +306,25 @@ impl Wallet {
                     created_at: now,
                 },
             );
-        self.store.apply(batch).await.map_err(|e| match e {
-            StoreError::Exists(_) => {
-                WalletError::Conflict(format!("company {} is already registered", record.uscc))
-            }
-            other => other.into(),
-        })?;
-        Ok(Registered {
-            wallet_token: token,
-            credentials: vec![licence],
-        })
+        Ok((
+            company,
+            Registered {
+                wallet_token: token,
+                credentials: vec![licence],
+            },
+        ))
     }
 
-    async fn issue_licence(
+    fn issue_licence(
         &self,
         record: &CompanyRecord,
         now: DateTime<Utc>,
         holder_jwk: serde_json::Value,
+        (status_ref, status): (StatusRef, serde_json::Value),
         version: u32,
-    ) -> Result<StoredCredential, WalletError> {
+    ) -> StoredCredential {
         let id = new_id();
         let expires_at = now + Duration::days(365 * LICENCE_YEARS);
-        let (status_ref, status) = self.status_claim().await?;
         let mut extra = serde_json::Map::new();
         extra.insert("status".into(), status);
         extra.insert("version".into(), version.into());
@@ -252,7 +337,7 @@ impl Wallet {
             holder_jwk,
             extra,
         );
-        Ok(StoredCredential {
+        StoredCredential {
             id,
             uscc: record.uscc.clone(),
             kind: CredentialType::BusinessLicense,
@@ -263,11 +348,19 @@ impl Wallet {
             display_name: record.name.clone(),
             revoked_at: None,
             status_ref: Some(status_ref),
-        })
+        }
     }
 
     pub fn company(&self, uscc: &Uscc) -> Result<Option<StoredCompany>, WalletError> {
         Ok(self.store.get(Tree::Companies, uscc.as_str())?)
+    }
+
+    /// Whether the credential is in the company's wallet (its own, or an invoice it received).
+    pub fn holds(&self, uscc: &Uscc, id: &str) -> bool {
+        matches!(
+            self.store.get_raw(Tree::Wallets, &wallet_key(uscc, id)),
+            Ok(Some(_))
+        )
     }
 
     pub fn credential(&self, id: &str) -> Result<Option<StoredCredential>, WalletError> {

@@ -39,7 +39,18 @@ impl Server {
         region: &str,
         extra: &[&str],
     ) -> Server {
-        Self::start_on(free_port(), dir, certs, region, extra)
+        Self::start_env(dir, certs, region, extra, &[])
+    }
+
+    /// Like [`Server::start_with`], with extra environment variables for the server.
+    pub fn start_env(
+        dir: tempfile::TempDir,
+        certs: Option<&Path>,
+        region: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
+        Self::start_on(free_port(), dir, certs, region, extra, env)
     }
 
     /// Starts a node on a given port (nodes that must know each other's URLs).
@@ -49,6 +60,7 @@ impl Server {
         certs: Option<&Path>,
         region: &str,
         extra: &[&str],
+        env: &[(&str, &str)],
     ) -> Server {
         let certs = certs
             .map(Path::to_path_buf)
@@ -68,6 +80,7 @@ impl Server {
             .arg(&certs)
             .args(extra)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -193,6 +206,12 @@ impl Server {
         let r = self.post("/v1/verify", None, &json!({ "token": token }));
         assert_eq!(r.status(), 200);
         r.json().unwrap()
+    }
+
+    /// Kills the server (SIGKILL: as a crash) and hands back its folder.
+    pub fn kill_keep_dir(mut self) -> tempfile::TempDir {
+        self.stop();
+        std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap())
     }
 
     pub fn stop(&mut self) {

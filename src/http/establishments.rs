@@ -1,0 +1,92 @@
+//! The start-up bundle over HTTP, and the metrics it feeds.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::Utc;
+use serde_json::{Value, json};
+
+use super::extract::{ApiJson, Caller, path_uscc};
+use super::{AppState, Problem};
+use crate::access::AccessRole;
+use crate::establish::{self, EstablishmentRequest};
+
+/// `POST /v1/establishments` (authority): licence, seals and invoicing rights in one call.
+pub async fn establish(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<EstablishmentRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
+    let received = Utc::now();
+    let region = s.wallet.keys.region;
+    let done = match establish::establish(&s.wallet, req, received).await {
+        Ok(d) => d,
+        Err(e) => {
+            let p = Problem::from(e);
+            let outcome = if p.status < 500 { "refused" } else { "failed" };
+            s.metrics.establishment(&region, outcome);
+            return Err(p);
+        }
+    };
+    let delivered = Utc::now();
+    s.metrics.establishment(&region, "issued");
+    for c in &done.credentials {
+        s.metrics
+            .issued(&region, c.kind, "establishment", received, delivered);
+    }
+    tracing::info!(
+        uscc = %done.record.uscc,
+        credentials = done.credentials.len(),
+        ms = (delivered - received).num_milliseconds(),
+        "start-up bundle issued"
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "uscc": done.record.uscc,
+            "wallet_token": done.wallet_token,
+            "credentials": done.credentials.iter().map(|c| json!({
+                "id": c.id, "type": c.kind, "issued_at": c.issued_at,
+            })).collect::<Vec<_>>(),
+            "filings": done.filings.iter().map(|f| json!({
+                "id": f.id, "seal_type": f.seal_type, "seal_code": f.template.seal_code,
+            })).collect::<Vec<_>>(),
+            "seals": done.seals.iter().map(|e| json!({
+                "id": e.id, "credential_id": e.credential_id, "seal_type": e.seal_type, "filing_id": e.filing_id,
+            })).collect::<Vec<_>>(),
+            "received_at": done.record.received_at,
+            "delivered_at": delivered,
+            "warnings": done.warnings,
+        })),
+    ))
+}
+
+/// `GET /v1/establishments/{uscc}` (the company, an authority): when the application came and
+/// when each credential was issued.
+pub async fn get(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(uscc): Path<String>,
+) -> Result<Json<Value>, Problem> {
+    let uscc = path_uscc(&uscc)?;
+    caller.require_company(&uscc, true)?;
+    let rec = establish::get(&s.wallet, &uscc)?.ok_or_else(|| {
+        Problem::not_found(format!(
+            "company {uscc} was not set up through a bundle here"
+        ))
+    })?;
+    Ok(Json(serde_json::to_value(rec).unwrap_or_default()))
+}
+
+/// `GET /v1/metrics`: Prometheus text format.
+pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        s.metrics.render(),
+    )
+}

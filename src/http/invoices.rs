@@ -1,0 +1,214 @@
+//! Invoices over HTTP: invoicing rights, issuing 数电票, wallets' invoice lists, and the
+//! daily limit on online checks of one invoice.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::extract::{ApiJson, Caller, path_uscc};
+use super::{AppState, Problem};
+use crate::access::AccessRole;
+use crate::credential::CredentialType;
+use crate::invoice::calc::InvoiceNumber;
+use crate::invoice::rights;
+use crate::invoice::service::{self, Direction, Invoice, InvoiceRequest};
+use crate::verify::Report;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RightsRequest {
+    uscc: String,
+}
+
+/// `POST /v1/tax/invoicing-rights` (tax): the electronic tax UKey, into the company's wallet.
+pub async fn grant_rights(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<RightsRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    caller.require(&[AccessRole::Tax, AccessRole::Admin])?;
+    let received = Utc::now();
+    let uscc = path_uscc(&req.uscc)?;
+    let cred = rights::grant(&s.wallet, &uscc).await?;
+    s.metrics.issued(
+        &s.wallet.keys.region,
+        cred.kind,
+        "invoicing_rights",
+        received,
+        Utc::now(),
+    );
+    tracing::info!(%uscc, credential = %cred.id, "invoicing rights granted");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "uscc": uscc,
+            "credential_id": cred.id,
+            "type": cred.kind,
+            "issued_at": cred.issued_at,
+            "expires_at": cred.expires_at,
+            "sd_jwt": cred.sd_jwt,
+        })),
+    ))
+}
+
+fn invoice_json(inv: &Invoice) -> Value {
+    json!({
+        "number": inv.number,
+        "credential_id": inv.credential_id,
+        "issued_at": inv.issued_at,
+        "issued_on": inv.issued_on,
+        "seller": inv.seller,
+        "buyer": inv.buyer,
+        "items": inv.items,
+        "total_amount_fen": inv.total_amount_fen,
+        "total_tax_fen": inv.total_tax_fen,
+        "total_with_tax_fen": inv.total_with_tax_fen,
+        "total_in_words": inv.total_in_words,
+        "remarks": inv.remarks,
+        "tax_authority": inv.tax_authority,
+    })
+}
+
+/// `POST /v1/tax/invoices` (tax): issue a 数电票 into the seller's (and buyer's) wallet.
+pub async fn issue(
+    State(s): State<AppState>,
+    caller: Caller,
+    ApiJson(req): ApiJson<InvoiceRequest>,
+) -> Result<(StatusCode, Json<Value>), Problem> {
+    caller.require(&[AccessRole::Tax, AccessRole::Admin])?;
+    let received = Utc::now();
+    let (inv, cred) = service::issue(&s.wallet, req).await?;
+    s.metrics.issued(
+        &s.wallet.keys.region,
+        cred.kind,
+        "invoices",
+        received,
+        Utc::now(),
+    );
+    tracing::info!(number = %inv.number, seller = ?inv.seller.uscc, "invoice issued");
+    let mut body = invoice_json(&inv);
+    body["sd_jwt"] = json!(cred.sd_jwt);
+    body["delivered_to"] = json!(
+        std::iter::once(inv.seller.uscc.clone())
+            .chain(inv.buyer_wallet.then(|| inv.buyer.uscc.clone()))
+            .flatten()
+            .collect::<Vec<_>>()
+    );
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    #[serde(default)]
+    limit: Option<String>,
+    #[serde(default)]
+    cursor: Option<String>,
+    #[serde(default)]
+    direction: Option<String>,
+}
+
+pub const DEFAULT_PAGE: usize = 20;
+pub const MAX_PAGE: usize = 100;
+
+/// `GET /v1/wallets/{uscc}/invoices?limit=&cursor=&direction=` (the company, an authority, the
+/// tax bureau): invoices issued and received, newest first. `limit` 1-100 (default 20);
+/// `cursor` is the `next_cursor` of the previous page (the last number it showed);
+/// `direction` is `issued` or `received`.
+pub async fn list(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(uscc): Path<String>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, Problem> {
+    let uscc = path_uscc(&uscc)?;
+    if caller.0.role != AccessRole::Tax {
+        caller.require_company(&uscc, true)?;
+    }
+    let Query(q) = query
+        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "query", e.body_text()))?;
+    let field = |f: &str, why: String| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, f, why);
+    let limit = match q.limit.as_deref() {
+        None => DEFAULT_PAGE,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| field("limit", format!("a whole number from 1 to {MAX_PAGE}")))?,
+    };
+    let cursor = q
+        .cursor
+        .as_deref()
+        .map(InvoiceNumber::parse)
+        .transpose()
+        .map_err(|e| field("cursor", e.reason))?;
+    let direction = match q.direction.as_deref() {
+        None => None,
+        Some("issued") => Some(Direction::Issued),
+        Some("received") => Some(Direction::Received),
+        Some(other) => {
+            return Err(field(
+                "direction",
+                format!("{other:?} is not issued or received"),
+            ));
+        }
+    };
+    s.wallet
+        .company(&uscc)?
+        .ok_or_else(|| Problem::not_found(format!("no company {uscc} is registered here")))?;
+    let page = service::list(&s.wallet, &uscc, direction, limit, cursor.as_ref())?;
+    Ok(Json(json!({
+        "uscc": uscc,
+        "invoices": page.invoices.iter().map(|(d, inv, c)| {
+            let mut v = invoice_json(inv);
+            v["direction"] = json!(d);
+            v["status"] = json!(c.status);
+            v["sd_jwt"] = json!(c.sd_jwt);
+            v
+        }).collect::<Vec<_>>(),
+        "next_cursor": page.next_cursor,
+    })))
+}
+
+/// The 查验 limit: an online check of an authentic invoice counts against its daily quota;
+/// past it, 429 with `Retry-After` (seconds to the next UTC day). Offline checks never get here.
+pub fn count_online_check(s: &AppState, report: &Report) -> Result<(), Problem> {
+    let Some(summary) = &report.summary else {
+        return Ok(()); // unreadable or forged: nothing of a real invoice's quota is used
+    };
+    if summary.credential_type != CredentialType::EInvoice.as_str() {
+        return Ok(());
+    }
+    match s.invoice_checks.check(&summary.credential_id, Utc::now()) {
+        Ok(_) => Ok(()),
+        Err(retry_after) => {
+            s.metrics.check_refused(&s.wallet.keys.region);
+            let mut p = Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "invoice {} has been checked online {} times today (UTC), the daily limit; check it again after midnight UTC, or verify it offline, which is not limited",
+                    summary.credential_id,
+                    s.invoice_checks.per_day()
+                ),
+            );
+            p.retry_after = Some(retry_after);
+            Err(p)
+        }
+    }
+}
+
+/// Short extras for an invoice's QR presentation: `no` number, `tt` total with tax in fen.
+pub fn presentation_extras(
+    s: &AppState,
+    credential_id: &str,
+) -> Result<serde_json::Map<String, Value>, Problem> {
+    let mut extra = serde_json::Map::new();
+    if let Some(inv) = service::by_credential(&s.wallet, credential_id)? {
+        extra.insert("no".into(), json!(inv.number));
+        extra.insert("tt".into(), json!(inv.total_with_tax_fen));
+    }
+    Ok(extra)
+}
