@@ -562,3 +562,35 @@ async fn a_deregistered_seller_is_refused() {
         Err(WalletError::Invalid { field, .. }) if field == "uscc"
     ));
 }
+
+#[test]
+fn a_seller_deregistered_through_the_api_cannot_invoice_and_its_rights_are_revoked() {
+    let st = setup(Server::start(), 90);
+    let rights = grant(&st);
+    let body = json!({"seller_uscc": st.seller, "buyer": {"name": BUYER}, "items": [line("咨询服务", "1", "100.00", "6")]});
+    let issued = ok_invoice(&st, &body);
+    let auth = st.s.role_token("authority");
+    let r = st.s.post(
+        &format!("/v1/companies/{}/deregistration", st.seller),
+        Some(&auth),
+        &json!({}),
+    );
+    assert_eq!(r.status(), 200);
+    let revoked: Value = r.json().unwrap();
+    assert!(
+        revoked["revoked"]
+            .as_array()
+            .unwrap()
+            .contains(&rights["credential_id"]),
+        "{revoked}"
+    );
+    let (code, p) = problem(invoice(&st, &body));
+    assert_eq!((code, p["field"].as_str()), (422, Some("seller_uscc")));
+    assert!(
+        p["detail"].as_str().unwrap().contains("deregistered"),
+        "{p}"
+    );
+    // The invoice issued before deregistration stays valid (it records a sale that happened).
+    let sd = issued["sd_jwt"].as_str().unwrap();
+    assert_eq!(st.s.verify(sd)["indication"], "TOTAL_PASSED");
+}
