@@ -594,3 +594,32 @@ fn a_seller_deregistered_through_the_api_cannot_invoice_and_its_rights_are_revok
     let sd = issued["sd_jwt"].as_str().unwrap();
     assert_eq!(st.s.verify(sd)["indication"], "TOTAL_PASSED");
 }
+
+#[test]
+fn invoice_and_rights_claims_match_their_schemas() {
+    let st = setup(Server::start(), 93);
+    let rights = grant(&st);
+    let mut body = json!({"seller_uscc": st.seller, "buyer": {"uscc": st.buyer, "name": BUYER}, "items": three_lines()});
+    body["remarks"] = json!("合同号 HT-2026-001");
+    let issued = ok_invoice(&st, &body);
+    let schema = |name: &str| {
+        let path = format!("{}/schemas/{name}", env!("CARGO_MANIFEST_DIR"));
+        jsonschema::validator_for(
+            &serde_json::from_str::<Value>(&std::fs::read_to_string(path).unwrap()).unwrap(),
+        )
+        .unwrap()
+    };
+    let claims = |sd: &str| Value::Object(zhengtong::credential::sdjwt::decode(sd).unwrap().claims);
+    for (file, sd) in [
+        ("e_invoice.schema.json", &issued["sd_jwt"]),
+        ("invoicing_rights.schema.json", &rights["sd_jwt"]),
+    ] {
+        let v = schema(file);
+        let c = claims(sd.as_str().unwrap());
+        let errors: Vec<String> = v.iter_errors(&c).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{file}: {errors:?}\n{c:#}");
+        let mut broken = c.clone();
+        broken["unexpected"] = json!(1);
+        assert!(!v.is_valid(&broken), "{file} must be able to fail");
+    }
+}
