@@ -500,6 +500,9 @@ fn the_document_is_well_formed() {
     }
 }
 
+/// The company of the start-up bundle, which buys from the first one.
+const BUYER16: &str = "广州天河示例商贸物流服务有限公司";
+
 /// A request body.
 enum Body {
     None,
@@ -602,6 +605,13 @@ impl Call<'_> {
         self
     }
 
+    /// A query string (`limit=1&direction=issued`); each parameter must be documented, and
+    /// in a conforming call its value must match the documented schema.
+    fn query(mut self, q: &str) -> Self {
+        self.path = format!("{}?{q}", self.path);
+        self
+    }
+
     fn header(mut self, name: &'static str, value: &str) -> Self {
         self.headers.push((name, value.to_string()));
         self
@@ -639,6 +649,36 @@ impl Call<'_> {
                     );
                 }
                 Body::Raw(ct, _) => assert!(content[*ct].is_object(), "{at}: no {ct} body"),
+            }
+        }
+
+        // The query, as the document describes it.
+        if let Some((_, query)) = self.path.split_once('?') {
+            let params = op["parameters"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            for pair in query.split('&') {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                let i = (0..params.len())
+                    .find(|i| {
+                        let (_, p) = deref(&api.doc, format!("{op_ptr}/parameters/{i}"));
+                        p["in"] == "query" && p["name"] == name
+                    })
+                    .unwrap_or_else(|| panic!("{at}: query parameter {name} is not documented"));
+                if self.conforming {
+                    let (ptr, p) = deref(&api.doc, format!("{op_ptr}/parameters/{i}"));
+                    let value = if p["schema"]["type"] == "integer" {
+                        value.parse::<i64>().map_or(json!(value), |n| json!(n))
+                    } else {
+                        json!(value)
+                    };
+                    api.schemas.assert_valid(
+                        &format!("{ptr}/schema"),
+                        &value,
+                        &format!("query parameter {name} of {at}"),
+                    );
+                }
             }
         }
 
@@ -794,6 +834,7 @@ fn the_running_server_answers_as_documented() {
     // Registration.
     let companies = "/v1/companies";
     let other = uscc(2);
+    let third = uscc(3);
     let record = company(&uscc(1), NAME16);
     let reg = api
         .post(companies, none)
@@ -1110,6 +1151,236 @@ fn the_running_server_answers_as_documented() {
         .token(&wallet)
         .raw("application/octet-stream", document);
     assert_eq!(again.send().expect(422).json["field"], "seal_id");
+
+    // The start-up bundle.
+    let tax = api
+        .post(tokens, none)
+        .token(&admin)
+        .json(json!({"role": "tax"}))
+        .send()
+        .expect(201)
+        .str("token");
+    let establishments = "/v1/establishments";
+    let bundle = json!({
+        "company": company(&third, BUYER16),
+        "seals": [{"seal_type": "official", "template": round_seal(BUYER16, "4401000012346"), "engraver": "广州市示例刻章店"}],
+        "invoicing": true,
+    });
+    let established = api
+        .post(establishments, none)
+        .token(&auth)
+        .json(bundle.clone())
+        .send()
+        .expect(201);
+    let types: Vec<_> = established.json["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["business_license", "e_seal", "invoicing_rights"]);
+    let third_wallet = established.str("wallet_token");
+    api.post(establishments, none)
+        .token(&auth)
+        .json(bundle.clone())
+        .send()
+        .expect(409);
+    api.post(establishments, none)
+        .token(&tax)
+        .json(bundle.clone())
+        .send()
+        .expect(403);
+    let mut bad = bundle.clone();
+    bad["company"]["uscc"] = json!(other);
+    bad["seals"][0]["seal_type"] = json!("royal");
+    let bad = api.post(establishments, none).token(&auth).json(bad);
+    assert_eq!(
+        bad.nonconforming().send().expect(422).json["field"],
+        "seals[0].seal_type"
+    );
+    let record = "/v1/establishments/{uscc}";
+    let rec = api
+        .get(record, &[&third])
+        .token(&third_wallet)
+        .send()
+        .expect(200)
+        .json;
+    assert_eq!(rec["credentials"], established.json["credentials"]);
+    api.get(record, &[&third]).token(&auth).send().expect(200);
+    api.get(record, &[&third]).send().expect(401);
+    api.get(record, &[&third]).token(&wallet).send().expect(403);
+    api.get(record, &[&uscc]).token(&auth).send().expect(404);
+    let bad = api.get(record, &[&wrong_check]).token(&auth);
+    assert_eq!(bad.nonconforming().send().expect(422).json["field"], "uscc");
+
+    // Invoicing rights and invoices.
+    let rights = "/v1/tax/invoicing-rights";
+    let granted = api
+        .post(rights, none)
+        .token(&tax)
+        .json(json!({"uscc": uscc}))
+        .send()
+        .expect(201);
+    assert_eq!(granted.json["type"], "invoicing_rights");
+    api.post(rights, none)
+        .token(&tax)
+        .json(json!({"uscc": uscc}))
+        .send()
+        .expect(409);
+    api.post(rights, none)
+        .token(&auth)
+        .json(json!({"uscc": uscc}))
+        .send()
+        .expect(403);
+    api.post(rights, none)
+        .json(json!({"uscc": uscc}))
+        .send()
+        .expect(401);
+    let p = api
+        .post(rights, none)
+        .token(&tax)
+        .json(json!({"uscc": other}))
+        .send()
+        .expect(422)
+        .json;
+    assert_eq!(p["field"], "uscc");
+
+    let invoices = "/v1/tax/invoices";
+    let line = |name: &str, q: &str, price: &str, rate: &str| json!({"name": name, "quantity": q, "unit_price": price, "tax_rate": rate});
+    let mut computer = line("办公电脑", "2", "4999.99", "13");
+    computer["spec"] = json!("ThinkPad X1");
+    computer["unit"] = json!("台");
+    let sale = json!({
+        "seller_uscc": uscc,
+        "buyer": {"uscc": third, "name": BUYER16},
+        "items": [computer, line("运输服务", "3", "33.50", "9")],
+        "remarks": "合同号 HT-2025-001",
+        "total_with_tax_fen": 1140953,
+    });
+    let issued = api
+        .post(invoices, none)
+        .token(&tax)
+        .json(sale.clone())
+        .send()
+        .expect(201);
+    assert_eq!(issued.json["delivered_to"], json!([uscc, third]));
+    assert_eq!(issued.json["total_tax_fen"], 130905);
+    let to_person = json!({"seller_uscc": uscc, "buyer": {"name": "赵六"}, "items": [line("书", "1", "50", "exempt")]});
+    let second = api
+        .post(invoices, none)
+        .token(&tax)
+        .json(to_person)
+        .send()
+        .expect(201);
+    assert_eq!(second.json["remarks"], Value::Null);
+    let mut bad = sale.clone();
+    bad["items"][1]["tax_rate"] = json!("12");
+    let bad = api.post(invoices, none).token(&tax).json(bad);
+    assert_eq!(
+        bad.nonconforming().send().expect(422).json["field"],
+        "items[1].tax_rate"
+    );
+    let mut wrong_total = sale.clone();
+    wrong_total["total_with_tax_fen"] = json!(1);
+    let p = api
+        .post(invoices, none)
+        .token(&tax)
+        .json(wrong_total)
+        .send()
+        .expect(422)
+        .json;
+    assert_eq!(p["field"], "total_with_tax_fen");
+    let mut no_rights = sale.clone();
+    no_rights["seller_uscc"] = json!(other);
+    let p = api
+        .post(invoices, none)
+        .token(&tax)
+        .json(no_rights)
+        .send()
+        .expect(422)
+        .json;
+    assert_eq!(p["field"], "seller_uscc");
+    api.post(invoices, none)
+        .token(&auth)
+        .json(sale.clone())
+        .send()
+        .expect(403);
+
+    let list = "/v1/wallets/{uscc}/invoices";
+    let page = api
+        .get(list, &[&uscc])
+        .token(&wallet)
+        .query("limit=1")
+        .send()
+        .expect(200)
+        .json;
+    assert_eq!(page["invoices"][0]["number"], second.json["number"]);
+    let cursor = page["next_cursor"].as_str().unwrap().to_string();
+    let page = api
+        .get(list, &[&uscc])
+        .token(&tax)
+        .query(&format!("limit=1&cursor={cursor}&direction=issued"))
+        .send()
+        .expect(200)
+        .json;
+    assert_eq!(page["invoices"][0]["number"], issued.json["number"]);
+    assert_eq!(page["next_cursor"], Value::Null);
+    let received = api
+        .get(list, &[&third])
+        .token(&third_wallet)
+        .query("direction=received")
+        .send()
+        .expect(200)
+        .json;
+    assert_eq!(received["invoices"][0]["direction"], "received");
+    let bad = api.get(list, &[&uscc]).token(&wallet).query("limit=0");
+    assert_eq!(
+        bad.nonconforming().send().expect(422).json["field"],
+        "limit"
+    );
+    api.get(list, &[&uscc]).send().expect(401);
+    api.get(list, &[&uscc]).token(&police).send().expect(403);
+    api.get(list, &[&third]).token(&wallet).send().expect(403);
+    api.get(list, &[&other]).token(&tax).send().expect(404);
+
+    // An invoice checked online too often: 429 with Retry-After, by token and by photo.
+    let invoice_sd_jwt = issued.str("sd_jwt");
+    let invoice_qr = api
+        .post(presentations, &[&uscc])
+        .token(&wallet)
+        .json(json!({"credential_id": issued.str("credential_id")}))
+        .send()
+        .expect(201);
+    for _ in 0..5 {
+        assert_eq!(verify(&invoice_sd_jwt)["indication"], "TOTAL_PASSED");
+    }
+    let limited = api
+        .post("/v1/verify", none)
+        .json(json!({"token": invoice_sd_jwt}))
+        .send()
+        .expect(429);
+    let retry: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=86_400).contains(&retry), "{retry}");
+    let png = zhengtong::b64::decode_std(&invoice_qr.str("qr_png_base64")).unwrap();
+    let limited = api
+        .post(image, none)
+        .raw("image/png", png)
+        .send()
+        .expect(429);
+    assert!(limited.headers.contains_key("retry-after"));
+
+    let metrics = api.get("/v1/metrics", none).send().expect(200).text;
+    for line in [
+        "zt_establishments_total{region=\"440100\",outcome=\"issued\"} 1",
+        "zt_credentials_issued_total{region=\"440100\",type=\"e_invoice\",channel=\"invoices\"} 2",
+        "zt_invoice_checks_refused_total{region=\"440100\"} 2",
+    ] {
+        assert!(metrics.contains(line), "{line} not in {metrics}");
+    }
 
     // Status lists.
     let lists = "/v1/status-lists/{id}";
