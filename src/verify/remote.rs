@@ -153,24 +153,12 @@ fn check_list(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::b64;
     use crate::credential::jws;
     use crate::pki::{Signer, TrustStore, init};
-    use serde_json::{Map, json};
+    use serde_json::json;
 
     fn token(signer: &Signer, sub: &str, exp: i64) -> String {
-        let mut h = Map::new();
-        h.insert("typ".into(), Value::from("statuslist+jwt"));
-        h.insert(
-            "x5c".into(),
-            Value::Array(
-                signer
-                    .chain
-                    .iter()
-                    .map(|d| Value::from(b64::encode_std(d)))
-                    .collect(),
-            ),
-        );
+        let h = jws::x5c_header("statuslist+jwt", signer);
         let mut bits = StatusBits::new(131_072);
         bits.set(7, true).unwrap();
         let payload = json!({"sub": sub, "iat": 0, "exp": exp, "ttl": 60, "status_list": {"bits": 1, "lst": bits.encode_lst()}});
