@@ -10,18 +10,6 @@ use std::process::{Command, Stdio};
 use common::*;
 use serde_json::Value;
 
-fn python() -> PathBuf {
-    let p = std::env::var_os("ZT_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
-    assert!(
-        p.exists(),
-        "{} is missing: run scripts/test.sh, which creates the venv with sd-jwt and PyJWT",
-        p.display()
-    );
-    p
-}
-
 fn tool(program: &str) -> String {
     let found = Command::new("sh")
         .arg("-c")
@@ -33,30 +21,6 @@ fn tool(program: &str) -> String {
         "{program} is not installed: run scripts/test.sh, which installs it"
     );
     program.to_string()
-}
-
-/// Runs a command with `input` on stdin; returns stdout, failing the test on a non-zero exit.
-fn run(cmd: &mut Command, input: &str) -> String {
-    let mut child = cmd
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn uscc_other() -> String {
@@ -79,7 +43,7 @@ fn reference_libraries_verify_licence_and_presentation() {
     let sd = w["credentials"][0]["sd_jwt"].as_str().unwrap();
 
     // The OpenWallet reference library, with the chain checked by `cryptography`.
-    let out = run(
+    let out = run_with_stdin(
         Command::new(python())
             .arg(check_py())
             .arg("sdjwt")
@@ -106,7 +70,7 @@ fn reference_libraries_verify_licence_and_presentation() {
     // An injected disclosure (address 北京) gains nothing: the reference library leaves it
     // out, and our verifier refuses the credential outright (RFC 9901 §7.1).
     let injected = sd.replacen('~', "~WyJzYWx0IiwiYWRkcmVzcyIsIuWMl-S6rCJd~", 1);
-    let out = run(
+    let out = run_with_stdin(
         Command::new(python())
             .arg(check_py())
             .arg("sdjwt")
@@ -145,7 +109,7 @@ fn reference_libraries_verify_licence_and_presentation() {
     // PyJWT verifies the QR presentation with the presentation signer's certificate.
     let p = s.present(&uscc, &wallet, &cid, None);
     let token = p["token"].as_str().unwrap();
-    let out = run(
+    let out = run_with_stdin(
         Command::new(python())
             .arg(check_py())
             .arg("pyjwt")
@@ -161,7 +125,7 @@ fn reference_libraries_verify_licence_and_presentation() {
     let png = zhengtong::b64::decode_std(p["qr_png_base64"].as_str().unwrap()).unwrap();
     let png_path = s.dir.path().join("presentation.png");
     std::fs::write(&png_path, png).unwrap();
-    let out = run(
+    let out = run_with_stdin(
         Command::new(tool("zbarimg"))
             .args(["--raw", "-q"])
             .arg(&png_path),
@@ -202,7 +166,7 @@ fn openssl_accepts_every_chain() {
         if let Some(u) = untrusted {
             cmd.arg("-untrusted").arg(u);
         }
-        let out = run(cmd.arg(&leaf), "");
+        let out = run_with_stdin(cmd.arg(&leaf), "");
         assert!(out.contains(": OK"), "{out}");
     };
     verify(certs.join("trust-list-signer.crt"), None);

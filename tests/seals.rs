@@ -2,8 +2,7 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::*;
 use serde_json::{Value, json};
@@ -307,30 +306,8 @@ fn file_issue_sign_validate() {
         out.status.success() && String::from_utf8_lossy(&out.stdout).contains("OK"),
         "{out:?}"
     );
-    let py = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python");
-    let check = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/check.py");
-    let mut child = Command::new(py)
-        .arg(check)
-        .arg("seal")
-        .arg(certs.join("root.crt"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(signature.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let verified: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let out = py_check("seal", &certs.join("root.crt"), signature);
+    let verified: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         verified["doc_sha256"],
         zhengtong::seal::sign::sha256_hex(&doc)

@@ -265,3 +265,50 @@ pub fn run_cli(args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The venv's Python (or `ZT_PYTHON`), created by scripts/test.sh with the reference libraries.
+pub fn python() -> PathBuf {
+    let p = std::env::var_os("ZT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".venv/bin/python"));
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/test.sh, which creates the venv with sd-jwt and PyJWT",
+        p.display()
+    );
+    p
+}
+
+/// Runs a command with `input` on stdin; returns stdout, failing the test on a non-zero exit.
+pub fn run_with_stdin(cmd: &mut Command, input: &str) -> String {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// `tests/interop/check.py COMMAND ARG` (other people's libraries) with `input` on stdin.
+pub fn py_check(command: &str, arg: &Path, input: &str) -> String {
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/check.py");
+    run_with_stdin(
+        Command::new(python()).arg(script).arg(command).arg(arg),
+        input,
+    )
+}
