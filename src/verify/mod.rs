@@ -348,6 +348,8 @@ impl Verifier {
         match s.status(query) {
             StatusAnswer::Valid => r.passed("credential_status", "The issuer reports the credential as not revoked."),
             StatusAnswer::Revoked { reason, at } => match (at, signed_at) {
+                // Signing times are whole seconds: a revocation in the same second counts as
+                // before the signing, since their order cannot be known.
                 (Some(at), Some(signed)) if at.timestamp() > signed => r.warning(
                     "credential_status",
                     format!("Revoked at {} ({reason}), after this signature was made at {}: the signature stays valid, as a paper seal's impression does.", at.to_rfc3339(), describe_time(signed)),
