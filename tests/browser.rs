@@ -283,23 +283,8 @@ fn a_seal_is_shown_with_its_filed_image_and_verifies() {
     let auth = s.role_token("authority");
     let police = s.role_token("police");
     let (uscc, wallet, _) = s.register(&auth, &company(&uscc(602), NAME16));
-    let template = json!({"shape": "round", "width_mm": 42, "height_mm": 42, "border_mm": 1.2,
-        "star": true, "arc_text": NAME16, "seal_code": "4401000012345"});
-    let r = s.post(
-        "/v1/police/seal-filings",
-        Some(&police),
-        &json!({"uscc": uscc, "seal_type": "official", "template": template, "engraver": "广州市某刻章店"}),
-    );
-    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
-    let filing: Value = r.json().unwrap();
+    let (filing, seal) = s.official_seal(&police, &auth, &uscc, NAME16, "4401000012345");
     let fid = filing["id"].as_str().unwrap();
-    let r = s.post(
-        &format!("/v1/wallets/{uscc}/seals"),
-        Some(&auth),
-        &json!({"filing_id": fid}),
-    );
-    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
-    let seal: Value = r.json().unwrap();
     let cid = seal["credential_id"].as_str().unwrap();
 
     let v = drive(

@@ -78,15 +78,7 @@ fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
 fn guangzhou_credentials_verify_in_shanghai() {
     let shared = tempfile::tempdir().unwrap();
     let certs = shared.path().join("certs");
-    let (code, _, err) = run_cli(&[
-        "pki",
-        "init",
-        "--certs",
-        certs.to_str().unwrap(),
-        "--regions",
-        "440100,310000",
-    ]);
-    assert_eq!(code, 0, "{err}");
+    init_pki(&certs, "440100,310000");
     let (gz_port, sh_port) = (free_port(), free_port());
     let tl = shared.path().join("trust-list.jwt");
     sign_trust_list(&certs, gz_port, sh_port, &tl, &[]);
@@ -99,23 +91,7 @@ fn guangzhou_credentials_verify_in_shanghai() {
     let police = gz.role_token("police");
     let name = "广州跨域示例有限公司";
     let (uscc, wallet, cid) = gz.register(&auth, &company(&uscc(60), name));
-    let template = json!({"shape": "round", "width_mm": 42, "height_mm": 42, "border_mm": 1.2, "star": true, "arc_text": name, "seal_code": "4401006060"});
-    let filing: Value = gz
-        .post(
-            "/v1/police/seal-filings",
-            Some(&police),
-            &json!({"uscc": uscc, "seal_type": "official", "template": template}),
-        )
-        .json()
-        .unwrap();
-    let seal: Value = gz
-        .post(
-            &format!("/v1/wallets/{uscc}/seals"),
-            Some(&auth),
-            &json!({"filing_id": filing["id"]}),
-        )
-        .json()
-        .unwrap();
+    let (_, seal) = gz.official_seal(&police, &auth, &uscc, name, "4401006060");
     let seal_id = seal["id"].as_str().unwrap();
     let doc = b"%PDF-1.7 cross-region contract".to_vec();
     let signed: Value = gz
@@ -253,14 +229,7 @@ fn guangzhou_credentials_verify_in_shanghai() {
 fn trust_list_rules_types_expiry_and_rollover() {
     let shared = tempfile::tempdir().unwrap();
     let certs = shared.path().join("certs");
-    run_cli(&[
-        "pki",
-        "init",
-        "--certs",
-        certs.to_str().unwrap(),
-        "--regions",
-        "440100,310000",
-    ]);
+    init_pki(&certs, "440100,310000");
     let (gz_port, sh_port) = (free_port(), free_port());
     let tl = shared.path().join("tl.jwt");
     sign_trust_list(&certs, gz_port, sh_port, &tl, &[]);

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 fn schema(name: &str) -> jsonschema::Validator {
     let path = format!("{}/schemas/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -41,23 +41,7 @@ fn issued_claims_match_their_schemas() {
 
     // An e-seal, through the police filing.
     let police = s.role_token("police");
-    let template = json!({"shape": "round", "width_mm": 42, "height_mm": 42, "border_mm": 1.2, "star": true, "arc_text": NAME16, "seal_code": "440100300"});
-    let filing: Value = s
-        .post(
-            "/v1/police/seal-filings",
-            Some(&police),
-            &json!({"uscc": uscc, "seal_type": "official", "template": template}),
-        )
-        .json()
-        .unwrap();
-    let seal: Value = s
-        .post(
-            &format!("/v1/wallets/{uscc}/seals"),
-            Some(&auth),
-            &json!({"filing_id": filing["id"]}),
-        )
-        .json()
-        .unwrap();
+    let (_, seal) = s.official_seal(&police, &auth, &uscc, NAME16, "440100300");
     let claims = zhengtong::credential::sdjwt::decode(seal["sd_jwt"].as_str().unwrap())
         .unwrap()
         .claims;

@@ -156,9 +156,7 @@ pub async fn list(
             ));
         }
     };
-    s.wallet
-        .company(&uscc)?
-        .ok_or_else(|| Problem::not_found(format!("no company {uscc} is registered here")))?;
+    s.wallet.registered_company(&uscc)?;
     let page = service::list(&s.wallet, &uscc, direction, limit, cursor.as_ref())?;
     Ok(Json(json!({
         "uscc": uscc,

@@ -107,9 +107,7 @@ pub async fn list(
 ) -> Result<Json<Value>, Problem> {
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, true)?;
-    s.wallet
-        .company(&uscc)?
-        .ok_or_else(|| Problem::not_found(format!("no company {uscc} is registered here")))?;
+    s.wallet.registered_company(&uscc)?;
     let seals = eseal::seals(&s.wallet, &uscc)?;
     let signings = sign::signings(&s.wallet, &uscc)?;
     Ok(Json(

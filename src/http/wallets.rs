@@ -19,10 +19,7 @@ pub async fn list(
 ) -> Result<Json<Value>, Problem> {
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, true)?;
-    let company = s
-        .wallet
-        .company(&uscc)?
-        .ok_or_else(|| Problem::not_found(format!("no company {uscc} is registered here")))?;
+    let company = s.wallet.registered_company(&uscc)?;
     let creds = s.wallet.credentials(&uscc)?;
     Ok(Json(json!({
         "uscc": uscc,
@@ -64,10 +61,7 @@ pub async fn present(
             format!("must be between 1 and {MAX_TTL_S} seconds, got {ttl}"),
         ));
     }
-    let company = s
-        .wallet
-        .company(&uscc)?
-        .ok_or_else(|| Problem::not_found(format!("no company {uscc} is registered here")))?;
+    let company = s.wallet.registered_company(&uscc)?;
     if company.status != CompanyStatus::Active {
         return Err(Problem::field(
             StatusCode::CONFLICT,

@@ -113,19 +113,12 @@ impl Wallet {
     /// revoked and the wallet becomes read-only. Invoices already issued stay as they are.
     pub async fn deregister(&self, uscc: &Uscc) -> Result<Vec<String>, WalletError> {
         let _guard = self.write_lock.lock().await;
-        let mut company = match self.company(uscc)? {
-            None => {
-                return Err(WalletError::NotFound(format!(
-                    "no company {uscc} is registered here"
-                )));
-            }
-            Some(c) if c.status == CompanyStatus::Deregistered => {
-                return Err(WalletError::Conflict(format!(
-                    "company {uscc} is already deregistered"
-                )));
-            }
-            Some(c) => c,
-        };
+        let mut company = self.registered_company(uscc)?;
+        if company.status == CompanyStatus::Deregistered {
+            return Err(WalletError::Conflict(format!(
+                "company {uscc} is already deregistered"
+            )));
+        }
         let now = Utc::now();
         let mut batch = Batch::default();
         let mut revs = Revocations::new(self, now);

@@ -207,17 +207,21 @@ impl Wallet {
         Ok((r, r.claim(&self.public_url)))
     }
 
+    /// The company, or NotFound naming `uscc`.
+    pub fn registered_company(&self, uscc: &Uscc) -> Result<StoredCompany, WalletError> {
+        self.company(uscc)?
+            .ok_or_else(|| WalletError::NotFound(format!("no company {uscc} is registered here")))
+    }
+
     /// The company, if registered here and active; otherwise why not, naming `uscc`.
     pub fn active_company(&self, uscc: &Uscc) -> Result<StoredCompany, WalletError> {
-        match self.company(uscc)? {
-            None => Err(WalletError::NotFound(format!(
-                "no company {uscc} is registered here"
-            ))),
-            Some(c) if c.status != CompanyStatus::Active => Err(WalletError::Refused(format!(
+        let c = self.registered_company(uscc)?;
+        if c.status != CompanyStatus::Active {
+            return Err(WalletError::Refused(format!(
                 "company {uscc} is deregistered; its wallet is read-only"
-            ))),
-            Some(c) => Ok(c),
+            )));
         }
+        Ok(c)
     }
 }
 

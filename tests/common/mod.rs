@@ -312,3 +312,46 @@ pub fn py_check(command: &str, arg: &Path, input: &str) -> String {
         input,
     )
 }
+
+/// `zhengtong pki init --certs CERTS --regions REGIONS`, which must succeed.
+pub fn init_pki(certs: &Path, regions: &str) {
+    let (code, out, err) = run_cli(&[
+        "pki",
+        "init",
+        "--certs",
+        certs.to_str().unwrap(),
+        "--regions",
+        regions,
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+impl Server {
+    /// Files a round official seal for a registered company and issues its e-seal; returns
+    /// (the filing, the issued e-seal), both checked to be 201.
+    pub fn official_seal(
+        &self,
+        police: &str,
+        authority: &str,
+        uscc: &str,
+        name: &str,
+        code: &str,
+    ) -> (Value, Value) {
+        let template = json!({"shape": "round", "width_mm": 42, "height_mm": 42, "border_mm": 1.2,
+            "star": true, "arc_text": name, "seal_code": code});
+        let r = self.post(
+            "/v1/police/seal-filings",
+            Some(police),
+            &json!({"uscc": uscc, "seal_type": "official", "template": template, "engraver": "广州市某刻章店"}),
+        );
+        assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+        let filing: Value = r.json().unwrap();
+        let r = self.post(
+            &format!("/v1/wallets/{uscc}/seals"),
+            Some(authority),
+            &json!({"filing_id": filing["id"]}),
+        );
+        assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+        (filing, r.json().unwrap())
+    }
+}
