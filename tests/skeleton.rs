@@ -270,6 +270,14 @@ fn bad_requests_are_problems_naming_the_field() {
     );
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     assert!(head.contains("application/problem+json"), "{head}");
+    // A document over 32 MiB to be sealed: refused the same way.
+    let head = raw_request(
+        &s,
+        &format!(
+            "POST /v1/wallets/{uscc_a}/seals/x/sign HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {wallet_a}\r\nContent-Type: application/pdf\r\nContent-Length: 40000000\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     let r = s
         .client
         .post(s.url("/v1/companies"))
