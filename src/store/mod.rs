@@ -1,7 +1,14 @@
 //! The only module that knows sled. Everything else sees named trees of JSON values and
 //! atomic batches that are flushed to disk before they are acknowledged.
+//!
+//! Durability goes through one flusher thread (group commit, see [`flusher`]): sled
+//! 0.34.7 deadlocks when `flush_async` runs concurrently (sled #1308), so nothing here
+//! calls it.
+
+mod flusher;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -63,6 +70,10 @@ pub enum StoreError {
     Exists(String),
     #[error("stored record {0} is unreadable: {1}")]
     Corrupt(String, String),
+    #[error("storage: flushing to disk failed: {0}")]
+    Flush(String),
+    #[error("storage: a background task failed: {0}")]
+    Task(String),
 }
 
 enum Op {
@@ -103,8 +114,8 @@ fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
 
 #[derive(Clone)]
 pub struct Store {
-    db: sled::Db,
-    trees: Vec<sled::Tree>,
+    trees: Arc<Vec<sled::Tree>>,
+    flusher: Arc<flusher::Flusher>,
 }
 
 impl Store {
@@ -117,7 +128,11 @@ impl Store {
             .iter()
             .map(|(_, name)| db.open_tree(name))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Store { db, trees })
+        let flusher = Arc::new(flusher::Flusher::start(db)?);
+        Ok(Store {
+            trees: Arc::new(trees),
+            flusher,
+        })
     }
 
     fn tree(&self, t: Tree) -> &sled::Tree {
@@ -163,9 +178,17 @@ impl Store {
             .collect()
     }
 
-    /// Applies a batch atomically, then flushes: when this returns Ok the batch is on disk.
+    /// Applies a batch atomically, then waits for a flush: when this returns Ok the batch is
+    /// on disk. The transaction runs on a blocking thread (sled may retry it on conflicts).
     pub async fn apply(&self, batch: Batch) -> Result<(), StoreError> {
-        let trees: &[sled::Tree] = &self.trees;
+        let trees = self.trees.clone();
+        tokio::task::spawn_blocking(move || Self::commit(&trees, &batch))
+            .await
+            .map_err(|e| StoreError::Task(e.to_string()))??;
+        self.flusher.durable().await
+    }
+
+    fn commit(trees: &[sled::Tree], batch: &Batch) -> Result<(), StoreError> {
         let result = trees.transaction(|txs| {
             for op in &batch.ops {
                 let (t, k, v, new) = match op {
@@ -183,12 +206,10 @@ impl Store {
             Ok(())
         });
         match result {
-            Ok(()) => {}
-            Err(TransactionError::Abort(key)) => return Err(StoreError::Exists(key)),
-            Err(TransactionError::Storage(e)) => return Err(e.into()),
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(key)) => Err(StoreError::Exists(key)),
+            Err(TransactionError::Storage(e)) => Err(e.into()),
         }
-        self.db.flush_async().await?;
-        Ok(())
     }
 
     /// Next value of a named counter, durable before it is returned (never reused).
@@ -203,7 +224,7 @@ impl Store {
                     .unwrap_or(0);
                 Some((n + 1).to_be_bytes().to_vec())
             })?;
-        self.db.flush_async().await?;
+        self.flusher.durable().await?;
         Ok(new
             .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
             .map(u64::from_be_bytes)
@@ -226,7 +247,7 @@ impl Store {
             .update_and_fetch(key.as_bytes(), |old| {
                 Some((read(old) + n).to_be_bytes().to_vec())
             })?;
-        self.db.flush_async().await?;
+        self.flusher.durable().await?;
         Ok(read(new.as_deref()) + 1 - n)
     }
 
@@ -295,6 +316,49 @@ mod tests {
         assert!(matches!(store.apply(b).await, Err(StoreError::Exists(k)) if k == "a"));
         assert_eq!(store.get::<i32>(Tree::Credentials, "c").unwrap(), None);
         assert_eq!(store.get::<i32>(Tree::Companies, "a").unwrap(), Some(1));
+    }
+
+    /// Hundreds of writers at once each return once their write is flushed, and a flush
+    /// serves many of them (group commit). With concurrent `flush_async` this hung.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn many_concurrent_writers_all_return_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let writers: Vec<_> = (0..256)
+            .map(|i| {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let mut b = Batch::default();
+                    b.put_new(Tree::Companies, &format!("c{i}"), &i);
+                    store.apply(b).await.unwrap();
+                    store.next_counter("n").await.unwrap()
+                })
+            })
+            .collect();
+        let all = async {
+            let mut got = Vec::new();
+            for w in writers {
+                got.push(w.await.unwrap());
+            }
+            got
+        };
+        let mut got = tokio::time::timeout(std::time::Duration::from_secs(30), all)
+            .await
+            .expect("writers hung");
+        got.sort();
+        assert_eq!(
+            got,
+            (1..=256).collect::<Vec<u64>>(),
+            "counter values are unique"
+        );
+        drop(store);
+        let store = Store::open(dir.path()).unwrap();
+        for i in 0..256 {
+            assert_eq!(
+                store.get::<i32>(Tree::Companies, &format!("c{i}")).unwrap(),
+                Some(i)
+            );
+        }
     }
 
     #[tokio::test]
