@@ -122,7 +122,9 @@ fn scale_for_search(img: image::GrayImage) -> image::GrayImage {
         ((f64::from(w) * k) as u32).max(1),
         ((f64::from(h) * k) as u32).max(1),
     );
-    image::imageops::resize(&img, nw, nh, image::imageops::FilterType::Triangle)
+    // Box averaging in integers: no floating-point copy of the image (resize() would make one
+    // of 16 bytes a pixel).
+    image::imageops::thumbnail(&img, nw, nh)
 }
 
 #[cfg(test)]
