@@ -88,6 +88,7 @@ fn main() -> anyhow::Result<()> {
         trust_list_refresh_s: 300,
         trust_list_grace_s: 86_400,
         invoice_checks_per_day: 5,
+        limits: Default::default(),
     }))?;
     let wallet = state.wallet.clone();
     let next = AtomicU64::new(1);

@@ -36,6 +36,7 @@ pub mod fsutil;
 pub mod http;
 pub mod invoice;
 pub mod keystore;
+pub mod listen;
 pub mod metrics;
 pub mod node;
 pub mod pki;

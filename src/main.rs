@@ -100,6 +100,54 @@ struct ServeArgs {
     /// Online checks (查验) of one invoice allowed per UTC day; offline checks are unlimited.
     #[arg(long, env = "ZT_INVOICE_CHECKS_PER_DAY", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     invoice_checks_per_day: u32,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Limits that hold under abuse (README "Limits").
+#[derive(Args)]
+struct LimitArgs {
+    /// Seconds a client has to send a request's head (and a new connection its first
+    /// request) before the connection is closed.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    header_timeout: u64,
+    /// Seconds a request body has to arrive whole (else 408).
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    body_timeout: u64,
+    /// Seconds a request has to be answered (else 503).
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    request_timeout: u64,
+    /// Connections served at once; more wait until one closes.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    max_connections: u64,
+    /// QR images decoded at once (8 times as many may wait; more get 503).
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
+    image_decodes: u64,
+    /// Public verification requests per client address per minute (0: no limit).
+    #[arg(long, default_value_t = 600)]
+    rate_limit: u32,
+    /// Requests a client may send at once before the per-minute rate applies.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..))]
+    rate_burst: u32,
+    /// The client address is the last X-Forwarded-For entry (only behind a proxy that sets it).
+    #[arg(long)]
+    trust_forwarded_for: bool,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> zhengtong::http::Limits {
+        let s = std::time::Duration::from_secs;
+        zhengtong::http::Limits {
+            header_timeout: s(self.header_timeout),
+            body_timeout: s(self.body_timeout),
+            request_timeout: s(self.request_timeout),
+            max_connections: self.max_connections as usize,
+            image_decodes: self.image_decodes as usize,
+            rate_per_minute: self.rate_limit,
+            rate_burst: self.rate_burst,
+            trust_forwarded_for: self.trust_forwarded_for,
+        }
+    }
 }
 
 /// What an offline verifier trusts.
@@ -324,6 +372,7 @@ fn run_server(a: ServeArgs) -> ExitCode {
         trust_list_refresh_s: a.trust_list_refresh_s,
         trust_list_grace_s: a.trust_list_grace_s,
         invoice_checks_per_day: a.invoice_checks_per_day,
+        limits: a.limits.limits(),
     };
     match rt.block_on(serve(cfg)) {
         Ok(()) => ExitCode::SUCCESS,

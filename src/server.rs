@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use crate::domain::RegionCode;
-use crate::http::{AppState, router};
+use crate::http::limits::{Gate, ImageGate, VALIDATE_JSON_AT_ONCE};
+use crate::http::{AppState, Limits, RateLimit, router};
 use crate::keystore::MasterKey;
 use crate::node;
 use crate::pki::TrustStore;
@@ -29,6 +30,8 @@ pub struct ServeConfig {
     pub trust_list_grace_s: u64,
     /// Online checks of one invoice allowed per UTC day (查验 limit).
     pub invoice_checks_per_day: u32,
+    /// Timeouts, connection cap, image decodes, rate limit.
+    pub limits: Limits,
 }
 
 /// The last good trust list is kept here, for when the source is down at start-up.
@@ -78,6 +81,14 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         invoice_checks: Arc::new(crate::invoice::check::CheckLimiter::new(
             cfg.invoice_checks_per_day,
         )),
+        limits: Arc::new(cfg.limits.clone()),
+        rate_limit: RateLimit::new(
+            cfg.limits.rate_per_minute,
+            cfg.limits.rate_burst,
+            cfg.limits.trust_forwarded_for,
+        ),
+        image_gate: Arc::new(ImageGate::new(cfg.limits.image_decodes)),
+        validate_json: Arc::new(Gate::new(VALIDATE_JSON_AT_ONCE, "JSON validations")),
     })
 }
 
@@ -183,12 +194,12 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         region = %cfg.region,
         data = %cfg.data.display(),
         certs = %cfg.certs.display(),
+        limits = ?cfg.limits,
         "zhengtong is serving"
     );
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    crate::listen::serve(listener, router(state), &cfg.limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

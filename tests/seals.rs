@@ -6,7 +6,6 @@ use std::process::Command;
 
 use common::*;
 use serde_json::{Value, json};
-use zhengtong::b64;
 
 const NAME: &str = "广州示例印章科技有限公司";
 
@@ -63,13 +62,17 @@ fn sign_bytes(st: &Setup, seal_id: &str, doc: &[u8]) -> Value {
     r.json().unwrap()
 }
 
+/// Validates a (2 MiB) document sent as a multipart form, hashed by the server as it streams.
 fn validate(st: &Setup, doc: &[u8], signature: &str) -> Value {
-    let r = st.s.post(
-        "/v1/signatures/validate",
-        None,
-        &json!({"document_base64": b64::encode_std(doc), "signature": signature}),
-    );
-    assert_eq!(r.status(), 200);
+    let (ct, body) = multipart(&[("signature", signature.as_bytes()), ("document", doc)]);
+    let r =
+        st.s.client
+            .post(st.s.url("/v1/signatures/validate"))
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap());
     r.json().unwrap()
 }
 

@@ -23,9 +23,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.starts_with("application/json") || v.ends_with("+json"));
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|e| Problem::new(e.status(), e.body_text()))?;
+        let ApiBytes(bytes) = ApiBytes::from_request(req, state).await?;
         if !json_type {
             return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -53,6 +51,40 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 }
             })
     }
+}
+
+/// The raw body, within the route's `DefaultBodyLimit`: 413 over it, 408 when it did not
+/// arrive within the body timeout.
+pub struct ApiBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(ApiBytes)
+            .map_err(|e| body_problem(e.status(), &e, e.body_text()))
+    }
+}
+
+/// A failure to read a body as a problem: 408 when the body deadline passed.
+pub fn body_problem(
+    status: StatusCode,
+    err: &(dyn std::error::Error + 'static),
+    text: String,
+) -> Problem {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cause {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return Problem::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive within the body timeout",
+            );
+        }
+        cause = e.source();
+    }
+    Problem::new(status, text)
 }
 
 /// The caller, from `Authorization: Bearer <token>`.

@@ -4,23 +4,30 @@ mod companies;
 mod establishments;
 mod extract;
 mod invoices;
+pub mod limits;
 mod pages;
 mod problem;
+mod ratelimit;
 mod seals;
 mod status;
+mod streamed;
 mod verify;
 mod wallets;
 
+pub use limits::Limits;
 pub use problem::Problem;
+pub use ratelimit::RateLimit;
 
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::body::to_bytes;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::trustlist::TrustListState;
@@ -33,8 +40,9 @@ pub const JSON_LIMIT: usize = 64 * 1024;
 pub const IMAGE_LIMIT: usize = 8 * 1024 * 1024;
 /// Documents sent to be sealed.
 pub const DOCUMENT_LIMIT: usize = crate::seal::sign::MAX_DOCUMENT_BYTES;
-/// A document in base64 inside JSON, with the signature.
-pub const VALIDATE_LIMIT: usize = DOCUMENT_LIMIT / 3 * 4 + 1024 * 1024;
+/// A JSON validation request (`document_base64` of at most ~760 KiB, or better
+/// `document_sha256`); larger documents come as `multipart/form-data`, hashed as they stream.
+pub const VALIDATE_JSON_LIMIT: usize = 1024 * 1024;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -49,6 +57,12 @@ pub struct AppState {
     /// How long verifiers may cache a status list (`ttl`, `Cache-Control: max-age`).
     pub status_ttl_s: u64,
     pub status_cache: Arc<status::StatusCache>,
+    pub limits: Arc<Limits>,
+    /// `None` when the rate limit is off (`--rate-limit 0`).
+    pub rate_limit: Option<Arc<RateLimit>>,
+    pub image_gate: Arc<limits::ImageGate>,
+    /// JSON validations reading their (up to 1 MiB) body at once.
+    pub validate_json: Arc<limits::Gate>,
 }
 
 impl AppState {
@@ -61,6 +75,8 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
+    let rate = || from_fn_with_state(state.clone(), ratelimit::limit);
+    let limits = state.limits.clone();
     Router::new()
         .merge(pages::routes())
         .route("/healthz", get(|| async { "ok" }))
@@ -68,12 +84,13 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/companies", post(companies::register))
         .route("/v1/wallets/{uscc}", get(wallets::list))
         .route("/v1/wallets/{uscc}/presentations", post(wallets::present))
-        .route("/v1/verify", post(verify::verify_token))
+        .route("/v1/verify", post(verify::verify_token).layer(rate()))
         .route(
             "/v1/verify/image",
             post(verify::verify_image)
                 .layer(DefaultBodyLimit::max(IMAGE_LIMIT))
-                .layer(axum::middleware::from_fn(image_length_guard)),
+                .layer(rate())
+                .layer(from_fn(image_length_guard)),
         )
         .route("/v1/certs", get(certs))
         .route("/v1/openapi.json", get(openapi))
@@ -95,7 +112,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/wallets/{uscc}/seals/{seal_id}/sign",
             post(seals::sign_document)
                 .layer(DefaultBodyLimit::max(DOCUMENT_LIMIT))
-                .layer(axum::middleware::from_fn(document_length_guard)),
+                .layer(from_fn(document_length_guard)),
         )
         .route(
             "/v1/wallets/{uscc}/seals/{seal_id}/revocation",
@@ -103,7 +120,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/v1/signatures/validate",
-            post(seals::validate).layer(DefaultBodyLimit::max(VALIDATE_LIMIT)),
+            post(seals::validate)
+                .layer(DefaultBodyLimit::max(VALIDATE_JSON_LIMIT))
+                .layer(rate())
+                .layer(from_fn(validate_length_guard)),
         )
         .route("/v1/establishments", post(establishments::establish))
         .route("/v1/establishments/{uscc}", get(establishments::get))
@@ -113,8 +133,19 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/wallets/{uscc}/invoices", get(invoices::list))
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
-        .layer(axum::middleware::map_response(as_problem))
-        .layer(TraceLayer::new_for_http())
+        .layer(RequestBodyDeadlineLayer::new(limits.body_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.request_timeout,
+        ))
+        .layer(map_response(as_problem))
+        .layer(from_fn(no_store))
+        // Method and path only: a query string may carry what must not be logged.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
+                tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+            }),
+        )
         .with_state(state)
 }
 
@@ -144,18 +175,53 @@ async fn document_length_guard(
     length_guard(req, next, DOCUMENT_LIMIT).await
 }
 
+/// JSON up to [`VALIDATE_JSON_LIMIT`]; a multipart form up to the document limit.
+async fn validate_length_guard(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if streamed::is_multipart(req.headers()) {
+        return length_guard(req, next, streamed::FORM_LIMIT as usize).await;
+    }
+    if declared_length(&req).is_some_and(|n| n > VALIDATE_JSON_LIMIT) {
+        return Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "JSON bodies of at most {VALIDATE_JSON_LIMIT} bytes are accepted here: send document_sha256, or the document as multipart/form-data (parts signature and document)"
+            ),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
+fn declared_length(req: &axum::extract::Request) -> Option<usize> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+}
+
+/// `Cache-Control: no-store` on every `/v1/` response that does not set its own caching:
+/// wallets, credentials, presentations, verification reports carry personal data.
+/// Public documents that may be cached (status lists, seal images) say so themselves.
+async fn no_store(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/v1/");
+    let mut resp = next.run(req).await;
+    if api && !resp.headers().contains_key(header::CACHE_CONTROL) {
+        resp.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    resp
+}
+
 /// Refuses an oversized upload from its Content-Length, before reading a byte of it.
 async fn length_guard(
     req: axum::extract::Request,
     next: axum::middleware::Next,
     limit: usize,
 ) -> Response {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
+    if declared_length(&req).is_some_and(|n| n > limit) {
         return Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("bodies of at most {limit} bytes are accepted here"),
@@ -180,11 +246,17 @@ async fn as_problem(resp: Response) -> Response {
         .await
         .unwrap_or_default();
     let mut detail = String::from_utf8_lossy(&body).trim().to_string();
-    if detail.is_empty() {
+    if detail.is_empty() && status == StatusCode::SERVICE_UNAVAILABLE {
+        detail = "the request was not answered within the request timeout".into();
+    } else if detail.is_empty() {
         detail = status.canonical_reason().unwrap_or("error").to_string();
     }
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         detail = format!("{detail}: the body is larger than this endpoint accepts");
     }
-    Problem::new(status, detail).into_response()
+    let mut p = Problem::new(status, detail);
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        p = p.with_retry_after(1);
+    }
+    p.into_response()
 }

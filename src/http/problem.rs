@@ -43,6 +43,12 @@ impl Problem {
         p
     }
 
+    /// Adds `Retry-After: seconds` to the response.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
     pub fn unauthorized(detail: &str) -> Self {
         Problem::new(StatusCode::UNAUTHORIZED, detail)
     }

@@ -1,15 +1,15 @@
 //! Seals over HTTP: police filings, e-seal issuance, sealing and validating documents.
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::extract::{ApiJson, Caller, path_uscc};
+use super::extract::{ApiBytes, ApiJson, Caller, path_uscc};
+use super::streamed;
 use super::{AppState, Problem};
 use crate::access::AccessRole;
 use crate::seal::filing::{self, FilingError, FilingRequest};
@@ -140,7 +140,7 @@ pub async fn sign_document(
     caller: Caller,
     Path((uscc, seal_id)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, false)?;
@@ -194,11 +194,28 @@ pub struct ValidateRequest {
 }
 
 /// `POST /v1/signatures/validate` → 200 with the report, whatever the indication.
-pub async fn validate(
-    State(s): State<AppState>,
-    ApiJson(req): ApiJson<ValidateRequest>,
-) -> Result<Json<Report>, Problem> {
-    let digest = match (&req.document_base64, &req.document_sha256) {
+/// JSON `{document_sha256 | document_base64, signature}` (at most
+/// [`super::VALIDATE_JSON_LIMIT`] bytes), or `multipart/form-data` with the parts
+/// `signature` and `document` (up to 32 MiB, hashed as it streams).
+pub async fn validate(State(s): State<AppState>, req: Request) -> Result<Json<Report>, Problem> {
+    let (signature, digest) = if streamed::is_multipart(req.headers()) {
+        let form = streamed::read_signed_document(req).await?;
+        (form.signature, form.sha256)
+    } else {
+        let _slot = s.validate_json.enter()?;
+        let ApiJson(req) = ApiJson::<ValidateRequest>::from_request(req, &s).await?;
+        let digest = json_digest(&req)?;
+        (req.signature, digest)
+    };
+    let report = super::verify::with_status(&s, |v, now, status| {
+        v.verify_sealed_document(&signature, &digest, now, status)
+    })
+    .await;
+    Ok(Json(report))
+}
+
+fn json_digest(req: &ValidateRequest) -> Result<String, Problem> {
+    match (&req.document_base64, &req.document_sha256) {
         (Some(b), None) => {
             let bytes = crate::b64::decode_std(b).ok_or_else(|| {
                 Problem::field(
@@ -207,7 +224,7 @@ pub async fn validate(
                     "not standard base64",
                 )
             })?;
-            sha256_hex(&bytes)
+            Ok(sha256_hex(&bytes))
         }
         (None, Some(h)) => parse_sha256(h).ok_or_else(|| {
             Problem::field(
@@ -215,18 +232,11 @@ pub async fn validate(
                 "document_sha256",
                 "must be 64 hexadecimal characters",
             )
-        })?,
-        _ => {
-            return Err(Problem::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "document_base64",
-                "give exactly one of document_base64 and document_sha256",
-            ));
-        }
-    };
-    let report = super::verify::with_status(&s, |v, now, status| {
-        v.verify_sealed_document(&req.signature, &digest, now, status)
-    })
-    .await;
-    Ok(Json(report))
+        }),
+        _ => Err(Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "document_base64",
+            "give exactly one of document_base64 and document_sha256",
+        )),
+    }
 }

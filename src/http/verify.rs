@@ -2,14 +2,13 @@
 //! own records for its region, and from other regions' status lists (fetched, cached).
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
-use super::extract::ApiJson;
+use super::extract::{ApiBytes, ApiJson};
 use super::{AppState, Problem};
 use crate::present::qr;
 use crate::status::list_uri;
@@ -183,8 +182,14 @@ pub async fn verify_token(
     Ok(Json(report))
 }
 
-/// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report.
-pub async fn verify_image(State(s): State<AppState>, body: Bytes) -> Result<Json<Report>, Problem> {
+/// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report. At most
+/// `--image-decodes` run at once (in the blocking pool); 8 times as many may wait.
+pub async fn verify_image(
+    State(s): State<AppState>,
+    req: Request,
+) -> Result<Json<Report>, Problem> {
+    let _waiting = s.image_gate.enter()?;
+    let ApiBytes(body) = ApiBytes::from_request(req, &s).await?;
     if body.is_empty() {
         return Err(Problem::field(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -192,11 +197,20 @@ pub async fn verify_image(State(s): State<AppState>, body: Bytes) -> Result<Json
             "send the PNG or JPEG image as the request body",
         ));
     }
-    let decoded = tokio::task::spawn_blocking(move || qr::decode_image(&body))
-        .await
-        .map_err(Problem::internal)?;
-    let token = decoded
-        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "body", e.to_string()))?;
+    let slot = s.image_gate.decode_slot().await?;
+    let decoded = tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        qr::decode_image(&body)
+    })
+    .await
+    .map_err(Problem::internal)?;
+    let token = decoded.map_err(|e| {
+        let status = match e {
+            qr::QrError::TooLarge(..) => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Problem::field(status, "body", e.to_string())
+    })?;
     let report = run(&s, &token).await;
     super::invoices::count_online_check(&s, &report)?;
     Ok(Json(report))

@@ -11,7 +11,9 @@ pub enum QrError {
     TooLong(String),
     #[error("the upload is not a readable PNG or JPEG image: {0}")]
     Image(String),
-    #[error("the image is {0}×{1} pixels; at most {MAX_SIDE}×{MAX_SIDE} are accepted")]
+    #[error(
+        "the image is {0}×{1} pixels; at most {MAX_SIDE} pixels a side and {MAX_MEGAPIXELS} megapixels are decoded"
+    )]
     TooLarge(u32, u32),
     #[error("no QR code was found in the image")]
     NotFound,
@@ -20,6 +22,13 @@ pub enum QrError {
 }
 
 pub const MAX_SIDE: u32 = 8000;
+/// Pixels decoded at most (a 12-megapixel phone photo fits; 8000×8000 does not).
+pub const MAX_PIXELS: u64 = 16_000_000;
+const MAX_MEGAPIXELS: u64 = MAX_PIXELS / 1_000_000;
+/// Memory one decode may allocate: 4 bytes (RGBA) a pixel at the limit.
+const MAX_ALLOC: u64 = 4 * MAX_PIXELS;
+/// A QR code is searched in at most this many pixels: larger images are scaled down first.
+pub const SEARCH_PIXELS: u64 = 4_000_000;
 
 /// A rendered QR code.
 pub struct Rendered {
@@ -64,7 +73,7 @@ pub fn decode_image(bytes: &[u8]) -> Result<String, QrError> {
     let (w, h) = reader
         .into_dimensions()
         .map_err(|e| QrError::Image(e.to_string()))?;
-    if w > MAX_SIDE || h > MAX_SIDE {
+    if w > MAX_SIDE || h > MAX_SIDE || u64::from(w) * u64::from(h) > MAX_PIXELS {
         return Err(QrError::TooLarge(w, h));
     }
     let mut reader = image::ImageReader::new(Cursor::new(bytes))
@@ -73,12 +82,14 @@ pub fn decode_image(bytes: &[u8]) -> Result<String, QrError> {
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(512 * 1024 * 1024);
+    limits.max_alloc = Some(MAX_ALLOC);
     reader.limits(limits);
-    let img = reader
-        .decode()
-        .map_err(|e| QrError::Image(e.to_string()))?
-        .to_luma8();
+    let img = match reader.decode() {
+        Ok(img) => img,
+        Err(image::ImageError::Limits(_)) => return Err(QrError::TooLarge(w, h)),
+        Err(e) => return Err(QrError::Image(e.to_string())),
+    };
+    let img = scale_for_search(img.into_luma8());
     // rqrr is not known to panic, but the image is hostile: contain it anyway.
     std::panic::catch_unwind(move || {
         let mut prepared = rqrr::PreparedImage::prepare(img);
@@ -99,6 +110,23 @@ pub fn decode_image(bytes: &[u8]) -> Result<String, QrError> {
     })
 }
 
+/// Scales an image over [`SEARCH_PIXELS`] down (keeping its aspect) for the QR search.
+fn scale_for_search(img: image::GrayImage) -> image::GrayImage {
+    let (w, h) = img.dimensions();
+    let pixels = u64::from(w) * u64::from(h);
+    if pixels <= SEARCH_PIXELS {
+        return img;
+    }
+    let k = (SEARCH_PIXELS as f64 / pixels as f64).sqrt();
+    let (nw, nh) = (
+        ((f64::from(w) * k) as u32).max(1),
+        ((f64::from(h) * k) as u32).max(1),
+    );
+    // Box averaging in integers: no floating-point copy of the image (resize() would make one
+    // of 16 bytes a pixel).
+    image::imageops::thumbnail(&img, nw, nh)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +136,30 @@ mod tests {
         let r = render("hello.world.sig").unwrap();
         assert!(r.svg.starts_with("<?xml"));
         assert_eq!(decode_image(&r.png).unwrap(), "hello.world.sig");
+    }
+
+    fn png(img: &image::GrayImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn large_images_are_refused_and_big_ones_scaled() {
+        let big = png(&image::GrayImage::from_pixel(5000, 4000, Luma([255])));
+        let t = std::time::Instant::now();
+        assert!(matches!(
+            decode_image(&big),
+            Err(QrError::TooLarge(5000, 4000))
+        ));
+        assert!(t.elapsed() < std::time::Duration::from_secs(1));
+        // A QR code in a 3000×2000 photo (6 MP) is found after scaling down.
+        let code = QrCode::with_error_correction_level(b"hello.world.sig", EcLevel::M).unwrap();
+        let qr = code.render::<Luma<u8>>().module_dimensions(40, 40).build();
+        let mut photo = image::GrayImage::from_pixel(3000, 2000, Luma([255]));
+        image::imageops::overlay(&mut photo, &qr, 100, 100);
+        assert_eq!(decode_image(&png(&photo)).unwrap(), "hello.world.sig");
     }
 
     #[test]
