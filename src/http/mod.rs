@@ -8,6 +8,7 @@ mod pages;
 mod problem;
 mod seals;
 mod status;
+mod tokens;
 mod verify;
 mod wallets;
 
@@ -20,7 +21,7 @@ use axum::body::to_bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::trace::TraceLayer;
 
 use crate::trustlist::TrustListState;
@@ -64,10 +65,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/tokens", post(companies::create_token))
+        .route("/v1/tokens", post(tokens::create).get(tokens::list))
+        .route("/v1/tokens/{id}", delete(tokens::revoke))
         .route("/v1/companies", post(companies::register))
         .route("/v1/wallets/{uscc}", get(wallets::list))
         .route("/v1/wallets/{uscc}/presentations", post(wallets::present))
+        .route("/v1/wallets/{uscc}/token", post(tokens::rotate_wallet))
         .route("/v1/verify", post(verify::verify_token))
         .route(
             "/v1/verify/image",
