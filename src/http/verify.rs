@@ -179,7 +179,7 @@ pub async fn verify_token(
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<Json<Report>, Problem> {
     let report = run(&s, &req.token).await;
-    super::invoices::count_online_check(&s, &report)?;
+    super::invoices::count_online_check(&s, &report).await?;
     Ok(Json(report))
 }
 
@@ -198,7 +198,7 @@ pub async fn verify_image(State(s): State<AppState>, body: Bytes) -> Result<Json
     let token = decoded
         .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "body", e.to_string()))?;
     let report = run(&s, &token).await;
-    super::invoices::count_online_check(&s, &report)?;
+    super::invoices::count_online_check(&s, &report).await?;
     Ok(Json(report))
 }
 
