@@ -538,7 +538,7 @@ fn online_check_counts_survive_a_restart() {
 async fn a_deregistered_seller_is_refused() {
     use zhengtong::domain::{CompanyRecord, CompanyRequest, RegionCode, Uscc};
     use zhengtong::invoice::{rights, service};
-    use zhengtong::store::{Batch, Store, Tree};
+    use zhengtong::store::{Batch, Store};
     use zhengtong::wallet::{CompanyStatus, StoredCompany, Wallet, WalletError};
 
     let dir = tempfile::tempdir().unwrap();
@@ -566,7 +566,7 @@ async fn a_deregistered_seller_is_refused() {
     let mut c: StoredCompany = wallet.company(&u).unwrap().unwrap();
     c.status = CompanyStatus::Deregistered;
     let mut b = Batch::default();
-    b.put(Tree::Companies, u.as_str(), &c);
+    wallet.put_company(&mut b, &c, false).unwrap();
     wallet.store.apply(b).await.unwrap();
 
     match service::issue(&wallet, body()).await {

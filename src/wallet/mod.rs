@@ -2,6 +2,7 @@
 
 mod lifecycle;
 mod revoke;
+mod sealed;
 
 pub use lifecycle::{ChangeRequest, Changed};
 pub use revoke::Revocations;
@@ -291,9 +292,9 @@ impl Wallet {
             deregistered_at: None,
         };
         let holder_ref = format!("holder/{}", record.uscc);
+        self.put_company(batch, &company, true)?;
+        self.put_credential(batch, &licence, true)?;
         batch
-            .put_new(Tree::Companies, record.uscc.as_str(), &company)
-            .put_new(Tree::Credentials, &licence.id, &licence)
             .put(Tree::Wallets, &wallet_key(&record.uscc, &licence.id), &())
             .put_raw(
                 Tree::Secrets,
@@ -346,20 +347,12 @@ impl Wallet {
         }
     }
 
-    pub fn company(&self, uscc: &Uscc) -> Result<Option<StoredCompany>, WalletError> {
-        Ok(self.store.get(Tree::Companies, uscc.as_str())?)
-    }
-
     /// Whether the credential is in the company's wallet (its own, or an invoice it received).
     pub fn holds(&self, uscc: &Uscc, id: &str) -> bool {
         matches!(
             self.store.get_raw(Tree::Wallets, &wallet_key(uscc, id)),
             Ok(Some(_))
         )
-    }
-
-    pub fn credential(&self, id: &str) -> Result<Option<StoredCredential>, WalletError> {
-        Ok(self.store.get(Tree::Credentials, id)?)
     }
 
     /// Every credential in a company's wallet, oldest first.
