@@ -116,6 +116,8 @@ impl Wallet {
 
     /// Deregisters a company: every licence, e-seal and invoicing-rights credential is
     /// revoked and the wallet becomes read-only. Invoices already issued stay as they are.
+    /// The wallet token stays valid for reading the wallet (and may be rotated); presenting
+    /// and sealing are refused because the company is no longer active.
     pub async fn deregister(&self, uscc: &Uscc) -> Result<Vec<String>, WalletError> {
         let _guard = self.write_lock.lock().await;
         let mut company = self.registered_company(uscc)?;
