@@ -109,8 +109,12 @@ fn main() -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     rt.spawn(async move { axum::serve(listener, router(state)).await });
     let token = Arc::new(
-        rt.block_on(wallet.create_token(zhengtong::access::AccessRole::Authority, None))?
-            .0,
+        rt.block_on(wallet.create_token(
+            zhengtong::access::AccessRole::Authority,
+            None,
+            chrono::Duration::days(1),
+        ))?
+        .0,
     );
     let client = reqwest::blocking::Client::new();
     let url = format!("http://{addr}/v1/establishments");

@@ -3,15 +3,19 @@
 # 1, 8 and 64 connections, against a release server in a temporary folder. After each run a
 # fresh registration must answer within a second (the server never hangs). Prints a table.
 # Usage: scripts/bench-writes.sh [SECONDS per run, default 10]. Needs wrk and curl.
+# ZT_BIN=path runs that binary instead of building target/release/zhengtong.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-target=${CARGO_TARGET_DIR:-target}
-cargo build --release -q
+bin=${ZT_BIN:-}
+if [ -z "$bin" ]; then
+  cargo build --release -q
+  bin=${CARGO_TARGET_DIR:-target}/release/zhengtong
+fi
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$target/release/zhengtong" serve --listen 127.0.0.1:$port --data "$dir/data" --certs "$dir/certs" \
+"$bin" serve --listen 127.0.0.1:$port --data "$dir/data" --certs "$dir/certs" \
   --region 440100 >"$dir/server.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; rm -rf "$dir"' EXIT

@@ -18,6 +18,7 @@ use zhengtong::verify::{Report, Verifier};
 /// Exit code for bad usage (sysexits EX_USAGE).
 const EX_USAGE: u8 = 64;
 
+mod admin;
 mod demo;
 
 #[derive(Parser)]
@@ -70,6 +71,21 @@ enum Command {
     Seal {
         #[command(subcommand)]
         command: SealCommand,
+    },
+    /// Administration of a stopped server's data folder.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Write a new DATA/admin.token (0600) and revoke every other admin token; run it while
+    /// the server is stopped (it refuses while the server holds the database).
+    RotateToken {
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
     },
 }
 
@@ -350,6 +366,9 @@ fn main() -> ExitCode {
                     signature,
                 },
         } => seal_verify(&trust, format, &document, &signature),
+        Command::Admin {
+            command: AdminCommand::RotateToken { data },
+        } => admin::rotate_token(&data),
     }
 }
 

@@ -69,6 +69,8 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
             (v, Some(state))
         }
     };
+    let invoice_checks =
+        crate::invoice::check::CheckLimiter::new(wallet.store.clone(), cfg.invoice_checks_per_day);
     Ok(AppState {
         wallet,
         verifier: Arc::new(RwLock::new(Arc::new(verifier))),
@@ -78,9 +80,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         status_ttl_s: cfg.status_ttl_s,
         status_cache: Default::default(),
         metrics: Arc::new(crate::metrics::Metrics::new()),
-        invoice_checks: Arc::new(crate::invoice::check::CheckLimiter::new(
-            cfg.invoice_checks_per_day,
-        )),
+        invoice_checks: Arc::new(invoice_checks),
         limits: Arc::new(cfg.limits.clone()),
         rate_limit: RateLimit::new(
             cfg.limits.rate_per_minute,

@@ -513,13 +513,32 @@ fn online_checks_are_limited_per_day_offline_are_not() {
     assert_eq!(r.status(), 429);
 }
 
+/// The daily count is durable: five checks, a restart (SIGKILL), and the sixth is still 429.
+#[test]
+fn online_check_counts_survive_a_restart() {
+    let st = setup(Server::start(), 90);
+    grant(&st);
+    let body = json!({"seller_uscc": st.seller, "buyer": {"name": "个人"}, "items": [line("茶", "1", "20", "6")]});
+    let inv = ok_invoice(&st, &body);
+    let sd_jwt = inv["sd_jwt"].as_str().unwrap().to_string();
+    for _ in 0..5 {
+        assert_eq!(st.s.verify(&sd_jwt)["indication"], "TOTAL_PASSED");
+    }
+    let Setup { s, .. } = st;
+    let dir = s.kill_keep_dir();
+    let s = Server::start_with(dir, None, "440100", &[]);
+    let r = s.post("/v1/verify", None, &json!({"token": sd_jwt}));
+    assert_eq!(r.status(), 429, "the count was forgotten by the restart");
+    assert!(r.headers().contains_key("retry-after"));
+}
+
 /// A deregistered seller cannot invoice. Deregistration itself is issue 5's; here the
 /// company is marked deregistered directly in the store, in-process.
 #[tokio::test]
 async fn a_deregistered_seller_is_refused() {
     use zhengtong::domain::{CompanyRecord, CompanyRequest, RegionCode, Uscc};
     use zhengtong::invoice::{rights, service};
-    use zhengtong::store::{Batch, Store, Tree};
+    use zhengtong::store::{Batch, Store};
     use zhengtong::wallet::{CompanyStatus, StoredCompany, Wallet, WalletError};
 
     let dir = tempfile::tempdir().unwrap();
@@ -547,7 +566,7 @@ async fn a_deregistered_seller_is_refused() {
     let mut c: StoredCompany = wallet.company(&u).unwrap().unwrap();
     c.status = CompanyStatus::Deregistered;
     let mut b = Batch::default();
-    b.put(Tree::Companies, u.as_str(), &c);
+    wallet.put_company(&mut b, &c, false).unwrap();
     wallet.store.apply(b).await.unwrap();
 
     match service::issue(&wallet, body()).await {

@@ -587,6 +587,10 @@ impl Api {
     fn post(&self, template: &'static str, args: &[&str]) -> Call<'_> {
         self.call("post", template, args)
     }
+
+    fn delete(&self, template: &'static str, args: &[&str]) -> Call<'_> {
+        self.call("delete", template, args)
+    }
 }
 
 impl Call<'_> {
@@ -687,6 +691,7 @@ impl Call<'_> {
         let mut req: RequestBuilder = match self.method {
             "get" => client.get(url),
             "post" => client.post(url),
+            "delete" => client.delete(url),
             m => panic!("method {m}"),
         };
         if let Some(t) = &self.token {
@@ -830,6 +835,58 @@ fn the_running_server_answers_as_documented() {
         .token(&admin)
         .raw("application/json", "{");
     bad.nonconforming().send().expect(400);
+    let bad = api.post(tokens, none).token(&admin);
+    let bad = bad
+        .json(json!({"role": "tax", "ttl_days": 0}))
+        .nonconforming();
+    assert_eq!(bad.send().expect(422).json["field"], "ttl_days");
+
+    // Listing and revoking tokens.
+    let partner = api
+        .post(tokens, none)
+        .token(&admin)
+        .json(json!({"role": "partner", "ttl_days": 7}))
+        .send()
+        .expect(201);
+    let (partner, partner_id) = (partner.str("token"), partner.str("id"));
+    let listed = api.get(tokens, none).token(&admin).send().expect(200).json;
+    assert!(
+        !listed.to_string().contains(&partner),
+        "a listing shows a token"
+    );
+    let admin_id = listed["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["role"] == "admin")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    api.get(tokens, none).token(&auth).send().expect(403);
+    api.get(tokens, none).send().expect(401);
+    let token_path = "/v1/tokens/{id}";
+    api.delete(token_path, &[&partner_id])
+        .token(&auth)
+        .send()
+        .expect(403);
+    let revoked = api.delete(token_path, &[&partner_id]).token(&admin);
+    assert_eq!(revoked.send().expect(200).json["revoked"], true);
+    let p = api
+        .get(tokens, none)
+        .token(&partner)
+        .send()
+        .expect(401)
+        .json;
+    assert!(p["detail"].as_str().unwrap().contains("revoked"), "{p}");
+    api.delete(token_path, &["tk_unknown"])
+        .token(&admin)
+        .send()
+        .expect(404);
+    api.delete(token_path, &[&admin_id])
+        .token(&admin)
+        .send()
+        .expect(409);
 
     // Registration.
     let companies = "/v1/companies";
@@ -1462,6 +1519,32 @@ fn the_running_server_answers_as_documented() {
         .expect(200)
         .json;
     assert_eq!(w["company_status"], "deregistered");
+
+    // Wallet token rotation (also for a deregistered company, whose wallet is still read).
+    let rotation = "/v1/wallets/{uscc}/token";
+    api.post(rotation, &[&uscc])
+        .token(&police)
+        .send()
+        .expect(403);
+    api.post(rotation, &[&other])
+        .token(&auth)
+        .send()
+        .expect(404);
+    let bad = api.post(rotation, &[&wrong_check]).token(&auth);
+    assert_eq!(bad.nonconforming().send().expect(422).json["field"], "uscc");
+    let rotated = api
+        .post(rotation, &[&uscc])
+        .token(&wallet)
+        .send()
+        .expect(201);
+    api.get(wallet_path, &[&uscc])
+        .token(&wallet)
+        .send()
+        .expect(401);
+    api.get(wallet_path, &[&uscc])
+        .token(&rotated.str("wallet_token"))
+        .send()
+        .expect(200);
 
     // Every route was called; report the documented answers the flow did not provoke.
     let seen = api.seen.borrow();

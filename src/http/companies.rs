@@ -1,9 +1,8 @@
-//! Registration and tokens.
+//! Registration, change and deregistration.
 
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::{ApiJson, Caller, path_uscc};
@@ -11,47 +10,6 @@ use super::{AppState, Problem};
 use crate::access::AccessRole;
 use crate::domain::{CompanyRecord, CompanyRequest};
 use crate::wallet::ChangeRequest;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenRequest {
-    role: String,
-    #[serde(default)]
-    label: Option<String>,
-}
-
-/// `POST /v1/tokens` (admin): a token for an authority, police, tax or partner client.
-pub async fn create_token(
-    State(s): State<AppState>,
-    caller: Caller,
-    ApiJson(req): ApiJson<TokenRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
-    caller.require(&[AccessRole::Admin])?;
-    let role = AccessRole::parse_grantable(&req.role).ok_or_else(|| {
-        Problem::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "role",
-            format!(
-                "{:?} is not one of authority, police, tax, partner",
-                req.role
-            ),
-        )
-    })?;
-    if req.label.as_ref().is_some_and(|l| l.chars().count() > 100) {
-        return Err(Problem::field(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "label",
-            "at most 100 characters",
-        ));
-    }
-    let (token, rec) = s.wallet.create_token(role, req.label).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            json!({ "token": token, "role": rec.role, "label": rec.label, "created_at": rec.created_at }),
-        ),
-    ))
-}
 
 /// `POST /v1/companies` (authority or admin): register and issue the licence in one call.
 pub async fn register(

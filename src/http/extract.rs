@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use super::problem::Problem;
+use crate::access::tokens::Authenticated;
 use crate::access::{AccessRole, TokenRecord};
 use crate::domain::Uscc;
 
@@ -103,8 +104,9 @@ impl FromRequestParts<AppState> for Caller {
             Problem::unauthorized("the Authorization header must be 'Bearer <token>'")
         })?;
         match state.wallet.authenticate(token)? {
-            Some(rec) => Ok(Caller(rec)),
-            None => Err(Problem::unauthorized("the token is not valid")),
+            Authenticated::Valid(rec) => Ok(Caller(rec)),
+            Authenticated::Refused(why) => Err(Problem::unauthorized(&why)),
+            Authenticated::Unknown => Err(Problem::unauthorized("the token is not valid")),
         }
     }
 }

@@ -13,6 +13,7 @@ use super::{AppState, Problem};
 use crate::access::AccessRole;
 use crate::credential::CredentialType;
 use crate::invoice::calc::InvoiceNumber;
+use crate::invoice::check::CheckError;
 use crate::invoice::rights;
 use crate::invoice::service::{self, Direction, Invoice, InvoiceRequest};
 use crate::verify::Report;
@@ -173,16 +174,21 @@ pub async fn list(
 
 /// The 查验 limit: an online check of an authentic invoice counts against its daily quota;
 /// past it, 429 with `Retry-After` (seconds to the next UTC day). Offline checks never get here.
-pub fn count_online_check(s: &AppState, report: &Report) -> Result<(), Problem> {
+pub async fn count_online_check(s: &AppState, report: &Report) -> Result<(), Problem> {
     let Some(summary) = &report.summary else {
         return Ok(()); // unreadable or forged: nothing of a real invoice's quota is used
     };
     if summary.credential_type != CredentialType::EInvoice.as_str() {
         return Ok(());
     }
-    match s.invoice_checks.check(&summary.credential_id, Utc::now()) {
+    match s
+        .invoice_checks
+        .check(&summary.credential_id, Utc::now())
+        .await
+    {
         Ok(_) => Ok(()),
-        Err(retry_after) => {
+        Err(CheckError::Store(e)) => Err(Problem::internal(e)),
+        Err(CheckError::Limit(retry_after)) => {
             s.metrics.check_refused(&s.wallet.keys.region);
             let mut p = Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,

@@ -11,6 +11,7 @@ mod ratelimit;
 mod seals;
 mod status;
 mod streamed;
+mod tokens;
 mod verify;
 mod wallets;
 
@@ -26,7 +27,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 
@@ -80,10 +81,12 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/tokens", post(companies::create_token))
+        .route("/v1/tokens", post(tokens::create).get(tokens::list))
+        .route("/v1/tokens/{id}", delete(tokens::revoke))
         .route("/v1/companies", post(companies::register))
         .route("/v1/wallets/{uscc}", get(wallets::list))
         .route("/v1/wallets/{uscc}/presentations", post(wallets::present))
+        .route("/v1/wallets/{uscc}/token", post(tokens::rotate_wallet))
         .route("/v1/verify", post(verify::verify_token).layer(rate()))
         .route(
             "/v1/verify/image",

@@ -178,7 +178,7 @@ pub async fn verify_token(
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<Json<Report>, Problem> {
     let report = run(&s, &req.token).await;
-    super::invoices::count_online_check(&s, &report)?;
+    super::invoices::count_online_check(&s, &report).await?;
     Ok(Json(report))
 }
 
@@ -212,7 +212,7 @@ pub async fn verify_image(
         Problem::field(status, "body", e.to_string())
     })?;
     let report = run(&s, &token).await;
-    super::invoices::count_online_check(&s, &report)?;
+    super::invoices::count_online_check(&s, &report).await?;
     Ok(Json(report))
 }
 

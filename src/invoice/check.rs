@@ -1,25 +1,50 @@
 //! Online invoice checks (查验): as on the national platform, one invoice may be checked
 //! online a limited number of times per UTC day. Offline verification is not counted.
-//! Counts are kept in memory: a restart forgets them, which errs on the side of the checker.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
+//!
+//! Counts are durable: `Meta` holds `check/<credential id>` → `{"day", "count"}`, written
+//! (and flushed) before the check is answered, so a restart does not reset them. One key per
+//! invoice ever checked online, overwritten when a new day begins: old days need no pruning.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Batch, Store, StoreError, Tree};
 
 pub const DEFAULT_PER_DAY: u32 = 5;
 
+#[derive(Serialize, Deserialize)]
+struct DayCount {
+    day: NaiveDate,
+    count: u32,
+}
+
+/// Why a check was not counted.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Today's checks are used up: seconds until the next UTC day.
+    #[error("the daily limit is reached; retry in {0} s")]
+    Limit(u64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 pub struct CheckLimiter {
+    store: Store,
     per_day: u32,
-    /// The day being counted and, for it, online checks per credential id.
-    counts: Mutex<(NaiveDate, HashMap<String, u32>)>,
+    /// Serialises the read-count-write of a check (no two checks counted as one).
+    lock: tokio::sync::Mutex<()>,
+}
+
+fn key(credential_id: &str) -> String {
+    format!("check/{credential_id}")
 }
 
 impl CheckLimiter {
-    pub fn new(per_day: u32) -> Self {
+    pub fn new(store: Store, per_day: u32) -> Self {
         CheckLimiter {
+            store,
             per_day,
-            counts: Mutex::new((NaiveDate::MIN, HashMap::new())),
+            lock: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -28,25 +53,37 @@ impl CheckLimiter {
     }
 
     /// Counts one online check of invoice `credential_id` at `now`: `Ok(checks left today)`,
-    /// or `Err(seconds until the next UTC day)` once today's checks are used up.
-    pub fn check(&self, credential_id: &str, now: DateTime<Utc>) -> Result<u32, u64> {
+    /// or `Err(Limit(seconds until the next UTC day))` once today's checks are used up.
+    pub async fn check(&self, credential_id: &str, now: DateTime<Utc>) -> Result<u32, CheckError> {
         let today = now.date_naive();
-        let mut guard = self.counts.lock().unwrap_or_else(|p| p.into_inner());
-        let (day, counts) = &mut *guard;
-        if *day != today {
-            *day = today;
-            counts.clear();
-        }
-        let n = counts.entry(credential_id.to_string()).or_insert(0);
-        if *n >= self.per_day {
+        let _guard = self.lock.lock().await;
+        let used = match self
+            .store
+            .get::<DayCount>(Tree::Meta, &key(credential_id))?
+        {
+            Some(c) if c.day == today => c.count,
+            _ => 0,
+        };
+        if used >= self.per_day {
             let midnight = (today + Duration::days(1))
                 .and_hms_opt(0, 0, 0)
                 .map(|t| t.and_utc())
                 .unwrap_or(now);
-            return Err((midnight - now).num_seconds().max(1) as u64);
+            return Err(CheckError::Limit(
+                (midnight - now).num_seconds().max(1) as u64
+            ));
         }
-        *n += 1;
-        Ok(self.per_day - *n)
+        let mut b = Batch::default();
+        b.put(
+            Tree::Meta,
+            &key(credential_id),
+            &DayCount {
+                day: today,
+                count: used + 1,
+            },
+        );
+        self.store.apply(b).await?;
+        Ok(self.per_day - used - 1)
     }
 }
 
@@ -55,16 +92,21 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    #[test]
-    fn five_a_day_then_retry_after_midnight() {
-        let l = CheckLimiter::new(5);
+    #[tokio::test]
+    async fn five_a_day_then_retry_after_midnight_and_kept_across_reopen() {
+        let dir = tempfile::tempdir().unwrap();
         let t = Utc.with_ymd_and_hms(2026, 3, 1, 23, 59, 0).unwrap();
-        for left in (0..5).rev() {
-            assert_eq!(l.check("a", t), Ok(left));
+        {
+            let l = CheckLimiter::new(Store::open(dir.path()).unwrap(), 5);
+            for left in (1..5).rev() {
+                assert_eq!(l.check("a", t).await.unwrap(), left);
+            }
         }
-        assert_eq!(l.check("a", t), Err(60));
-        assert_eq!(l.check("b", t), Ok(4));
+        let l = CheckLimiter::new(Store::open(dir.path()).unwrap(), 5);
+        assert_eq!(l.check("a", t).await.unwrap(), 0);
+        assert!(matches!(l.check("a", t).await, Err(CheckError::Limit(60))));
+        assert_eq!(l.check("b", t).await.unwrap(), 4);
         let next = t + Duration::seconds(60);
-        assert_eq!(l.check("a", next), Ok(4));
+        assert_eq!(l.check("a", next).await.unwrap(), 4);
     }
 }

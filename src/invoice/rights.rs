@@ -117,8 +117,8 @@ pub fn prepare(
         revoked_at: None,
         status_ref: Some(status_ref),
     };
+    wallet.put_credential(batch, &cred, true)?;
     batch
-        .put_new(Tree::Credentials, &id, &cred)
         .put(Tree::Wallets, &wallet_key(uscc, &id), &())
         .put(Tree::Index, &rights_key(uscc), &id);
     Ok(cred)

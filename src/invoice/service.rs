@@ -276,9 +276,9 @@ pub async fn issue(
         status_ref: Some(status_ref),
     };
     let mut batch = Batch::default();
+    wallet.put_credential(&mut batch, &cred, true)?;
     batch
         .put_new(Tree::Invoices, number.as_str(), &invoice)
-        .put_new(Tree::Credentials, &id, &cred)
         .put(Tree::Wallets, &wallet_key(&seller_uscc, &id), &())
         .put(Tree::Index, &of_credential_key(&id), &number)
         .put(

@@ -225,9 +225,9 @@ pub fn prepare(
         revoke_into(wallet, batch, &mut revs, old, now)?;
     }
     revs.finish(batch);
+    wallet.put_credential(batch, &credential, true)?;
     batch
         .put_new(Tree::Seals, &seal_key(uscc, &id), &seal)
-        .put_new(Tree::Credentials, &credential_id, &credential)
         .put(Tree::Wallets, &format!("{uscc}/{credential_id}"), &())
         .put_raw(
             Tree::Secrets,

@@ -88,19 +88,24 @@ impl Wallet {
         let revoked = revs.finish(&mut batch);
         company.record = record;
         company.licence_version = version;
+        self.put_company(&mut batch, &company, false)?;
+        self.put_credential(&mut batch, &licence, true)?;
+        let event_key = format!("change/{uscc}/{}", now.format("%Y%m%dT%H%M%S%.6fZ"));
+        let mut event = serde_json::to_value(ChangeEvent {
+            at: now,
+            version,
+            changes: &req,
+        })
+        .map_err(|e| WalletError::Key(e.to_string()))?;
+        super::sealed::seal_at(
+            &self.master,
+            &mut event,
+            "/changes/legal_representative/id_number",
+            &format!("event/{event_key}/id_number"),
+        );
         batch
-            .put(Tree::Companies, uscc.as_str(), &company)
-            .put_new(Tree::Credentials, &licence.id, &licence)
             .put(Tree::Wallets, &format!("{uscc}/{}", licence.id), &())
-            .put(
-                Tree::Events,
-                &format!("change/{uscc}/{}", now.format("%Y%m%dT%H%M%S%.6fZ")),
-                &ChangeEvent {
-                    at: now,
-                    version,
-                    changes: &req,
-                },
-            );
+            .put(Tree::Events, &event_key, &event);
         self.store.apply(batch).await?;
         Ok(Changed {
             licence,
@@ -111,6 +116,8 @@ impl Wallet {
 
     /// Deregisters a company: every licence, e-seal and invoicing-rights credential is
     /// revoked and the wallet becomes read-only. Invoices already issued stay as they are.
+    /// The wallet token stays valid for reading the wallet (and may be rotated); presenting
+    /// and sealing are refused because the company is no longer active.
     pub async fn deregister(&self, uscc: &Uscc) -> Result<Vec<String>, WalletError> {
         let _guard = self.write_lock.lock().await;
         let mut company = self.registered_company(uscc)?;
@@ -140,7 +147,7 @@ impl Wallet {
         let revoked = revs.finish(&mut batch);
         company.status = CompanyStatus::Deregistered;
         company.deregistered_at = Some(now);
-        batch.put(Tree::Companies, uscc.as_str(), &company);
+        self.put_company(&mut batch, &company, false)?;
         self.store.apply(batch).await?;
         Ok(revoked)
     }

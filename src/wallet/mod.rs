@@ -2,6 +2,7 @@
 
 mod lifecycle;
 mod revoke;
+mod sealed;
 
 pub use lifecycle::{ChangeRequest, Changed};
 pub use revoke::Revocations;
@@ -12,7 +13,8 @@ use chrono::{DateTime, Duration, Utc};
 use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256};
 use serde::{Deserialize, Serialize};
 
-use crate::access::{self, AccessRole, TokenRecord};
+use crate::access::tokens::{self, Authenticated, TokenError};
+use crate::access::{AccessRole, TokenRecord};
 use crate::credential::{CredentialType, licence_claims, new_id, p256_jwk, sdjwt};
 use crate::domain::{CompanyRecord, RegionCode, Uscc};
 use crate::keystore::MasterKey;
@@ -281,7 +283,6 @@ impl Wallet {
         let holder_jwk = p256_jwk(holder.public_key_raw());
         self.faults.check("licence.sign")?;
         let licence = self.issue_licence(&record, now, holder_jwk, status, 1);
-        let token = access::new_token();
         let company = StoredCompany {
             record: record.clone(),
             region: self.keys.region,
@@ -291,25 +292,16 @@ impl Wallet {
             deregistered_at: None,
         };
         let holder_ref = format!("holder/{}", record.uscc);
+        self.put_company(batch, &company, true)?;
+        self.put_credential(batch, &licence, true)?;
         batch
-            .put_new(Tree::Companies, record.uscc.as_str(), &company)
-            .put_new(Tree::Credentials, &licence.id, &licence)
             .put(Tree::Wallets, &wallet_key(&record.uscc, &licence.id), &())
             .put_raw(
                 Tree::Secrets,
                 &holder_ref,
                 self.master.seal(holder.serialized_der(), &holder_ref),
-            )
-            .put(
-                Tree::Tokens,
-                &access::token_hash(&token),
-                &TokenRecord {
-                    role: AccessRole::Company,
-                    uscc: Some(record.uscc.clone()),
-                    label: None,
-                    created_at: now,
-                },
             );
+        let (token, _) = tokens::new_wallet_token(batch, &record.uscc, now);
         Ok((
             company,
             Registered {
@@ -355,20 +347,12 @@ impl Wallet {
         }
     }
 
-    pub fn company(&self, uscc: &Uscc) -> Result<Option<StoredCompany>, WalletError> {
-        Ok(self.store.get(Tree::Companies, uscc.as_str())?)
-    }
-
     /// Whether the credential is in the company's wallet (its own, or an invoice it received).
     pub fn holds(&self, uscc: &Uscc, id: &str) -> bool {
         matches!(
             self.store.get_raw(Tree::Wallets, &wallet_key(uscc, id)),
             Ok(Some(_))
         )
-    }
-
-    pub fn credential(&self, id: &str) -> Result<Option<StoredCredential>, WalletError> {
-        Ok(self.store.get(Tree::Credentials, id)?)
     }
 
     /// Every credential in a company's wallet, oldest first.
@@ -387,54 +371,52 @@ impl Wallet {
         Ok(out)
     }
 
-    /// Creates a token for a role; the token is returned once and stored as a hash.
+    /// Creates a token for a role, valid for `ttl`; the token is returned once and stored
+    /// as a hash.
     pub async fn create_token(
         &self,
         role: AccessRole,
         label: Option<String>,
+        ttl: Duration,
     ) -> Result<(String, TokenRecord), WalletError> {
-        let token = access::new_token();
-        let rec = TokenRecord {
-            role,
-            uscc: None,
-            label,
-            created_at: Utc::now(),
-        };
-        let mut b = Batch::default();
-        b.put_new(Tree::Tokens, &access::token_hash(&token), &rec);
-        self.store.apply(b).await?;
-        Ok((token, rec))
+        Ok(tokens::create(&self.store, role, label, Some(ttl)).await?)
     }
 
-    pub fn authenticate(&self, token: &str) -> Result<Option<TokenRecord>, WalletError> {
-        Ok(self.store.get(Tree::Tokens, &access::token_hash(token))?)
+    pub fn authenticate(&self, token: &str) -> Result<Authenticated, WalletError> {
+        Ok(tokens::authenticate(&self.store, token, Utc::now())?)
     }
 
-    /// Makes sure the admin token in `DATA/admin.token` exists and is accepted.
+    /// Revokes the token `id` at once (durably).
+    pub async fn revoke_token(&self, id: &str) -> Result<TokenRecord, WalletError> {
+        let _guard = self.write_lock.lock().await;
+        Ok(tokens::revoke(&self.store, id, Utc::now()).await?)
+    }
+
+    /// A new wallet token for a registered company (also a deregistered one, whose wallet
+    /// still holds its records); the old token stops working in the same write.
+    pub async fn rotate_wallet_token(
+        &self,
+        uscc: &Uscc,
+    ) -> Result<(String, TokenRecord, Option<String>), WalletError> {
+        let _guard = self.write_lock.lock().await;
+        self.registered_company(uscc)?;
+        Ok(tokens::rotate_wallet(&self.store, uscc, Utc::now()).await?)
+    }
+
+    /// Makes sure the admin token in `DATA/admin.token` exists and is the only admin token
+    /// accepted (see [`tokens::ensure_admin`]).
     pub async fn ensure_admin_token(&self, path: &std::path::Path) -> Result<bool, WalletError> {
-        let (token, created) = match std::fs::read_to_string(path) {
-            Ok(t) if !t.trim().is_empty() => (t.trim().to_string(), false),
-            _ => {
-                let t = access::new_token();
-                crate::fsutil::write_private(path, format!("{t}\n").as_bytes())
-                    .map_err(|e| WalletError::Key(format!("{}: {e}", path.display())))?;
-                (t, true)
-            }
-        };
-        if self.authenticate(&token)?.is_none() {
-            let mut b = Batch::default();
-            b.put(
-                Tree::Tokens,
-                &access::token_hash(&token),
-                &TokenRecord {
-                    role: AccessRole::Admin,
-                    uscc: None,
-                    label: Some("admin".into()),
-                    created_at: Utc::now(),
-                },
-            );
-            self.store.apply(b).await?;
+        Ok(tokens::ensure_admin(&self.store, path).await?)
+    }
+}
+
+impl From<TokenError> for WalletError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Store(e) => WalletError::Store(e),
+            TokenError::NotFound(m) => WalletError::NotFound(m),
+            TokenError::Conflict(m) => WalletError::Conflict(m),
+            TokenError::AdminFile(m) => WalletError::Key(m),
         }
-        Ok(created)
     }
 }

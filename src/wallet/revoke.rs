@@ -49,7 +49,7 @@ impl<'a> Revocations<'a> {
             bits.set(r.idx as usize, true)
                 .map_err(|e| WalletError::Key(e.to_string()))?;
         }
-        batch.put(Tree::Credentials, &cred.id, &cred);
+        self.wallet.put_credential(batch, &cred, false)?;
         self.revoked.push(cred.id);
         Ok(())
     }
