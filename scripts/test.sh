@@ -34,3 +34,11 @@ if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
 fi
 
 cargo test --all-targets "$@"
+
+# API fuzzing (schemathesis against the served OpenAPI document, a few minutes), then, if
+# asked (ZT_FUZZ_SMOKE=1: the first nightly build of fuzz/ takes several minutes), 5 s of
+# each cargo-fuzz target.
+scripts/api-fuzz.sh
+if [ "${ZT_FUZZ_SMOKE:-0}" = 1 ]; then
+  scripts/fuzz-smoke.sh
+fi
