@@ -23,10 +23,14 @@ for t in "${targets[@]}"; do
   cp corpus/"$t"/seed-* "$work"/ 2>/dev/null || true
   echo "fuzz $t: ${seconds}s" >&2
   # The working corpus is a temp copy: the committed seeds stay as they are.
+  log="$(mktemp)"
+  set +e
   cargo +nightly fuzz run "${flags[@]}" "$t" "$work" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 2>&1 \
-    | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|thread '|Done)" || true
-  status=${PIPESTATUS[0]}
-  rm -rf "$work"
-  [ "$status" -eq 0 ] || { echo "fuzz $t: crashed; see fuzz/artifacts/$t/" >&2; exit 1; }
+    -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 >"$log" 2>&1
+  status=$?
+  set -e
+  grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|thread '|Done)" "$log" || true
+  [ "$status" -eq 0 ] || tail -40 "$log" >&2
+  rm -rf "$work" "$log"
+  [ "$status" -eq 0 ] || { echo "fuzz $t: crashed (exit $status); the input is in fuzz/artifacts/$t/" >&2; exit 1; }
 done
