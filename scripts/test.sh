@@ -20,7 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if ! .venv/bin/python -c "import sd_jwt, jwt, jwcrypto, cryptography" >/dev/null 2>&1; then
+if ! .venv/bin/python -c "import sd_jwt, jwt, jwcrypto, cryptography, schemathesis" >/dev/null 2>&1; then
   echo "creating .venv with the reference libraries" >&2
   python3 -m venv .venv
   .venv/bin/pip install -q -r tests/interop/requirements.txt
@@ -34,3 +34,11 @@ if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
 fi
 
 cargo test --all-targets "$@"
+
+# API fuzzing (schemathesis against the served OpenAPI document, a few minutes), then, if
+# asked (ZT_FUZZ_SMOKE=1: the first nightly build of fuzz/ takes several minutes), 5 s of
+# each cargo-fuzz target.
+scripts/api-fuzz.sh
+if [ "${ZT_FUZZ_SMOKE:-0}" = 1 ]; then
+  scripts/fuzz-smoke.sh
+fi

@@ -95,6 +95,10 @@ pub enum SdJwtError {
     Duplicate(String),
     #[error("_sd_alg {0:?} is not supported; sha-256 is")]
     Alg(String),
+    #[error(
+        "a key-binding JWT follows the last '~': key binding is not supported; present the SD-JWT ending in '~'"
+    )]
+    KeyBinding,
 }
 
 /// An SD-JWT whose disclosures have been checked against the signed digests.
@@ -110,8 +114,15 @@ pub struct Decoded {
 
 pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
     let token = token.trim();
-    let mut parts = token.split('~');
-    let jwt = Parsed::parse(parts.next().unwrap_or_default())?;
+    // RFC 9901: `<jwt>~<d1>~...~<dn>~[<kb-jwt>]`. Every part between the first and the last
+    // '~' is a disclosure (a damaged one is refused, never skipped); after the last is the
+    // key-binding JWT, or nothing.
+    let mut parts: Vec<&str> = token.split('~').collect();
+    let kb = parts
+        .pop()
+        .filter(|_| !parts.is_empty())
+        .unwrap_or_default();
+    let jwt = Parsed::parse(parts.first().copied().unwrap_or(token))?;
     match jwt.header_str("typ") {
         Some(TYP) | Some("vc+sd-jwt") => {}
         other => return Err(SdJwtError::Typ(other.unwrap_or("").into())),
@@ -122,12 +133,14 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
         None | Some("sha-256") => {}
         Some(other) => return Err(SdJwtError::Alg(other.into())),
     }
-    // Key-binding JWT (after the last '~') is not handled here; a trailing '' is normal.
+    if !kb.is_empty() {
+        return Err(match Parsed::parse(kb) {
+            Ok(_) => SdJwtError::KeyBinding,
+            Err(_) => SdJwtError::Disclosure(parts.len() - 1),
+        });
+    }
     let mut by_digest = std::collections::HashMap::new();
-    for (i, d) in parts
-        .filter(|p| !p.is_empty() && !p.contains('.'))
-        .enumerate()
-    {
+    for (i, d) in parts.iter().skip(1).enumerate() {
         let raw = b64::decode_url(d).ok_or(SdJwtError::Disclosure(i))?;
         let arr: Vec<Value> =
             serde_json::from_slice(&raw).map_err(|_| SdJwtError::Disclosure(i))?;
@@ -200,4 +213,63 @@ pub fn select(token: &str, keep: &[&str]) -> String {
     }
     out.push('~');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::RegionCode;
+    use crate::pki::{Role, init};
+
+    fn issued() -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let gz = RegionCode::parse("440100").unwrap();
+        init(dir.path(), &[gz]).unwrap();
+        let signer = Signer::load(dir.path(), Some(&gz), Role::LicenceIssuer).unwrap();
+        let mut claims = Map::new();
+        claims.insert("name".into(), json!("示例公司"));
+        claims.insert("address".into(), json!("广州市"));
+        issue(
+            SdJwtInput {
+                claims,
+                disclosable: vec!["name".into(), "address".into()],
+            },
+            &signer,
+        )
+    }
+
+    #[test]
+    fn a_disclosure_damaged_into_something_with_a_dot_is_refused() {
+        let token = issued();
+        assert_eq!(decode(&token).unwrap().disclosed.len(), 2);
+        let parts: Vec<&str> = token.split('~').collect();
+        // Each disclosure, with one character replaced by '.', and the token still ending in '~'.
+        for i in 1..parts.len() - 1 {
+            let mut damaged: Vec<String> = parts.iter().map(|p| p.to_string()).collect();
+            damaged[i].replace_range(3..4, ".");
+            let bad = damaged.join("~");
+            assert!(
+                matches!(decode(&bad), Err(SdJwtError::Disclosure(_))),
+                "disclosure {i} damaged into {:?} was accepted",
+                damaged[i]
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_last_part_may_be_a_key_binding_jwt_and_it_is_refused() {
+        let token = issued();
+        let jwt = token.split('~').next().unwrap();
+        // An empty disclosure between two '~' is no disclosure.
+        assert!(decode(&token.replacen('~', "~~", 1)).is_err());
+        // A final disclosure without the closing '~' is in the KB-JWT position.
+        assert!(decode(token.trim_end_matches('~')).is_err());
+        // A KB-JWT: key binding is not supported, so it cannot be checked: refused.
+        assert!(matches!(
+            decode(&format!("{token}{jwt}")),
+            Err(SdJwtError::KeyBinding)
+        ));
+        // No disclosures at all is fine (the holder withheld them all).
+        assert!(decode(&format!("{jwt}~")).unwrap().disclosed.is_empty());
+    }
 }

@@ -6,7 +6,7 @@ mod remote;
 mod report;
 mod sealed;
 
-pub use remote::RemoteStatus;
+pub use remote::{RemoteStatus, check_list as check_status_list};
 
 pub use report::{Check, CheckResult, Indication, Report, SubIndication, Summary};
 

@@ -95,7 +95,7 @@ impl RemoteStatus {
 
 /// Verifies a `statuslist+jwt`: signed by that region's status-list signer, for this URI,
 /// not expired. Returns the bits and until when they may be used.
-fn check_list(
+pub fn check_list(
     token: &str,
     uri: &str,
     region: RegionCode,
