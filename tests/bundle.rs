@@ -304,9 +304,16 @@ fn a_failure_at_any_step_leaves_nothing_and_a_retry_succeeds() {
         let left = dump(&data);
         let tokens = left.iter().filter(|(t, _, _)| *t == Tree::Tokens).count();
         assert_eq!(tokens, 2, "{step}: only the admin and authority tokens");
+        let ids = left
+            .iter()
+            .filter(|(t, k, _)| *t == Tree::Index && k.starts_with("token-id/"))
+            .count();
+        assert_eq!(ids, 2, "{step}: the ids of those two tokens");
         for (t, k, v) in &left {
             match t {
                 Tree::Tokens => {}
+                // The two tokens' ids (`GET /v1/tokens`, `DELETE /v1/tokens/{id}`).
+                Tree::Index if k.starts_with("token-id/") => {}
                 Tree::Meta => assert!(k.starts_with("counter/"), "{step}: {k}"),
                 other => panic!("{step}: {other:?} {k} was left behind"),
             }
