@@ -31,7 +31,11 @@ async fn main() -> anyhow::Result<()> {
                     while Instant::now() < deadline {
                         let mut b = Batch::default();
                         // About the size of a company record.
-                        b.put(Tree::Meta, &format!("floor/{writers}/{w}/{i}"), &"x".repeat(600));
+                        b.put(
+                            Tree::Meta,
+                            &format!("floor/{writers}/{w}/{i}"),
+                            &"x".repeat(600),
+                        );
                         let t = Instant::now();
                         store.apply(b).await.expect("durable write");
                         lat.push(t.elapsed());
