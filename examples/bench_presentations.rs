@@ -44,18 +44,21 @@ fn main() {
     let verifier = Verifier::new(TrustStore::load(dir.path()).unwrap());
 
     let uscc = zhengtong::domain::with_check_char("91440101MA5900001").unwrap();
-    let record = CompanyRecord::parse(&CompanyRequest {
-        uscc: uscc.clone(),
-        name: "广州天河示例智能科技研发有限公司".into(),
-        legal_representative: LegalRepresentativeRequest {
-            name: "张三".into(),
-            id_number: "11010519491231002X".into(),
+    let record = CompanyRecord::parse(
+        &CompanyRequest {
+            uscc: uscc.clone(),
+            name: "广州天河示例智能科技研发有限公司".into(),
+            legal_representative: LegalRepresentativeRequest {
+                name: "张三".into(),
+                id_number: "11010519491231002X".into(),
+            },
+            registered_capital_fen: 100_000_000,
+            address: "广州市天河区".into(),
+            business_scope: "软件开发".into(),
+            established_on: "2024-03-01".into(),
         },
-        registered_capital_fen: 100_000_000,
-        address: "广州市天河区".into(),
-        business_scope: "软件开发".into(),
-        established_on: "2024-03-01".into(),
-    })
+        Utc::now().date_naive(),
+    )
     .unwrap();
     let credential = StoredCredential {
         id: zhengtong::credential::new_id(),
@@ -69,7 +72,14 @@ fn main() {
         revoked_at: None,
         status_ref: None,
     };
-    let token = present::mint(&credential, 300, Default::default(), &signer).token;
+    let token = present::mint(
+        &credential,
+        300,
+        Default::default(),
+        &signer,
+        chrono::Utc::now(),
+    )
+    .token;
     let now = Utc::now();
     assert_eq!(
         verifier.verify(&token, now, None).indication,
@@ -90,7 +100,13 @@ fn main() {
         .unwrap();
     });
     let mint = rate(secs, || {
-        let m = present::mint(&credential, 300, Default::default(), &signer);
+        let m = present::mint(
+            &credential,
+            300,
+            Default::default(),
+            &signer,
+            chrono::Utc::now(),
+        );
         let code =
             qrcode::QrCode::with_error_correction_level(m.token.as_bytes(), qrcode::EcLevel::M)
                 .unwrap();
@@ -101,7 +117,13 @@ fn main() {
         );
     });
     let mint_png = rate(secs.min(2.0), || {
-        let m = present::mint(&credential, 300, Default::default(), &signer);
+        let m = present::mint(
+            &credential,
+            300,
+            Default::default(),
+            &signer,
+            chrono::Utc::now(),
+        );
         std::hint::black_box(qr::render(&m.token).unwrap());
     });
     println!(

@@ -90,10 +90,11 @@ pub async fn establish(
     received_at: DateTime<Utc>,
 ) -> Result<Established, WalletError> {
     // 1. The whole form, checked before any work.
-    let record = CompanyRecord::parse(&req.company).map_err(|e| {
-        let e = e.within("company");
-        WalletError::invalid(&e.field, e.reason)
-    })?;
+    let record =
+        CompanyRecord::parse(&req.company, wallet.clock.now().date_naive()).map_err(|e| {
+            let e = e.within("company");
+            WalletError::invalid(&e.field, e.reason)
+        })?;
     let warnings: Vec<String> = record
         .uscc
         .organisation_code_warning()
@@ -213,7 +214,7 @@ fn build(
     };
     let mut batch = Batch::default();
     let (company, registered) =
-        wallet.prepare_registration(record, Utc::now(), next_status()?, &mut batch)?;
+        wallet.prepare_registration(record, wallet.clock.now(), next_status()?, &mut batch)?;
     let mut credentials = registered.credentials;
     let (mut filings, mut issued_seals) = (Vec::new(), Vec::new());
     for (i, (seal_type, s)) in seals.into_iter().enumerate() {
@@ -223,12 +224,18 @@ fn build(
             seal_type,
             s.template,
             s.engraver,
-            Utc::now(),
+            wallet.clock.now(),
             &mut batch,
         )
         .map_err(|e| seal_error(i, e))?;
-        let (seal, cred) =
-            eseal::prepare(wallet, &company, &f, Utc::now(), next_status()?, &mut batch)?;
+        let (seal, cred) = eseal::prepare(
+            wallet,
+            &company,
+            &f,
+            wallet.clock.now(),
+            next_status()?,
+            &mut batch,
+        )?;
         filings.push(f);
         issued_seals.push(seal);
         credentials.push(cred);
@@ -237,7 +244,7 @@ fn build(
         credentials.push(rights::prepare(
             wallet,
             &company,
-            Utc::now(),
+            wallet.clock.now(),
             next_status()?,
             &mut batch,
         )?);
@@ -256,7 +263,7 @@ fn build(
             })
             .collect(),
         filing_ids: filings.iter().map(|f| f.id.clone()).collect(),
-        completed_at: Utc::now(),
+        completed_at: wallet.clock.now(),
     };
     batch.put_new(Tree::Establishments, uscc.as_str(), &record);
     if wallet.faults.hit("bundle.write") {

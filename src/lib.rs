@@ -3,6 +3,7 @@
 //!
 //! A map of the modules, in the direction data flows (nothing lower calls up):
 //!
+//! * [`clock`]: the injected clock (tests set time instead of sleeping).
 //! * [`domain`]: validated values (USCC, region code, ID number, registration record),
 //!   built only by parsing.
 //! * [`pki`]: the national root, regional CAs and role certificates; creating them
@@ -28,6 +29,7 @@
 
 pub mod access;
 pub mod b64;
+pub mod clock;
 pub mod credential;
 pub mod domain;
 pub mod establish;

@@ -553,7 +553,7 @@ async fn a_deregistered_seller_is_refused() {
     let u = uscc(90);
     let req: CompanyRequest = serde_json::from_value(company(&u, SELLER)).unwrap();
     wallet
-        .register(CompanyRecord::parse(&req).unwrap())
+        .register(CompanyRecord::parse(&req, chrono::Utc::now().date_naive()).unwrap())
         .await
         .unwrap();
     let u = Uscc::parse(&u).unwrap();

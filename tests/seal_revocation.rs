@@ -38,7 +38,7 @@ async fn revoked_before_signing_is_revoked_after_is_not() {
     let record = CompanyRecord::parse(&serde_json::from_value::<CompanyRequest>(json!({
         "uscc": uscc, "name": name, "legal_representative": {"name": "张三", "id_number": "11010519491231002X"},
         "registered_capital_fen": 1, "address": "广州", "business_scope": "贸易", "established_on": "2020-01-01"
-    })).unwrap()).unwrap();
+    })).unwrap(), chrono::Utc::now().date_naive()).unwrap();
     wallet.register(record).await.unwrap();
     let f = filing::file(&wallet, serde_json::from_value(json!({"uscc": uscc, "seal_type": "official", "template": {
         "shape": "round", "width_mm": 42, "height_mm": 42, "border_mm": 1.2, "star": true, "arc_text": name, "seal_code": "440100777"

@@ -71,9 +71,10 @@ pub async fn create(
     role: AccessRole,
     label: Option<String>,
     ttl: Option<Duration>,
+    now: DateTime<Utc>,
 ) -> Result<(String, TokenRecord), TokenError> {
     let token = new_token();
-    let rec = TokenRecord::new(role, None, label, Utc::now(), ttl);
+    let rec = TokenRecord::new(role, None, label, now, ttl);
     let mut b = Batch::default();
     put_new(&mut b, &token, &rec);
     store.apply(b).await?;
@@ -177,7 +178,11 @@ pub async fn rotate_wallet(
 /// admin token and the only one accepted: every other admin token is revoked, so replacing
 /// the file and restarting retires the old token. Also gives ids (and the index entries)
 /// to records written before ids existed. Returns whether the file was created.
-pub async fn ensure_admin(store: &Store, path: &Path) -> Result<bool, TokenError> {
+pub async fn ensure_admin(
+    store: &Store,
+    path: &Path,
+    now: DateTime<Utc>,
+) -> Result<bool, TokenError> {
     let file_err = |e: std::io::Error| TokenError::AdminFile(format!("{}: {e}", path.display()));
     let (token, created) = match std::fs::read_to_string(path) {
         Ok(t) if !t.trim().is_empty() => (t.trim().to_string(), false),
@@ -195,7 +200,6 @@ pub async fn ensure_admin(store: &Store, path: &Path) -> Result<bool, TokenError
         Err(e) => return Err(file_err(e)),
     };
     let current = token_hash(&token);
-    let now = Utc::now();
     let mut b = Batch::default();
     match store.get::<TokenRecord>(Tree::Tokens, &current)? {
         Some(rec) if rec.role == AccessRole::Admin && rec.revoked_at.is_none() => {}
@@ -251,7 +255,7 @@ pub async fn rotate_admin(store: &Store, path: &Path) -> Result<(), TokenError> 
     let token = new_token();
     crate::fsutil::write_private(path, format!("{token}\n").as_bytes())
         .map_err(|e| TokenError::AdminFile(format!("{}: {e}", path.display())))?;
-    ensure_admin(store, path).await?;
+    ensure_admin(store, path, Utc::now()).await?;
     Ok(())
 }
 
@@ -264,16 +268,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
         let admin_file = dir.path().join("admin.token");
-        assert!(ensure_admin(&store, &admin_file).await.unwrap());
+        assert!(ensure_admin(&store, &admin_file, Utc::now()).await.unwrap());
         let first = std::fs::read_to_string(&admin_file).unwrap();
         let now = Utc::now();
         assert!(
             matches!(authenticate(&store, &first, now).unwrap(), Authenticated::Valid(r) if r.role == AccessRole::Admin)
         );
 
-        let (t, rec) = create(&store, AccessRole::Police, None, Some(Duration::days(1)))
-            .await
-            .unwrap();
+        let (t, rec) = create(
+            &store,
+            AccessRole::Police,
+            None,
+            Some(Duration::days(1)),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
         assert!(matches!(
             authenticate(&store, &t, now).unwrap(),
             Authenticated::Valid(_)
@@ -319,7 +329,7 @@ mod tests {
         // Putting the old file back does not bring the old token back.
         std::fs::write(&admin_file, &first).unwrap();
         assert!(matches!(
-            ensure_admin(&store, &admin_file).await,
+            ensure_admin(&store, &admin_file, Utc::now()).await,
             Err(TokenError::AdminFile(_))
         ));
     }

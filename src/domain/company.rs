@@ -65,7 +65,8 @@ fn text(field: &str, value: &str, max_chars: usize) -> Result<String, DomainErro
 }
 
 impl CompanyRecord {
-    pub fn parse(req: &CompanyRequest) -> Result<Self, DomainError> {
+    /// `today` (UTC): an establishment date after it is refused.
+    pub fn parse(req: &CompanyRequest, today: chrono::NaiveDate) -> Result<Self, DomainError> {
         let uscc = Uscc::parse(&req.uscc)?;
         let name = text("name", &req.name, 100)?;
         let lr_name = text(
@@ -85,7 +86,6 @@ impl CompanyRecord {
         let business_scope = text("business_scope", &req.business_scope, 2000)?;
         let established_on = NaiveDate::parse_from_str(req.established_on.trim(), "%Y-%m-%d")
             .map_err(|_| DomainError::new("established_on", "must be a date written YYYY-MM-DD"))?;
-        let today = chrono::Utc::now().date_naive();
         if established_on > today {
             return Err(DomainError::new("established_on", "lies in the future"));
         }
@@ -125,7 +125,7 @@ mod tests {
 
     #[test]
     fn parses_a_good_record() {
-        let r = CompanyRecord::parse(&request()).unwrap();
+        let r = CompanyRecord::parse(&request(), chrono::Utc::now().date_naive()).unwrap();
         assert_eq!(r.uscc.as_str(), "914403001922038216");
     }
 
@@ -155,7 +155,12 @@ mod tests {
         for (field, mutate) in cases {
             let mut r = request();
             mutate(&mut r);
-            assert_eq!(CompanyRecord::parse(&r).unwrap_err().field, field);
+            assert_eq!(
+                CompanyRecord::parse(&r, chrono::Utc::now().date_naive())
+                    .unwrap_err()
+                    .field,
+                field
+            );
         }
     }
 }

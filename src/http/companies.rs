@@ -18,8 +18,8 @@ pub async fn register(
     ApiJson(req): ApiJson<CompanyRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
-    let received = chrono::Utc::now();
-    let record = CompanyRecord::parse(&req)?;
+    let received = s.wallet.clock.now();
+    let record = CompanyRecord::parse(&req, s.wallet.clock.now().date_naive())?;
     let warnings: Vec<String> = record
         .uscc
         .organisation_code_warning()
@@ -30,7 +30,7 @@ pub async fn register(
     for c in &done.credentials {
         let region = &s.wallet.keys.region;
         s.metrics
-            .issued(region, c.kind, "companies", received, chrono::Utc::now());
+            .issued(region, c.kind, "companies", received, s.wallet.clock.now());
     }
     tracing::info!(%uscc, "company registered, licence issued");
     Ok((

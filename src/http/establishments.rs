@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::extract::{ApiJson, Caller, path_uscc};
@@ -19,7 +18,7 @@ pub async fn establish(
     ApiJson(req): ApiJson<EstablishmentRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
-    let received = Utc::now();
+    let received = s.wallet.clock.now();
     let region = s.wallet.keys.region;
     let done = match establish::establish(&s.wallet, req, received).await {
         Ok(d) => d,
@@ -30,7 +29,7 @@ pub async fn establish(
             return Err(p);
         }
     };
-    let delivered = Utc::now();
+    let delivered = s.wallet.clock.now();
     s.metrics.establishment(&region, "issued");
     for c in &done.credentials {
         s.metrics

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -31,7 +30,7 @@ pub async fn grant_rights(
     ApiJson(req): ApiJson<RightsRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     caller.require(&[AccessRole::Tax, AccessRole::Admin])?;
-    let received = Utc::now();
+    let received = s.wallet.clock.now();
     let uscc = path_uscc(&req.uscc)?;
     let cred = rights::grant(&s.wallet, &uscc).await?;
     s.metrics.issued(
@@ -39,7 +38,7 @@ pub async fn grant_rights(
         cred.kind,
         "invoicing_rights",
         received,
-        Utc::now(),
+        s.wallet.clock.now(),
     );
     tracing::info!(%uscc, credential = %cred.id, "invoicing rights granted");
     Ok((
@@ -80,14 +79,14 @@ pub async fn issue(
     ApiJson(req): ApiJson<InvoiceRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     caller.require(&[AccessRole::Tax, AccessRole::Admin])?;
-    let received = Utc::now();
+    let received = s.wallet.clock.now();
     let (inv, cred) = service::issue(&s.wallet, req).await?;
     s.metrics.issued(
         &s.wallet.keys.region,
         cred.kind,
         "invoices",
         received,
-        Utc::now(),
+        s.wallet.clock.now(),
     );
     tracing::info!(number = %inv.number, seller = ?inv.seller.uscc, "invoice issued");
     let mut body = invoice_json(&inv);
@@ -183,7 +182,7 @@ pub async fn count_online_check(s: &AppState, report: &Report) -> Result<(), Pro
     }
     match s
         .invoice_checks
-        .check(&summary.credential_id, Utc::now())
+        .check(&summary.credential_id, s.wallet.clock.now())
         .await
     {
         Ok(_) => Ok(()),

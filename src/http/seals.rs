@@ -4,7 +4,6 @@ use axum::Json;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -77,12 +76,12 @@ pub async fn issue(
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Result<(StatusCode, Json<Value>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
-    let received = Utc::now();
+    let received = s.wallet.clock.now();
     let uscc = path_uscc(&uscc)?;
     let (seal, cred) = eseal::issue(&s.wallet, &uscc, req).await?;
     let region = &s.wallet.keys.region;
     s.metrics
-        .issued(region, cred.kind, "seals", received, Utc::now());
+        .issued(region, cred.kind, "seals", received, s.wallet.clock.now());
     tracing::info!(%uscc, seal = %seal.id, "e-seal issued");
     Ok((
         StatusCode::CREATED,

@@ -6,7 +6,6 @@ use std::sync::Mutex;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::Utc;
 use serde_json::json;
 
 use super::{AppState, Problem};
@@ -52,7 +51,7 @@ pub async fn get_list(
     let digest = ring::digest::digest(&ring::digest::SHA256, &bits.to_bytes())
         .as_ref()
         .to_vec();
-    let now = Utc::now().timestamp();
+    let now = s.wallet.clock.now().timestamp();
     let ttl = s.status_ttl_s as i64;
     let cached = {
         let lists = s

@@ -118,7 +118,7 @@ pub async fn with_status(
         remote: &s.remote_status,
         endpoints,
     };
-    let now = Utc::now();
+    let now = s.wallet.clock.now();
     let recorder = Recorder::default();
     f(&verifier, now, Some(&recorder));
     let queries = recorder.0.into_inner().unwrap_or_default();

@@ -97,7 +97,13 @@ pub async fn present(
     if cred.kind == crate::credential::CredentialType::EInvoice {
         extra.extend(super::invoices::presentation_extras(&s, &cred.id)?);
     }
-    let minted = present::mint(&cred, ttl, extra, &s.wallet.keys.presentation);
+    let minted = present::mint(
+        &cred,
+        ttl,
+        extra,
+        &s.wallet.keys.presentation,
+        s.wallet.clock.now(),
+    );
     let rendered = qr::render(&minted.token).map_err(Problem::internal)?;
     Ok((
         StatusCode::CREATED,

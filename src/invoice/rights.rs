@@ -34,7 +34,7 @@ pub fn current(wallet: &Wallet, uscc: &Uscc) -> Result<Option<StoredCredential>,
     };
     Ok(wallet
         .credential(&id)?
-        .filter(|c| c.status == CredentialStatus::Valid && c.expires_at > Utc::now()))
+        .filter(|c| c.status == CredentialStatus::Valid && c.expires_at > wallet.clock.now()))
 }
 
 /// Grants invoicing rights to a registered, active company (`POST /v1/tax/invoicing-rights`).
@@ -64,7 +64,7 @@ pub async fn grant(wallet: &Wallet, uscc: &Uscc) -> Result<StoredCredential, Wal
     }
     let status = wallet.status_claim().await?;
     let mut batch = Batch::default();
-    let cred = prepare(wallet, &company, Utc::now(), status, &mut batch)?;
+    let cred = prepare(wallet, &company, wallet.clock.now(), status, &mut batch)?;
     wallet.store.apply(batch).await?;
     Ok(cred)
 }

@@ -190,7 +190,7 @@ pub async fn issue(
         buyer_wallet = c.status == CompanyStatus::Active;
     }
 
-    let now = Utc::now();
+    let now = wallet.clock.now();
     let beijing = now.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("UTC+8 is an offset"));
     let province = seller.region.province().to_string();
     let yy = beijing.year() % 100;

@@ -53,8 +53,8 @@ pub fn mint(
     ttl_s: i64,
     extra: Map<String, Value>,
     signer: &Signer,
+    now: DateTime<Utc>,
 ) -> Minted {
-    let now = Utc::now();
     let expires_at = now + Duration::seconds(ttl_s);
     let claims = PresentationClaims {
         sub: credential.uscc.to_string(),

@@ -107,7 +107,14 @@ pub async fn issue(
     }
     let status = wallet.status_claim().await?;
     let mut batch = Batch::default();
-    let issued = prepare(wallet, &company, &filing, Utc::now(), status, &mut batch)?;
+    let issued = prepare(
+        wallet,
+        &company,
+        &filing,
+        wallet.clock.now(),
+        status,
+        &mut batch,
+    )?;
     wallet.store.apply(batch).await?;
     Ok(issued)
 }
@@ -279,7 +286,7 @@ pub async fn revoke(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<ESeal
         return Ok(seal);
     }
     let mut batch = Batch::default();
-    let now = Utc::now();
+    let now = wallet.clock.now();
     let mut revs = Revocations::new(wallet, now);
     revoke_into(wallet, &mut batch, &mut revs, seal, now)?;
     revs.finish(&mut batch);

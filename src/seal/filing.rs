@@ -197,7 +197,7 @@ pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingE
         seal_type,
         req.template,
         req.engraver,
-        Utc::now(),
+        wallet.clock.now(),
         &mut batch,
     )?;
     wallet

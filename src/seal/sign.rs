@@ -104,7 +104,7 @@ pub async fn sign(
         Some(wallet.keys.region),
     )
     .map_err(WalletError::Key)?;
-    let now = Utc::now();
+    let now = wallet.clock.now();
     let payload = SealPayload {
         doc_sha256: doc_sha256.to_string(),
         iat: now.timestamp(),

@@ -65,14 +65,14 @@ impl Wallet {
                 .unwrap_or_else(|| old.business_scope.clone()),
             established_on: old.established_on.to_string(),
         };
-        let record = CompanyRecord::parse(&merged)?;
+        let record = CompanyRecord::parse(&merged, self.clock.now().date_naive())?;
         if &record == old {
             return Err(WalletError::invalid(
                 "body",
                 "nothing changes: give at least one field with a new value",
             ));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let version = company.licence_version.max(1) + 1;
         let status = self.status_claim().await?;
         let licence = self.issue_licence(&record, now, self.holder_jwk(uscc)?, status, version);
@@ -126,7 +126,7 @@ impl Wallet {
                 "company {uscc} is already deregistered"
             )));
         }
-        let now = Utc::now();
+        let now = self.clock.now();
         let mut batch = Batch::default();
         let mut revs = Revocations::new(self, now);
         let seals = eseal::seals(self, uscc)?;

@@ -124,6 +124,8 @@ pub struct Wallet {
     pub public_url: Arc<String>,
     /// Test-only failure points (see [`crate::fault`]); empty in production.
     pub faults: crate::fault::Faults,
+    /// What every service asks for "now" (see [`crate::clock`]).
+    pub clock: crate::clock::Clock,
     /// Status-list entries reserved durably in blocks for bundles, handed out from memory.
     status_pool: Arc<std::sync::Mutex<std::ops::Range<u64>>>,
 }
@@ -142,6 +144,7 @@ impl Wallet {
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             public_url: Arc::new(public_url.trim_end_matches('/').to_string()),
             faults: crate::fault::Faults::from_env(),
+            clock: crate::clock::Clock::from_env(),
             status_pool: Arc::new(std::sync::Mutex::new(0..0)),
         }
     }
@@ -249,7 +252,8 @@ impl Wallet {
         let status = self.status_claim().await?;
         let mut batch = Batch::default();
         let uscc = record.uscc.clone();
-        let (_, registered) = self.prepare_registration(record, Utc::now(), status, &mut batch)?;
+        let (_, registered) =
+            self.prepare_registration(record, self.clock.now(), status, &mut batch)?;
         self.store
             .apply(batch)
             .await
@@ -379,17 +383,17 @@ impl Wallet {
         label: Option<String>,
         ttl: Duration,
     ) -> Result<(String, TokenRecord), WalletError> {
-        Ok(tokens::create(&self.store, role, label, Some(ttl)).await?)
+        Ok(tokens::create(&self.store, role, label, Some(ttl), self.clock.now()).await?)
     }
 
     pub fn authenticate(&self, token: &str) -> Result<Authenticated, WalletError> {
-        Ok(tokens::authenticate(&self.store, token, Utc::now())?)
+        Ok(tokens::authenticate(&self.store, token, self.clock.now())?)
     }
 
     /// Revokes the token `id` at once (durably).
     pub async fn revoke_token(&self, id: &str) -> Result<TokenRecord, WalletError> {
         let _guard = self.write_lock.lock().await;
-        Ok(tokens::revoke(&self.store, id, Utc::now()).await?)
+        Ok(tokens::revoke(&self.store, id, self.clock.now()).await?)
     }
 
     /// A new wallet token for a registered company (also a deregistered one, whose wallet
@@ -400,13 +404,13 @@ impl Wallet {
     ) -> Result<(String, TokenRecord, Option<String>), WalletError> {
         let _guard = self.write_lock.lock().await;
         self.registered_company(uscc)?;
-        Ok(tokens::rotate_wallet(&self.store, uscc, Utc::now()).await?)
+        Ok(tokens::rotate_wallet(&self.store, uscc, self.clock.now()).await?)
     }
 
     /// Makes sure the admin token in `DATA/admin.token` exists and is the only admin token
     /// accepted (see [`tokens::ensure_admin`]).
     pub async fn ensure_admin_token(&self, path: &std::path::Path) -> Result<bool, WalletError> {
-        Ok(tokens::ensure_admin(&self.store, path).await?)
+        Ok(tokens::ensure_admin(&self.store, path, self.clock.now()).await?)
     }
 }
 
