@@ -239,7 +239,7 @@ pub fn prepare(
         .put_raw(
             Tree::Secrets,
             &seal.key_ref(),
-            wallet.master.seal(key.serialized_der(), &seal.key_ref()),
+            wallet.master.seal(key.serialized_der(), &seal.key_ref())?,
         );
     Ok((seal, credential))
 }

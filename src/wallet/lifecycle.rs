@@ -102,7 +102,7 @@ impl Wallet {
             &mut event,
             "/changes/legal_representative/id_number",
             &format!("event/{event_key}/id_number"),
-        );
+        )?;
         batch
             .put(Tree::Wallets, &format!("{uscc}/{}", licence.id), &())
             .put(Tree::Events, &event_key, &event);

@@ -38,6 +38,8 @@ pub enum WalletError {
     Store(#[from] StoreError),
     #[error("key generation failed: {0}")]
     Key(String),
+    #[error(transparent)]
+    Secret(#[from] crate::keystore::KeyError),
 }
 
 impl From<crate::domain::DomainError> for WalletError {
@@ -303,7 +305,7 @@ impl Wallet {
             .put_raw(
                 Tree::Secrets,
                 &holder_ref,
-                self.master.seal(holder.serialized_der(), &holder_ref),
+                self.master.seal(holder.serialized_der(), &holder_ref)?,
             );
         let (token, _) = tokens::new_wallet_token(batch, &record.uscc, now);
         Ok((

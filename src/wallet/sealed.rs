@@ -22,13 +22,19 @@ fn to_value<T: Serialize>(v: &T) -> Result<Value, WalletError> {
 }
 
 /// Replaces the string at `pointer` (if any) by its sealed form.
-pub fn seal_at(master: &MasterKey, v: &mut Value, pointer: &str, context: &str) {
+pub fn seal_at(
+    master: &MasterKey,
+    v: &mut Value,
+    pointer: &str,
+    context: &str,
+) -> Result<(), WalletError> {
     if let Some(slot) = v.pointer_mut(pointer)
         && let Some(plain) = slot.as_str()
     {
-        let sealed = master.seal(plain.as_bytes(), context);
+        let sealed = master.seal(plain.as_bytes(), context)?;
         *slot = json!({ "sealed": crate::b64::encode_url(&sealed) });
     }
+    Ok(())
 }
 
 /// Replaces the sealed form at `pointer` (if any) by the string it holds.
@@ -77,7 +83,7 @@ impl Wallet {
     ) -> Result<(), WalletError> {
         let uscc = &company.record.uscc;
         let mut v = to_value(company)?;
-        seal_at(&self.master, &mut v, ID_NUMBER, &company_context(uscc));
+        seal_at(&self.master, &mut v, ID_NUMBER, &company_context(uscc))?;
         if new {
             batch.put_new(Tree::Companies, uscc.as_str(), &v);
         } else {
@@ -103,7 +109,7 @@ impl Wallet {
         new: bool,
     ) -> Result<(), WalletError> {
         let mut v = to_value(cred)?;
-        seal_at(&self.master, &mut v, SD_JWT, &credential_context(&cred.id));
+        seal_at(&self.master, &mut v, SD_JWT, &credential_context(&cred.id))?;
         if new {
             batch.put_new(Tree::Credentials, &cred.id, &v);
         } else {
@@ -129,7 +135,7 @@ mod tests {
     fn sealed_in_place_bound_to_its_context() {
         let k = MasterKey::from_bytes(&[3u8; 32]).unwrap();
         let mut v = json!({"a": {"b": "11010519491231002X"}});
-        seal_at(&k, &mut v, "/a/b", "x");
+        seal_at(&k, &mut v, "/a/b", "x").unwrap();
         assert!(!v.to_string().contains("1101051949"));
         let mut moved = v.clone();
         assert!(open_at(&k, &mut moved, "/a/b", "y").is_err());
