@@ -4,8 +4,9 @@
 //! [`Clock::system`] is the wall clock. [`Clock::fixed`] and [`Clock::advance`] serve
 //! in-process tests. A test that runs the real binary sets `ZT_TEST_CLOCK_FILE` (honoured
 //! **only in debug builds or with the `fault-injection` feature**, like `ZT_FAULT_INJECT`):
-//! the file holds a number of seconds added to the wall clock, re-read when the file changes,
-//! so the test moves the server's time forward by rewriting it.
+//! the file holds a number of seconds added to the wall clock, re-read at every reading (a
+//! modification time can miss a rewrite within the same tick), so the test moves the server's
+//! time forward by rewriting it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,8 +27,8 @@ enum Source {
 
 struct FileOffset {
     path: PathBuf,
-    /// (file modification time in ns, offset in ms) as last read.
-    cached: std::sync::Mutex<(u128, i64)>,
+    /// The offset in ms last read, kept while the file is missing or half-written.
+    cached: std::sync::Mutex<i64>,
 }
 
 impl Default for Clock {
@@ -66,7 +67,7 @@ impl Clock {
             tracing::warn!(path = ?path, "TEST CLOCK is on (ZT_TEST_CLOCK_FILE): for tests only");
             return Clock(Arc::new(Source::File(FileOffset {
                 path: path.into(),
-                cached: std::sync::Mutex::new((0, 0)),
+                cached: std::sync::Mutex::new(0),
             })));
         }
         Clock::system()
@@ -97,25 +98,17 @@ impl Clock {
 }
 
 impl FileOffset {
-    /// The offset in the file; an unreadable or malformed file counts as 0 (and is logged),
-    /// so a test that writes it half-way sees the old or the new value, never a panic.
+    /// The offset in the file; a missing or malformed file keeps the last good value (and
+    /// is logged), so a test that writes it half-way sees the old or the new value, never a
+    /// panic.
     fn offset_ms(&self) -> i64 {
         let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
-        let modified = std::fs::metadata(&self.path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_nanos());
-        let Some(modified) = modified else {
-            return cached.1;
-        };
-        if modified != cached.0 {
-            match std::fs::read_to_string(&self.path).map(|s| s.trim().parse::<f64>()) {
-                Ok(Ok(s)) => *cached = (modified, (s * 1000.0) as i64),
-                _ => tracing::warn!(path = %self.path.display(), "test clock file unreadable"),
-            }
+        match std::fs::read_to_string(&self.path).map(|s| s.trim().parse::<f64>()) {
+            Ok(Ok(s)) => *cached = (s * 1000.0) as i64,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            _ => tracing::warn!(path = %self.path.display(), "test clock file unreadable"),
         }
-        cached.1
+        *cached
     }
 }
 
@@ -143,7 +136,7 @@ mod tests {
         let path = dir.path().join("clock");
         let c = Clock(Arc::new(Source::File(FileOffset {
             path: path.clone(),
-            cached: std::sync::Mutex::new((0, 0)),
+            cached: std::sync::Mutex::new(0),
         })));
         assert!(
             (c.now() - Utc::now()).num_seconds().abs() <= 1,

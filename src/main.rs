@@ -470,7 +470,10 @@ fn verify(
         Ok(v) => v,
         Err(e) => return usage(e),
     };
-    print_report(&verifier.verify(&token, chrono::Utc::now(), None), format)
+    print_report(
+        &verifier.verify(&token, zhengtong::clock::Clock::from_env().now(), None),
+        format,
+    )
 }
 
 fn seal_verify(trust: &TrustArgs, format: Format, document: &Path, signature: &Path) -> ExitCode {
@@ -488,7 +491,12 @@ fn seal_verify(trust: &TrustArgs, format: Format, document: &Path, signature: &P
     };
     let digest = zhengtong::seal::sign::sha256_hex(&doc);
     print_report(
-        &verifier.verify_sealed_document(&sig, &digest, chrono::Utc::now(), None),
+        &verifier.verify_sealed_document(
+            &sig,
+            &digest,
+            zhengtong::clock::Clock::from_env().now(),
+            None,
+        ),
         format,
     )
 }

@@ -273,7 +273,7 @@ fn file_issue_sign_validate() {
     // Revoked after sealing: the earlier signature stays valid; new signing is refused.
     // Signing times are whole seconds, and a revocation in the same second as a signing counts
     // as before it (the order cannot be known): revoke in a later second.
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    st.s.advance_clock(1.1);
     let r = s.post(
         &format!("/v1/wallets/{}/seals/{seal_id}/revocation", st.uscc),
         Some(&st.auth),

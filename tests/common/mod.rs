@@ -19,6 +19,15 @@ pub struct Server {
     pub region: String,
 }
 
+/// Adds `secs` to the offset in a test clock file (see `src/clock.rs`).
+pub fn advance_clock_file(path: &Path, secs: f64) {
+    let now: f64 = match std::fs::read_to_string(path) {
+        Ok(s) => s.trim().parse().expect("a clock file holds seconds"),
+        Err(_) => 0.0,
+    };
+    std::fs::write(path, format!("{}", now + secs)).expect("write the clock file");
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -80,6 +89,7 @@ impl Server {
             .arg(&certs)
             .args(extra)
             .env("RUST_LOG", "info")
+            .env("ZT_TEST_CLOCK_FILE", dir.path().join("clock"))
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
@@ -97,6 +107,12 @@ impl Server {
         };
         s.wait_healthy();
         s
+    }
+
+    /// Moves this server's clock forward by `secs` (through its test clock file, which
+    /// debug builds read at every reading of the clock): tests set time instead of sleeping.
+    pub fn advance_clock(&self, secs: f64) {
+        advance_clock_file(&self.dir.path().join("clock"), secs);
     }
 
     pub fn wait_healthy(&self) {
