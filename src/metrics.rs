@@ -1,15 +1,15 @@
-//! Issuance metrics in the Prometheus text format (hand-written: a few counters and one
-//! histogram do not need a crate). What the city's evaluators could not measure — how long an
+//! Issuance metrics (prometheus-client, OpenMetrics text). What the city's evaluators could not measure — how long an
 //! application waits for its licence, seals and invoicing rights — is measured here, by region
 //! and credential type, from the moment a request arrives to the moment its credentials are
 //! durably in the wallet. Counts are since the process started; the durable record of each
 //! establishment (with every time) is in the store (`GET /v1/establishments/{uscc}`).
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
-
 use chrono::{DateTime, Utc};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
 use crate::credential::CredentialType;
 use crate::domain::RegionCode;
@@ -21,35 +21,88 @@ pub const BUCKETS: [f64; 16] = [
     86_400.0, 907_200.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    count: u64,
-    sum: f64,
+/// The exposition format's content type.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct IssuedLabels {
+    region: String,
+    r#type: String,
+    channel: String,
 }
 
-#[derive(Default)]
-struct Inner {
-    /// (region, credential type, channel) → credentials issued.
-    issued: BTreeMap<(String, String, String), u64>,
-    /// (region, credential type) → application-to-issuance seconds.
-    latency: BTreeMap<(String, String), Histogram>,
-    /// (region, outcome) → start-up bundle applications.
-    establishments: BTreeMap<(String, String), u64>,
-    /// region → online invoice checks refused past the daily limit.
-    checks_refused: BTreeMap<String, u64>,
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LatencyLabels {
+    region: String,
+    r#type: String,
 }
 
-#[derive(Default)]
-pub struct Metrics(Mutex<Inner>);
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutcomeLabels {
+    region: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RegionLabels {
+    region: String,
+}
+
+type Latency = Family<LatencyLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(BUCKETS)
+}
+
+pub struct Metrics {
+    registry: Registry,
+    issued: Family<IssuedLabels, Counter>,
+    latency: Latency,
+    establishments: Family<OutcomeLabels, Counter>,
+    checks_refused: Family<RegionLabels, Counter>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Metrics {
     pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn inner(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        let mut registry = Registry::default();
+        let issued = Family::<IssuedLabels, Counter>::default();
+        registry.register(
+            "zt_credentials_issued",
+            "Credentials issued into wallets, by region, credential type and channel",
+            issued.clone(),
+        );
+        let latency: Latency = Family::new_with_constructor(latency_histogram);
+        registry.register_with_unit(
+            "zt_issuance",
+            "Time from the application's arrival to the credential being durably in the wallet",
+            prometheus_client::registry::Unit::Seconds,
+            latency.clone(),
+        );
+        let establishments = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "zt_establishments",
+            "Start-up bundle applications, by region and outcome",
+            establishments.clone(),
+        );
+        let checks_refused = Family::<RegionLabels, Counter>::default();
+        registry.register(
+            "zt_invoice_checks_refused",
+            "Online invoice checks refused past the daily limit",
+            checks_refused.clone(),
+        );
+        Metrics {
+            registry,
+            issued,
+            latency,
+            establishments,
+            checks_refused,
+        }
     }
 
     /// One credential issued through `channel` (the endpoint), for an application that
@@ -62,112 +115,51 @@ impl Metrics {
         received: DateTime<Utc>,
         delivered: DateTime<Utc>,
     ) {
+        // A clock stepped backwards between the two readings counts as no time at all.
         let secs = (delivered - received)
             .to_std()
             .map(|d| d.as_secs_f64())
             .unwrap_or(0.0);
-        let (r, t) = (region.to_string(), kind.as_str().to_string());
-        let mut m = self.inner();
-        *m.issued
-            .entry((r.clone(), t.clone(), channel.to_string()))
-            .or_default() += 1;
-        let h = m.latency.entry((r, t)).or_default();
-        for (i, le) in BUCKETS.iter().enumerate() {
-            if secs <= *le {
-                h.counts[i] += 1;
-            }
-        }
-        h.count += 1;
-        h.sum += secs;
+        let (region, kind) = (region.to_string(), kind.as_str().to_string());
+        self.issued
+            .get_or_create(&IssuedLabels {
+                region: region.clone(),
+                r#type: kind.clone(),
+                channel: channel.to_string(),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&LatencyLabels {
+                region,
+                r#type: kind,
+            })
+            .observe(secs);
     }
 
     /// A start-up bundle application and its outcome (`issued`, `refused`, `failed`).
     pub fn establishment(&self, region: &RegionCode, outcome: &str) {
-        *self
-            .inner()
-            .establishments
-            .entry((region.to_string(), outcome.to_string()))
-            .or_default() += 1;
+        self.establishments
+            .get_or_create(&OutcomeLabels {
+                region: region.to_string(),
+                outcome: outcome.to_string(),
+            })
+            .inc();
     }
 
     pub fn check_refused(&self, region: &RegionCode) {
-        *self
-            .inner()
-            .checks_refused
-            .entry(region.to_string())
-            .or_default() += 1;
+        self.checks_refused
+            .get_or_create(&RegionLabels {
+                region: region.to_string(),
+            })
+            .inc();
     }
 
-    /// The Prometheus text exposition format (version 0.0.4).
-    pub fn render(&self) -> String {
-        let m = self.inner();
-        let mut o = String::new();
-        let _ = writeln!(
-            o,
-            "# HELP zt_credentials_issued_total Credentials issued into wallets, by region, credential type and channel.\n# TYPE zt_credentials_issued_total counter"
-        );
-        for ((r, t, c), n) in &m.issued {
-            let _ = writeln!(
-                o,
-                "zt_credentials_issued_total{{region=\"{}\",type=\"{}\",channel=\"{}\"}} {n}",
-                esc(r),
-                esc(t),
-                esc(c)
-            );
-        }
-        let _ = writeln!(
-            o,
-            "# HELP zt_issuance_seconds Time from the application's arrival to the credential being durably in the wallet.\n# TYPE zt_issuance_seconds histogram"
-        );
-        for ((r, t), h) in &m.latency {
-            let labels = format!("region=\"{}\",type=\"{}\"", esc(r), esc(t));
-            for (i, le) in BUCKETS.iter().enumerate() {
-                let _ = writeln!(
-                    o,
-                    "zt_issuance_seconds_bucket{{{labels},le=\"{le}\"}} {}",
-                    h.counts[i]
-                );
-            }
-            let _ = writeln!(
-                o,
-                "zt_issuance_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
-                h.count
-            );
-            let _ = writeln!(o, "zt_issuance_seconds_sum{{{labels}}} {}", h.sum);
-            let _ = writeln!(o, "zt_issuance_seconds_count{{{labels}}} {}", h.count);
-        }
-        let _ = writeln!(
-            o,
-            "# HELP zt_establishments_total Start-up bundle applications, by region and outcome.\n# TYPE zt_establishments_total counter"
-        );
-        for ((r, outcome), n) in &m.establishments {
-            let _ = writeln!(
-                o,
-                "zt_establishments_total{{region=\"{}\",outcome=\"{}\"}} {n}",
-                esc(r),
-                esc(outcome)
-            );
-        }
-        let _ = writeln!(
-            o,
-            "# HELP zt_invoice_checks_refused_total Online invoice checks refused past the daily limit.\n# TYPE zt_invoice_checks_refused_total counter"
-        );
-        for (r, n) in &m.checks_refused {
-            let _ = writeln!(
-                o,
-                "zt_invoice_checks_refused_total{{region=\"{}\"}} {n}",
-                esc(r)
-            );
-        }
-        o
+    /// The OpenMetrics text exposition format (served as [`CONTENT_TYPE`]).
+    pub fn render(&self) -> Result<String, std::fmt::Error> {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
+        Ok(out)
     }
-}
-
-/// A label value, escaped as the text format requires.
-fn esc(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -194,21 +186,21 @@ mod tests {
             t0 + chrono::Duration::seconds(2),
         );
         m.establishment(&r, "issued");
-        let text = m.render();
+        let text = m.render().unwrap();
         assert!(text.contains(
             "zt_credentials_issued_total{region=\"440100\",type=\"e_seal\",channel=\"establishment\"} 2"
         ));
         assert!(text.contains(
-            "zt_issuance_seconds_bucket{region=\"440100\",type=\"e_seal\",le=\"0.025\"} 0"
+            "zt_issuance_seconds_bucket{le=\"0.025\",region=\"440100\",type=\"e_seal\"} 0"
         ));
         assert!(text.contains(
-            "zt_issuance_seconds_bucket{region=\"440100\",type=\"e_seal\",le=\"0.05\"} 1"
+            "zt_issuance_seconds_bucket{le=\"0.05\",region=\"440100\",type=\"e_seal\"} 1"
         ));
         assert!(text.contains(
-            "zt_issuance_seconds_bucket{region=\"440100\",type=\"e_seal\",le=\"2.5\"} 2"
+            "zt_issuance_seconds_bucket{le=\"2.5\",region=\"440100\",type=\"e_seal\"} 2"
         ));
         assert!(text.contains("zt_issuance_seconds_count{region=\"440100\",type=\"e_seal\"} 2"));
         assert!(text.contains("zt_establishments_total{region=\"440100\",outcome=\"issued\"} 1"));
-        assert_eq!(esc("a\"b\\"), "a\\\"b\\\\");
+        assert!(text.contains("# TYPE zt_issuance_seconds histogram"));
     }
 }

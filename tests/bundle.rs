@@ -146,7 +146,8 @@ fn one_call_issues_licence_seals_and_invoicing_and_all_verify() {
         "zt_credentials_issued_total{region=\"440100\",type=\"business_license\",channel=\"establishment\"} 1",
         "zt_credentials_issued_total{region=\"440100\",type=\"invoicing_rights\",channel=\"establishment\"} 1",
         "zt_issuance_seconds_count{region=\"440100\",type=\"e_seal\"} 3",
-        "zt_issuance_seconds_bucket{region=\"440100\",type=\"business_license\",le=\"+Inf\"} 1",
+        // prometheus-client writes `le` first (label order carries no meaning).
+        "zt_issuance_seconds_bucket{le=\"+Inf\",region=\"440100\",type=\"business_license\"} 1",
         "zt_establishments_total{region=\"440100\",outcome=\"issued\"} 1",
         "# TYPE zt_issuance_seconds histogram",
     ] {

@@ -79,13 +79,8 @@ pub async fn get(
     Ok(Json(serde_json::to_value(rec).unwrap_or_default()))
 }
 
-/// `GET /v1/metrics`: Prometheus text format.
-pub async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        s.metrics.render(),
-    )
+/// `GET /v1/metrics`: OpenMetrics text (Prometheus reads it).
+pub async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, Problem> {
+    let text = s.metrics.render().map_err(Problem::internal)?;
+    Ok(([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text))
 }
