@@ -22,7 +22,7 @@ use crate::seal::template::SealTemplate;
 use crate::store::{Batch, StoreError, Tree};
 use crate::wallet::{StoredCredential, Wallet, WalletError, registration_conflict};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EstablishmentRequest {
     /// The body of `POST /v1/companies`.
@@ -33,7 +33,7 @@ pub struct EstablishmentRequest {
     pub invoicing: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BundleSeal {
     pub seal_type: String,

@@ -16,7 +16,7 @@ pub const DEFAULT_TTL_DAYS: i64 = 90;
 /// The longest a role token may be made valid for.
 pub const MAX_TTL_DAYS: i64 = 365;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessRole {
     Admin,

@@ -9,7 +9,7 @@ pub use licence::licence_claims;
 use serde::{Deserialize, Serialize};
 
 /// The kinds of credential a wallet holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialType {
     BusinessLicense,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{DomainError, IdNumber, Uscc};
 
 /// The untrusted body of `POST /v1/companies`, before validation.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CompanyRequest {
     pub uscc: String,
@@ -18,7 +18,7 @@ pub struct CompanyRequest {
     pub established_on: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LegalRepresentativeRequest {
     pub name: String,

@@ -1,9 +1,10 @@
 //! Registration, change and deregistration.
 
+use super::dto::{CompanyChanged, CompanyDeregistered, CompanyRegistered, CredentialRef};
+use super::openapi::{E400, E401, E403, E404, E409, E413, E415, E422, E500};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 
 use super::extract::{ApiJson, Caller, path_uscc};
 use super::{AppState, Problem};
@@ -12,11 +13,14 @@ use crate::domain::{CompanyRecord, CompanyRequest};
 use crate::wallet::ChangeRequest;
 
 /// `POST /v1/companies` (authority or admin): register and issue the licence in one call.
+#[utoipa::path(post, path = "/v1/companies", tag = "companies", security(("bearer" = [])),
+    request_body = CompanyRequest,
+    responses((status = 201, body = CompanyRegistered), E400, E401, E403, E409, E413, E415, E422, E500))]
 pub async fn register(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(req): ApiJson<CompanyRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<CompanyRegistered>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let received = s.wallet.clock.now();
     let record = CompanyRecord::parse(&req, s.wallet.clock.now().date_naive())?;
@@ -35,48 +39,56 @@ pub async fn register(
     tracing::info!(%uscc, "company registered, licence issued");
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "uscc": uscc,
-            "wallet_token": done.wallet_token,
-            "credentials": done.credentials.iter().map(|c| json!({"id": c.id, "type": c.kind})).collect::<Vec<_>>(),
-            "warnings": warnings,
-        })),
+        Json(CompanyRegistered {
+            uscc,
+            wallet_token: done.wallet_token,
+            credentials: done.credentials.iter().map(CredentialRef::from).collect(),
+            warnings,
+        }),
     ))
 }
 
 /// `POST /v1/companies/{uscc}/changes` (authority): 变更, a new licence version.
+#[utoipa::path(post, path = "/v1/companies/{uscc}/changes", tag = "companies", security(("bearer" = [])),
+    params(("uscc" = String, Path)), request_body = ChangeRequest,
+    responses((status = 201, body = CompanyChanged), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
 pub async fn change(
     State(s): State<AppState>,
     caller: Caller,
     Path(uscc): Path<String>,
     ApiJson(req): ApiJson<ChangeRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<CompanyChanged>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let uscc = path_uscc(&uscc)?;
     let changed = s.wallet.change(&uscc, req).await?;
     tracing::info!(%uscc, version = changed.version, "company changed, new licence issued");
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "uscc": uscc,
-            "version": changed.version,
-            "credentials": [{"id": changed.licence.id, "type": changed.licence.kind}],
-            "revoked": changed.revoked,
-        })),
+        Json(CompanyChanged {
+            uscc,
+            version: changed.version,
+            credentials: vec![CredentialRef::from(&changed.licence)],
+            revoked: changed.revoked,
+        }),
     ))
 }
 
 /// `POST /v1/companies/{uscc}/deregistration` (authority): 注销.
+#[utoipa::path(post, path = "/v1/companies/{uscc}/deregistration", tag = "companies", security(("bearer" = [])),
+    params(("uscc" = String, Path)),
+    responses((status = 200, body = CompanyDeregistered), E401, E403, E404, E409, E422, E500))]
 pub async fn deregister(
     State(s): State<AppState>,
     caller: Caller,
     Path(uscc): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<CompanyDeregistered>, Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let uscc = path_uscc(&uscc)?;
     let revoked = s.wallet.deregister(&uscc).await?;
     tracing::info!(%uscc, revoked = revoked.len(), "company deregistered");
-    Ok(Json(
-        json!({ "uscc": uscc, "company_status": "deregistered", "revoked": revoked }),
-    ))
+    Ok(Json(CompanyDeregistered {
+        uscc,
+        company_status: crate::wallet::CompanyStatus::Deregistered,
+        revoked,
+    }))
 }

@@ -4,7 +4,11 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use serde_json::{Value, json};
+
+use super::dto::{
+    BundleFiling, BundleSealIssued, Established, EstablishmentView, IssuedCredential,
+};
+use super::openapi::{E400, E401, E403, E404, E409, E413, E415, E422, E500};
 
 use super::extract::{ApiJson, Caller, path_uscc};
 use super::{AppState, Problem};
@@ -12,11 +16,14 @@ use crate::access::AccessRole;
 use crate::establish::{self, EstablishmentRequest};
 
 /// `POST /v1/establishments` (authority): licence, seals and invoicing rights in one call.
+#[utoipa::path(post, path = "/v1/establishments", tag = "establishments", security(("bearer" = [])),
+    request_body = EstablishmentRequest,
+    responses((status = 201, body = Established), E400, E401, E403, E409, E413, E415, E422, E500))]
 pub async fn establish(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(req): ApiJson<EstablishmentRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<Established>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let received = s.wallet.clock.now();
     let region = s.wallet.keys.region;
@@ -41,34 +48,19 @@ pub async fn establish(
         ms = (delivered - received).num_milliseconds(),
         "start-up bundle issued"
     );
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "uscc": done.record.uscc,
-            "wallet_token": done.wallet_token,
-            "credentials": done.credentials.iter().map(|c| json!({
-                "id": c.id, "type": c.kind, "issued_at": c.issued_at,
-            })).collect::<Vec<_>>(),
-            "filings": done.filings.iter().map(|f| json!({
-                "id": f.id, "seal_type": f.seal_type, "seal_code": f.template.seal_code,
-            })).collect::<Vec<_>>(),
-            "seals": done.seals.iter().map(|e| json!({
-                "id": e.id, "credential_id": e.credential_id, "seal_type": e.seal_type, "filing_id": e.filing_id,
-            })).collect::<Vec<_>>(),
-            "received_at": done.record.received_at,
-            "delivered_at": delivered,
-            "warnings": done.warnings,
-        })),
-    ))
+    Ok((StatusCode::CREATED, Json(established(done, delivered))))
 }
 
 /// `GET /v1/establishments/{uscc}` (the company, an authority): when the application came and
 /// when each credential was issued.
+#[utoipa::path(get, path = "/v1/establishments/{uscc}", tag = "establishments", security(("bearer" = [])),
+    params(("uscc" = String, Path)),
+    responses((status = 200, body = EstablishmentView), E401, E403, E404, E422, E500))]
 pub async fn get(
     State(s): State<AppState>,
     caller: Caller,
     Path(uscc): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<EstablishmentView>, Problem> {
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, true)?;
     let rec = establish::get(&s.wallet, &uscc)?.ok_or_else(|| {
@@ -76,11 +68,55 @@ pub async fn get(
             "company {uscc} was not set up through a bundle here"
         ))
     })?;
-    Ok(Json(serde_json::to_value(rec).unwrap_or_default()))
+    Ok(Json(rec.into()))
 }
 
 /// `GET /v1/metrics`: OpenMetrics text (Prometheus reads it).
+#[utoipa::path(get, path = "/v1/metrics", tag = "public",
+    responses((status = 200, description = "OpenMetrics text.", content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String),
+        E500))]
 pub async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, Problem> {
     let text = s.metrics.render().map_err(Problem::internal)?;
     Ok(([(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], text))
+}
+
+fn established(
+    done: establish::Established,
+    delivered: chrono::DateTime<chrono::Utc>,
+) -> Established {
+    Established {
+        uscc: done.record.uscc,
+        wallet_token: done.wallet_token,
+        credentials: done
+            .credentials
+            .iter()
+            .map(|c| IssuedCredential {
+                id: c.id.clone(),
+                kind: c.kind,
+                issued_at: c.issued_at,
+            })
+            .collect(),
+        filings: done
+            .filings
+            .into_iter()
+            .map(|f| BundleFiling {
+                id: f.id,
+                seal_type: f.seal_type,
+                seal_code: f.template.seal_code,
+            })
+            .collect(),
+        seals: done
+            .seals
+            .into_iter()
+            .map(|e| BundleSealIssued {
+                id: e.id,
+                credential_id: e.credential_id,
+                seal_type: e.seal_type,
+                filing_id: e.filing_id,
+            })
+            .collect(),
+        received_at: done.record.received_at,
+        delivered_at: delivered,
+        warnings: done.warnings,
+    }
 }

@@ -7,6 +7,9 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::dto::{InvoiceIssued, InvoicePage, InvoicingRightsGranted, WalletInvoice};
+use super::openapi::{E400, E401, E403, E404, E409, E413, E415, E422, E500};
+
 use super::extract::{ApiJson, Caller, path_uscc};
 use super::{AppState, Problem};
 use crate::access::AccessRole;
@@ -14,21 +17,24 @@ use crate::credential::CredentialType;
 use crate::invoice::calc::InvoiceNumber;
 use crate::invoice::check::CheckError;
 use crate::invoice::rights;
-use crate::invoice::service::{self, Direction, Invoice, InvoiceRequest};
+use crate::invoice::service::{self, Direction, InvoiceRequest};
 use crate::verify::Report;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RightsRequest {
     uscc: String,
 }
 
 /// `POST /v1/tax/invoicing-rights` (tax): the electronic tax UKey, into the company's wallet.
+#[utoipa::path(post, path = "/v1/tax/invoicing-rights", tag = "invoices", security(("bearer" = [])),
+    request_body = RightsRequest,
+    responses((status = 201, body = InvoicingRightsGranted), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
 pub async fn grant_rights(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(req): ApiJson<RightsRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<InvoicingRightsGranted>), Problem> {
     caller.require(&[AccessRole::Tax, AccessRole::Admin])?;
     let received = s.wallet.clock.now();
     let uscc = path_uscc(&req.uscc)?;
@@ -43,41 +49,26 @@ pub async fn grant_rights(
     tracing::info!(%uscc, credential = %cred.id, "invoicing rights granted");
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "uscc": uscc,
-            "credential_id": cred.id,
-            "type": cred.kind,
-            "issued_at": cred.issued_at,
-            "expires_at": cred.expires_at,
-            "sd_jwt": cred.sd_jwt,
-        })),
+        Json(InvoicingRightsGranted {
+            uscc,
+            credential_id: cred.id,
+            kind: cred.kind,
+            issued_at: cred.issued_at,
+            expires_at: cred.expires_at,
+            sd_jwt: cred.sd_jwt,
+        }),
     ))
 }
 
-fn invoice_json(inv: &Invoice) -> Value {
-    json!({
-        "number": inv.number,
-        "credential_id": inv.credential_id,
-        "issued_at": inv.issued_at,
-        "issued_on": inv.issued_on,
-        "seller": inv.seller,
-        "buyer": inv.buyer,
-        "items": inv.items,
-        "total_amount_fen": inv.total_amount_fen,
-        "total_tax_fen": inv.total_tax_fen,
-        "total_with_tax_fen": inv.total_with_tax_fen,
-        "total_in_words": inv.total_in_words,
-        "remarks": inv.remarks,
-        "tax_authority": inv.tax_authority,
-    })
-}
-
 /// `POST /v1/tax/invoices` (tax): issue a 数电票 into the seller's (and buyer's) wallet.
+#[utoipa::path(post, path = "/v1/tax/invoices", tag = "invoices", security(("bearer" = [])),
+    request_body = InvoiceRequest,
+    responses((status = 201, body = InvoiceIssued), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
 pub async fn issue(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(req): ApiJson<InvoiceRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<InvoiceIssued>), Problem> {
     caller.require(&[AccessRole::Tax, AccessRole::Admin])?;
     let received = s.wallet.clock.now();
     let (inv, cred) = service::issue(&s.wallet, req).await?;
@@ -89,24 +80,25 @@ pub async fn issue(
         s.wallet.clock.now(),
     );
     tracing::info!(number = %inv.number, seller = ?inv.seller.uscc, "invoice issued");
-    let mut body = invoice_json(&inv);
-    body["sd_jwt"] = json!(cred.sd_jwt);
-    body["delivered_to"] = json!(
-        std::iter::once(inv.seller.uscc.clone())
-            .chain(inv.buyer_wallet.then(|| inv.buyer.uscc.clone()))
-            .flatten()
-            .collect::<Vec<_>>()
-    );
+    let delivered_to = std::iter::once(inv.seller.uscc.clone())
+        .chain(inv.buyer_wallet.then(|| inv.buyer.uscc.clone()))
+        .flatten()
+        .collect();
+    let body = InvoiceIssued::new(&inv, cred.sd_jwt, delivered_to);
     Ok((StatusCode::CREATED, Json(body)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// 1-100, default 20.
     #[serde(default)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     #[serde(default)]
     cursor: Option<String>,
+    /// `issued` or `received`.
     #[serde(default)]
     direction: Option<String>,
 }
@@ -118,12 +110,15 @@ pub const MAX_PAGE: usize = 100;
 /// tax bureau): invoices issued and received, newest first. `limit` 1-100 (default 20);
 /// `cursor` is the `next_cursor` of the previous page (the last number it showed);
 /// `direction` is `issued` or `received`.
+#[utoipa::path(get, path = "/v1/wallets/{uscc}/invoices", tag = "invoices", security(("bearer" = [])),
+    params(("uscc" = String, Path), ListQuery),
+    responses((status = 200, body = InvoicePage), E401, E403, E404, E422, E500))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
     Path(uscc): Path<String>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<InvoicePage>, Problem> {
     let uscc = path_uscc(&uscc)?;
     if caller.0.role != AccessRole::Tax {
         caller.require_company(&uscc, true)?;
@@ -158,17 +153,16 @@ pub async fn list(
     };
     s.wallet.registered_company(&uscc)?;
     let page = service::list(&s.wallet, &uscc, direction, limit, cursor.as_ref())?;
-    Ok(Json(json!({
-        "uscc": uscc,
-        "invoices": page.invoices.iter().map(|(d, inv, c)| {
-            let mut v = invoice_json(inv);
-            v["direction"] = json!(d);
-            v["status"] = json!(c.status);
-            v["sd_jwt"] = json!(c.sd_jwt);
-            v
-        }).collect::<Vec<_>>(),
-        "next_cursor": page.next_cursor,
-    })))
+    let invoices = page
+        .invoices
+        .iter()
+        .map(|(d, inv, c)| WalletInvoice::new(inv, *d, c.status, c.sd_jwt.clone()))
+        .collect();
+    Ok(Json(InvoicePage {
+        uscc,
+        invoices,
+        next_cursor: page.next_cursor,
+    }))
 }
 
 /// The 查验 limit: an online check of an authentic invoice counts against its daily quota;

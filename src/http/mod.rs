@@ -1,10 +1,12 @@
 //! The HTTP API (axum): routes, authentication, problem details.
 
 mod companies;
+mod dto;
 mod establishments;
 mod extract;
 mod invoices;
 pub mod limits;
+mod openapi;
 mod pages;
 mod problem;
 mod ratelimit;
@@ -21,15 +23,18 @@ pub use ratelimit::RateLimit;
 
 use std::sync::{Arc, RwLock};
 
-use axum::Router;
 use axum::body::to_bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{MethodRouter, get, post};
+use axum::{Extension, Router};
 use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
 use crate::trustlist::TrustListState;
 use crate::verify::{RemoteStatus, Verifier};
@@ -75,66 +80,79 @@ impl AppState {
     }
 }
 
-pub fn router(state: AppState) -> Router {
+/// The API routes, each with its OpenAPI description; the document is what they add up to.
+fn api(state: &AppState) -> OpenApiRouter<AppState> {
     let rate = || from_fn_with_state(state.clone(), ratelimit::limit);
-    let limits = state.limits.clone();
-    Router::new()
-        .merge(pages::routes())
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/tokens", post(tokens::create).get(tokens::list))
-        .route("/v1/tokens/{id}", delete(tokens::revoke))
-        .route("/v1/companies", post(companies::register))
-        .route("/v1/wallets/{uscc}", get(wallets::list))
-        .route("/v1/wallets/{uscc}/presentations", post(wallets::present))
-        .route("/v1/wallets/{uscc}/token", post(tokens::rotate_wallet))
-        .route("/v1/verify", post(verify::verify_token).layer(rate()))
-        .route(
-            "/v1/verify/image",
+    // A handler in `verify.rs` with its description in `openapi.rs`.
+    let described = |(schemas, paths, _): UtoipaMethodRouter<AppState>,
+                     real: MethodRouter<AppState>| (schemas, paths, real);
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(openapi::healthz))
+        .routes(routes!(openapi::serve))
+        .routes(routes!(tokens::create, tokens::list))
+        .routes(routes!(tokens::revoke))
+        .routes(routes!(companies::register))
+        .routes(routes!(wallets::list))
+        .routes(routes!(wallets::present))
+        .routes(routes!(tokens::rotate_wallet))
+        .routes(described(
+            routes!(openapi::verify_token),
+            post(verify::verify_token).layer(rate()),
+        ))
+        .routes(described(
+            routes!(openapi::verify_image),
             post(verify::verify_image)
                 .layer(DefaultBodyLimit::max(IMAGE_LIMIT))
                 .layer(rate())
                 .layer(from_fn(image_length_guard)),
-        )
-        .route("/v1/certs", get(certs))
-        .route("/v1/openapi.json", get(openapi))
-        .route("/v1/companies/{uscc}/changes", post(companies::change))
-        .route(
-            "/v1/companies/{uscc}/deregistration",
-            post(companies::deregister),
-        )
-        .route("/v1/status-lists/{id}", get(status::get_list))
-        .route("/v1/trust-list", get(verify::trust_list))
-        .route("/v1/police/seal-filings", post(seals::file))
-        .route("/v1/seal-filings/{id}", get(seals::get_filing))
-        .route("/v1/seal-filings/{id}/image.svg", get(seals::filing_image))
-        .route(
-            "/v1/wallets/{uscc}/seals",
-            post(seals::issue).get(seals::list),
-        )
-        .route(
-            "/v1/wallets/{uscc}/seals/{seal_id}/sign",
-            post(seals::sign_document)
+        ))
+        .routes(routes!(certs))
+        .routes(routes!(companies::change))
+        .routes(routes!(companies::deregister))
+        .routes(routes!(status::get_list))
+        .routes(described(
+            routes!(openapi::trust_list),
+            get(verify::trust_list),
+        ))
+        .routes(routes!(seals::file))
+        .routes(routes!(seals::get_filing))
+        .routes(routes!(seals::filing_image))
+        .routes(routes!(seals::issue, seals::list))
+        .routes(
+            routes!(seals::sign_document)
                 .layer(DefaultBodyLimit::max(DOCUMENT_LIMIT))
                 .layer(from_fn(document_length_guard)),
         )
-        .route(
-            "/v1/wallets/{uscc}/seals/{seal_id}/revocation",
-            post(seals::revoke),
-        )
-        .route(
-            "/v1/signatures/validate",
-            post(seals::validate)
+        .routes(routes!(seals::revoke))
+        .routes(
+            routes!(seals::validate)
                 .layer(DefaultBodyLimit::max(VALIDATE_JSON_LIMIT))
                 .layer(rate())
                 .layer(from_fn(validate_length_guard)),
         )
-        .route("/v1/establishments", post(establishments::establish))
-        .route("/v1/establishments/{uscc}", get(establishments::get))
-        .route("/v1/metrics", get(establishments::metrics))
-        .route("/v1/tax/invoicing-rights", post(invoices::grant_rights))
-        .route("/v1/tax/invoices", post(invoices::issue))
-        .route("/v1/wallets/{uscc}/invoices", get(invoices::list))
+        .routes(routes!(establishments::establish))
+        .routes(routes!(establishments::get))
+        .routes(routes!(establishments::metrics))
+        .routes(routes!(invoices::grant_rights))
+        .routes(routes!(invoices::issue))
+        .routes(routes!(invoices::list))
+}
+
+/// The OpenAPI document of the API, as `GET /v1/openapi.json` serves it.
+pub fn openapi_document(state: &AppState) -> utoipa::openapi::OpenApi {
+    api(state).into_openapi()
+}
+
+pub fn router(state: AppState) -> Router {
+    let limits = state.limits.clone();
+    let (api, doc) = api(&state).split_for_parts();
+    let served = openapi::Served(Arc::new(doc.to_json().unwrap_or_else(|e| {
+        // The document is built from types alone: failing to serialise it is a bug.
+        panic!("the OpenAPI document does not serialise: {e}")
+    })));
+    api.merge(pages::routes())
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
+        .layer(Extension(served))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .layer(RequestBodyDeadlineLayer::new(limits.body_timeout))
         .layer(TimeoutLayer::with_status_code(
@@ -152,18 +170,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `GET /v1/certs`: this region's certificates.
+#[utoipa::path(get, path = "/v1/certs", tag = "public",
+    responses((status = 200, description = "The region's root and issuing certificates.", content_type = "application/pem-certificate-chain", body = String)))]
 async fn certs(State(s): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
         s.certs_pem.as_str().to_owned(),
-    )
-}
-
-/// `GET /v1/openapi.json`: the OpenAPI 3.1 document of this API (`schemas/openapi.json`).
-async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../../schemas/openapi.json"),
     )
 }
 

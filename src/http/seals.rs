@@ -5,7 +5,9 @@ use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
-use serde_json::{Value, json};
+
+use super::dto::{ESealIssued, ESealView, FilingView, SealSignature, SigningView, WalletSeals};
+use super::openapi::{E400, E401, E403, E404, E408, E409, E413, E415, E422, E429, E500, E503};
 
 use super::extract::{ApiBytes, ApiJson, Caller, path_uscc};
 use super::streamed;
@@ -28,31 +30,35 @@ impl From<FilingError> for Problem {
 }
 
 /// `POST /v1/police/seal-filings` (police): file a seal template.
+#[utoipa::path(post, path = "/v1/police/seal-filings", tag = "seals", security(("bearer" = [])),
+    request_body = FilingRequest,
+    responses((status = 201, body = FilingView), E400, E401, E403, E413, E415, E422, E500))]
 pub async fn file(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(req): ApiJson<FilingRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<FilingView>), Problem> {
     caller.require(&[AccessRole::Police, AccessRole::Admin])?;
     let f = filing::file(&s.wallet, req).await?;
     tracing::info!(filing = %f.id, uscc = %f.uscc, seal_type = f.seal_type.as_str(), "seal filed");
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::to_value(f).unwrap_or_default()),
-    ))
+    Ok((StatusCode::CREATED, Json(f.into())))
 }
 
 /// `GET /v1/seal-filings/{id}`: the filing, public so that anyone can compare seals.
+#[utoipa::path(get, path = "/v1/seal-filings/{id}", tag = "seals", params(("id" = String, Path)),
+    responses((status = 200, body = FilingView), E404, E500))]
 pub async fn get_filing(
     State(s): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<FilingView>, Problem> {
     let f = filing::get(&s.wallet, &id)?
         .ok_or_else(|| Problem::not_found(format!("no seal filing {id:?}")))?;
-    Ok(Json(serde_json::to_value(f).unwrap_or_default()))
+    Ok(Json(f.into()))
 }
 
 /// `GET /v1/seal-filings/{id}/image.svg`: the canonical image; its SHA-256 is `image_sha256`.
+#[utoipa::path(get, path = "/v1/seal-filings/{id}/image.svg", tag = "seals", params(("id" = String, Path)),
+    responses((status = 200, description = "The canonical SVG.", content_type = "image/svg+xml; charset=utf-8", body = String), E404, E500))]
 pub async fn filing_image(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -69,12 +75,15 @@ pub async fn filing_image(
 }
 
 /// `POST /v1/wallets/{uscc}/seals` (authority): issue an e-seal from a police filing.
+#[utoipa::path(post, path = "/v1/wallets/{uscc}/seals", tag = "seals", security(("bearer" = [])),
+    params(("uscc" = String, Path)), request_body = IssueRequest,
+    responses((status = 201, body = ESealIssued), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
 pub async fn issue(
     State(s): State<AppState>,
     caller: Caller,
     Path(uscc): Path<String>,
     ApiJson(req): ApiJson<IssueRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<ESealIssued>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let received = s.wallet.clock.now();
     let uscc = path_uscc(&uscc)?;
@@ -85,62 +94,75 @@ pub async fn issue(
     tracing::info!(%uscc, seal = %seal.id, "e-seal issued");
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "id": seal.id,
-            "credential_id": cred.id,
-            "certificate_pem": seal.certificate_pem,
-            "seal_type": seal.seal_type,
-            "seal_code": seal.seal_code,
-            "filing_id": seal.filing_id,
-            "image_sha256": seal.image_sha256,
-            "sd_jwt": cred.sd_jwt,
-        })),
+        Json(ESealIssued {
+            id: seal.id,
+            credential_id: cred.id,
+            certificate_pem: seal.certificate_pem,
+            seal_type: seal.seal_type,
+            seal_code: seal.seal_code,
+            filing_id: seal.filing_id,
+            image_sha256: seal.image_sha256,
+            sd_jwt: cred.sd_jwt,
+        }),
     ))
 }
 
 /// `GET /v1/wallets/{uscc}/seals` (the company or an authority).
+#[utoipa::path(get, path = "/v1/wallets/{uscc}/seals", tag = "seals", security(("bearer" = [])),
+    params(("uscc" = String, Path)),
+    responses((status = 200, body = WalletSeals), E401, E403, E404, E422, E500))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
     Path(uscc): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<WalletSeals>, Problem> {
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, true)?;
     s.wallet.registered_company(&uscc)?;
     let seals = eseal::seals(&s.wallet, &uscc)?;
     let signings = sign::signings(&s.wallet, &uscc)?;
-    Ok(Json(
-        json!({ "uscc": uscc, "seals": seals, "signings": signings }),
-    ))
+    Ok(Json(WalletSeals {
+        uscc,
+        seals: seals.into_iter().map(ESealView::from).collect(),
+        signings: signings.into_iter().map(SigningView::from).collect(),
+    }))
 }
 
 /// `POST /v1/wallets/{uscc}/seals/{seal_id}/revocation` (authority): a lost or compromised seal.
+#[utoipa::path(post, path = "/v1/wallets/{uscc}/seals/{seal_id}/revocation", tag = "seals", security(("bearer" = [])),
+    params(("uscc" = String, Path), ("seal_id" = String, Path)),
+    responses((status = 200, body = ESealView), E401, E403, E404, E409, E422, E500))]
 pub async fn revoke(
     State(s): State<AppState>,
     caller: Caller,
     Path((uscc, seal_id)): Path<(String, String)>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ESealView>, Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let uscc = path_uscc(&uscc)?;
     let seal = eseal::revoke(&s.wallet, &uscc, &seal_id).await?;
-    Ok(Json(serde_json::to_value(seal).unwrap_or_default()))
+    Ok(Json(seal.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct HashOnly {
+    /// The document's SHA-256, 64 hexadecimal characters.
     sha256: String,
 }
 
 /// `POST /v1/wallets/{uscc}/seals/{seal_id}/sign` (the company): the document as the raw
 /// body (any bytes, up to 32 MiB), or `{"sha256"}` with `Content-Type: application/json`.
+#[utoipa::path(post, path = "/v1/wallets/{uscc}/seals/{seal_id}/sign", tag = "seals", security(("bearer" = [])),
+    params(("uscc" = String, Path), ("seal_id" = String, Path)),
+    request_body(content((HashOnly = "application/json"), (Vec<u8> = "application/octet-stream"))),
+    responses((status = 201, body = SealSignature), E401, E403, E404, E408, E409, E413, E422, E500))]
 pub async fn sign_document(
     State(s): State<AppState>,
     caller: Caller,
     Path((uscc, seal_id)): Path<(String, String)>,
     headers: HeaderMap,
     ApiBytes(body): ApiBytes,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<SealSignature>), Problem> {
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, false)?;
     let is_json = headers
@@ -171,18 +193,18 @@ pub async fn sign_document(
     let (signature, record) = sign::sign(&s.wallet, &uscc, &seal_id, &digest).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "signature": signature,
-            "signing_id": record.id,
-            "seal_id": record.seal_id,
-            "document_sha256": record.doc_sha256,
-            "document_size": size,
-            "signed_at": record.signed_at,
-        })),
+        Json(SealSignature {
+            signature,
+            signing_id: record.id,
+            seal_id: record.seal_id,
+            document_sha256: record.doc_sha256,
+            document_size: size,
+            signed_at: record.signed_at,
+        }),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ValidateRequest {
     #[serde(default)]
@@ -196,6 +218,9 @@ pub struct ValidateRequest {
 /// JSON `{document_sha256 | document_base64, signature}` (at most
 /// [`super::VALIDATE_JSON_LIMIT`] bytes), or `multipart/form-data` with the parts
 /// `signature` and `document` (up to 32 MiB, hashed as it streams).
+#[utoipa::path(post, path = "/v1/signatures/validate", tag = "verification",
+    request_body(content((ValidateRequest = "application/json"), (Object = "multipart/form-data"))),
+    responses((status = 200, body = Report), E400, E408, E413, E415, E422, E429, E500, E503))]
 pub async fn validate(State(s): State<AppState>, req: Request) -> Result<Json<Report>, Problem> {
     let (signature, digest) = if streamed::is_multipart(req.headers()) {
         let form = streamed::read_signed_document(req).await?;

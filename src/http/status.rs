@@ -32,6 +32,10 @@ pub const CONTENT_TYPE: &str = "application/statuslist+jwt";
 const EXP_S: i64 = 24 * 3600;
 
 /// `GET /v1/status-lists/{id}`
+#[utoipa::path(get, path = "/v1/status-lists/{id}", tag = "public", params(("id" = String, Path)),
+    responses((status = 200, description = "The signed status list.", content_type = "application/statuslist+jwt", body = String),
+        (status = 304, description = "Not modified (`If-None-Match`)."),
+        super::openapi::E404, super::openapi::E500))]
 pub async fn get_list(
     State(s): State<AppState>,
     Path(id): Path<String>,

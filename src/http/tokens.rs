@@ -6,15 +6,18 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Duration;
 use serde::Deserialize;
-use serde_json::{Value, json};
+
+use super::dto::{TokenCreated, TokenInfo, TokenList, WalletTokenRotated};
+use super::openapi::{E400, E401, E403, E404, E409, E413, E415, E422, E500};
 
 use super::extract::{ApiJson, Caller, path_uscc};
 use super::{AppState, Problem};
-use crate::access::{AccessRole, DEFAULT_TTL_DAYS, MAX_TTL_DAYS, TokenRecord};
+use crate::access::{AccessRole, DEFAULT_TTL_DAYS, MAX_TTL_DAYS};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
+    /// `authority`, `police`, `tax` or `partner`.
     role: String,
     #[serde(default)]
     label: Option<String>,
@@ -49,26 +52,15 @@ impl TokenRequest {
     }
 }
 
-/// What an admin is shown of a token: never the token or its hash.
-fn listed(r: &TokenRecord) -> Value {
-    json!({
-        "id": r.id,
-        "role": r.role,
-        "label": r.label,
-        "uscc": r.uscc,
-        "created_at": r.created_at,
-        "expires_at": r.expires_at,
-        "revoked": r.revoked_at.is_some(),
-        "revoked_at": r.revoked_at,
-    })
-}
-
 /// `POST /v1/tokens` (admin): a token for an authority, police, tax or partner client.
+#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", security(("bearer" = [])),
+    request_body = TokenRequest,
+    responses((status = 201, body = TokenCreated), E400, E401, E403, E413, E415, E422, E500))]
 pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
     ApiJson(req): ApiJson<TokenRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<TokenCreated>), Problem> {
     caller.require(&[AccessRole::Admin])?;
     let role = AccessRole::parse_grantable(&req.role).ok_or_else(|| {
         unprocessable(
@@ -87,58 +79,66 @@ pub async fn create(
     tracing::info!(id = %rec.id, role = ?rec.role, "token created");
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "token": token,
-            "id": rec.id,
-            "role": rec.role,
-            "label": rec.label,
-            "created_at": rec.created_at,
-            "expires_at": rec.expires_at,
-        })),
+        Json(TokenCreated {
+            token,
+            id: rec.id,
+            role: rec.role,
+            label: rec.label,
+            created_at: rec.created_at,
+            expires_at: rec.expires_at,
+        }),
     ))
 }
 
 /// `GET /v1/tokens` (admin): every token record, oldest first.
-pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Value>, Problem> {
+#[utoipa::path(get, path = "/v1/tokens", tag = "tokens", security(("bearer" = [])),
+    responses((status = 200, body = TokenList), E401, E403, E500))]
+pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<TokenList>, Problem> {
     caller.require(&[AccessRole::Admin])?;
     let all =
         crate::access::tokens::list(&s.wallet.store).map_err(crate::wallet::WalletError::from)?;
-    Ok(Json(
-        json!({ "tokens": all.iter().map(listed).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(TokenList {
+        tokens: all.iter().map(TokenInfo::from).collect(),
+    }))
 }
 
 /// `DELETE /v1/tokens/{id}` (admin): revoked at once; 200 with the record.
+#[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = TokenInfo), E401, E403, E404, E409, E500))]
 pub async fn revoke(
     State(s): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<TokenInfo>, Problem> {
     caller.require(&[AccessRole::Admin])?;
     let rec = s.wallet.revoke_token(&id).await?;
     tracing::info!(id = %rec.id, "token revoked");
-    Ok(Json(listed(&rec)))
+    Ok(Json(TokenInfo::from(&rec)))
 }
 
 /// `POST /v1/wallets/{uscc}/token` (the company, an authority or admin): a new wallet
 /// token; the old one stops working at once.
+#[utoipa::path(post, path = "/v1/wallets/{uscc}/token", tag = "tokens", security(("bearer" = [])),
+    params(("uscc" = String, Path)),
+    responses((status = 201, body = WalletTokenRotated), E401, E403, E404, E422, E500))]
 pub async fn rotate_wallet(
     State(s): State<AppState>,
     caller: Caller,
     Path(uscc): Path<String>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<WalletTokenRotated>), Problem> {
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, true)?;
     let (token, rec, old) = s.wallet.rotate_wallet_token(&uscc).await?;
     tracing::info!(%uscc, id = %rec.id, "wallet token rotated");
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "uscc": uscc,
-            "wallet_token": token,
-            "id": rec.id,
-            "created_at": rec.created_at,
-            "revoked": old,
-        })),
+        Json(WalletTokenRotated {
+            uscc,
+            wallet_token: token,
+            id: rec.id,
+            created_at: rec.created_at,
+            revoked: old,
+        }),
     ))
 }

@@ -4,7 +4,10 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, json};
+
+use super::dto::{Presentation, WalletCredential, WalletView};
+use super::openapi::{E400, E401, E403, E404, E409, E413, E415, E422, E500};
 
 use super::extract::{ApiJson, Caller, path_uscc};
 use super::{AppState, Problem};
@@ -12,45 +15,45 @@ use crate::present::{self, DEFAULT_TTL_S, MAX_TTL_S, qr};
 use crate::wallet::{CompanyStatus, CredentialStatus};
 
 /// `GET /v1/wallets/{uscc}` (the company, or an authority).
+#[utoipa::path(get, path = "/v1/wallets/{uscc}", tag = "wallets", security(("bearer" = [])),
+    params(("uscc" = String, Path)),
+    responses((status = 200, body = WalletView), E401, E403, E404, E422, E500))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
     Path(uscc): Path<String>,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<WalletView>, Problem> {
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, true)?;
     let company = s.wallet.registered_company(&uscc)?;
     let creds = s.wallet.credentials(&uscc)?;
-    Ok(Json(json!({
-        "uscc": uscc,
-        "name": company.record.name,
-        "company_status": company.status,
-        "credentials": creds.iter().map(|c| json!({
-            "id": c.id,
-            "type": c.kind,
-            "status": c.status,
-            "issued_at": c.issued_at,
-            "expires_at": c.expires_at,
-            "sd_jwt": c.sd_jwt,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(WalletView {
+        uscc,
+        name: company.record.name,
+        company_status: company.status,
+        credentials: creds.iter().map(WalletCredential::from).collect(),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PresentRequest {
     credential_id: String,
+    /// Seconds the QR stays valid (default 300).
     #[serde(default)]
     ttl_s: Option<i64>,
 }
 
 /// `POST /v1/wallets/{uscc}/presentations` (the company): a QR presentation of one credential.
+#[utoipa::path(post, path = "/v1/wallets/{uscc}/presentations", tag = "wallets", security(("bearer" = [])),
+    params(("uscc" = String, Path)), request_body = PresentRequest,
+    responses((status = 201, body = Presentation), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
 pub async fn present(
     State(s): State<AppState>,
     caller: Caller,
     Path(uscc): Path<String>,
     ApiJson(req): ApiJson<PresentRequest>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<Presentation>), Problem> {
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, false)?;
     let ttl = req.ttl_s.unwrap_or(DEFAULT_TTL_S);
@@ -107,12 +110,12 @@ pub async fn present(
     let rendered = qr::render(&minted.token).map_err(Problem::internal)?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({
-            "token": minted.token,
-            "expires_at": minted.expires_at,
-            "qr_version": rendered.version,
-            "qr_svg": rendered.svg,
-            "qr_png_base64": crate::b64::encode_std(&rendered.png),
-        })),
+        Json(Presentation {
+            token: minted.token,
+            expires_at: minted.expires_at,
+            qr_version: rendered.version,
+            qr_svg: rendered.svg,
+            qr_png_base64: crate::b64::encode_std(&rendered.png),
+        }),
     ))
 }

@@ -99,7 +99,7 @@ fn fmt_scaled(v: i128, dp: u32) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemInput {
     pub name: String,

@@ -30,7 +30,7 @@ pub const CHANNEL: u8 = 1;
 const KEEP_YEARS: i64 = 30;
 const MAX_REMARKS: usize = 200;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceRequest {
     pub seller_uscc: String,
@@ -46,7 +46,7 @@ pub struct InvoiceRequest {
     pub total_with_tax_fen: Option<i64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BuyerInput {
     #[serde(default)]
@@ -85,7 +85,7 @@ pub struct Invoice {
 }
 
 /// Where an invoice sits in a wallet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     Issued,

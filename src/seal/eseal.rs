@@ -22,7 +22,7 @@ use crate::wallet::{
 /// Seal certificates and e-seal credentials live this long.
 const SEAL_DAYS: i64 = 3 * 365;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SealStatus {
     Active,
@@ -52,12 +52,13 @@ impl ESeal {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
     pub filing_id: String,
     /// The template the seal maker submits; it must be the filed one.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub template: Option<Value>,
 }
 

@@ -13,7 +13,7 @@ use crate::wallet::{StoredCompany, Wallet, WalletError};
 
 pub const FILING_TYP: &str = "zt-seal-filing+jwt";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilingRequest {
     pub uscc: String,
@@ -23,7 +23,7 @@ pub struct FilingRequest {
     pub engraver: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FilingStatus {
     Active,

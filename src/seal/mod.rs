@@ -9,7 +9,7 @@ pub mod template;
 use serde::{Deserialize, Serialize};
 
 /// The seal types on police record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SealType {
     Official,

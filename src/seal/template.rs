@@ -8,14 +8,14 @@ use std::fmt;
 pub const SEAL_RED: &str = "#E60012";
 pub const FONT_FAMILY: &str = "SimSun, 'Noto Serif CJK SC', 'Songti SC', serif";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SealShape {
     Round,
     Oval,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SealTemplate {
     pub shape: SealShape,

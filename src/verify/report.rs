@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Indication {
     TotalPassed,
@@ -15,7 +15,7 @@ pub enum Indication {
     Indeterminate,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SubIndication {
     FormatFailure,
@@ -49,7 +49,7 @@ impl SubIndication {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum CheckResult {
     Passed,
@@ -58,7 +58,7 @@ pub enum CheckResult {
     Skipped,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Check {
     pub name: String,
     pub result: CheckResult,
@@ -66,7 +66,7 @@ pub struct Check {
 }
 
 /// What was verified, in names.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Summary {
     pub credential_type: String,
     pub credential_type_name: String,
@@ -83,10 +83,11 @@ pub struct Summary {
     pub presentation_expires_at: Option<DateTime<Utc>>,
     /// Type-specific details (seal image, invoice totals, disclosed claims).
     #[serde(skip_serializing_if = "Map::is_empty", default)]
+    #[schema(value_type = Object)]
     pub details: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Report {
     /// `presentation`, `credential` or `sealed_document`.
     pub subject: String,

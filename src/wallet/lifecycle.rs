@@ -11,7 +11,7 @@ use crate::seal::eseal::{self, SealStatus};
 use crate::store::{Batch, Tree};
 
 /// The registration fields that change; absent fields stay as they are.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangeRequest {
     #[serde(default)]
