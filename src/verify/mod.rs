@@ -2,6 +2,7 @@
 //! reported as a validation report. The same code serves the CLI (offline) and the server
 //! (online, where it can also ask about a credential's status).
 
+mod chains;
 mod online;
 mod remote;
 mod report;
@@ -14,6 +15,7 @@ pub use remote::{RemoteStatus, check_list as check_status_list};
 pub use report::{Check, CheckResult, Indication, Report, SubIndication, Summary};
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
@@ -21,8 +23,10 @@ use serde_json::{Map, Value};
 use crate::credential::jws::Parsed;
 use crate::credential::{CredentialType, sdjwt};
 use crate::domain::RegionCode;
-use crate::pki::{CertInfo, Role, TrustStore, TrustedCert, issuer_uri};
+use crate::pki::{CertInfo, Role, TrustStore, TrustedCert, issuer_uri, kid_of};
+
 use crate::present::PresentationClaims;
+use chains::{ChainCache, chain_digest};
 
 /// Clock skew tolerated between the signer and the verifier.
 const SKEW_S: i64 = 60;
@@ -114,6 +118,8 @@ pub struct Verifier {
     /// From a trust list: its expiry and the grace period after it. Past both, nothing can
     /// be verified (INDETERMINATE), rather than everything failing silently.
     pub trust_list_expiry: Option<(i64, i64)>,
+    /// Chains of certificates not in the trust store (seal keys), validated once.
+    chains: ChainCache,
 }
 
 fn time(ts: i64) -> Option<DateTime<Utc>> {
@@ -132,6 +138,7 @@ impl Verifier {
             trust,
             allowed: HashMap::new(),
             trust_list_expiry: None,
+            chains: ChainCache::default(),
         }
     }
 
@@ -145,6 +152,7 @@ impl Verifier {
             trust: list.trust_store(base),
             allowed: list.allowed_types(),
             trust_list_expiry: Some((list.exp, grace_s)),
+            chains: ChainCache::default(),
         }
     }
 
@@ -401,25 +409,38 @@ impl Verifier {
     }
 
     /// The certificate that signed, traced to a trusted root for `role`: known role
-    /// certificates directly, others (seal keys) through the chain they carry.
-    pub fn trusted_signer(&self, x5c: &[Vec<u8>], role: Role) -> Result<TrustedCert, String> {
+    /// certificates directly (parsed once, when the trust store loaded), others (seal keys)
+    /// through the chain they carry, validated once per chain and then cached by digest.
+    pub fn trusted_signer(&self, x5c: &[Vec<u8>], role: Role) -> Result<Arc<TrustedCert>, String> {
+        let leaf = x5c.first().ok_or("no signing certificate in x5c")?;
+        if let Some(t) = self.trust.by_kid(&kid_of(leaf))
+            && t.info.der == *leaf
+            && t.info.roles.contains(&role)
+        {
+            return Ok(t);
+        }
+        let key = chain_digest(x5c, role);
+        if let Some(hit) = self.chains.get(&key) {
+            return hit;
+        }
+        let result = self.validate_x5c(x5c, role).map(Arc::new);
+        self.chains.put(key, result.clone());
+        result
+    }
+
+    fn validate_x5c(&self, x5c: &[Vec<u8>], role: Role) -> Result<TrustedCert, String> {
         let leaf = x5c
             .first()
             .ok_or("no signing certificate in x5c")
             .and_then(|d| CertInfo::parse(d).map_err(|_| "the x5c certificate is unreadable"))?;
-        if let Some(t) = self.trust.by_kid(&leaf.kid)
-            && t.info.roles.contains(&role)
-        {
-            return Ok((*t).clone());
-        }
-        let mut store = self.trust.clone();
-        for ca in x5c.iter().skip(1) {
-            // Intermediates from the token are only candidates: webpki decides.
-            if !self.trust.cas().iter().any(|c| &c.der == ca) {
-                store.add_ca(ca.clone());
-            }
-        }
-        store.validate_chain(&leaf, role)
+        // Intermediates from the token are only candidates: webpki decides.
+        let extra: Vec<CertInfo> = x5c
+            .iter()
+            .skip(1)
+            .filter(|ca| !self.trust.cas().iter().any(|c| &c.der == *ca))
+            .filter_map(|ca| CertInfo::parse(ca).ok())
+            .collect();
+        self.trust.validate_chain_with(&leaf, role, &extra)
     }
 
     /// Verifies an SD-JWT VC with the issuer chain in `x5c`.
