@@ -1,5 +1,7 @@
 //! Compact JWS (RFC 7515) with ES256, the only algorithm we sign and accept.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
 use serde_json::Value;
 
@@ -112,9 +114,18 @@ impl Parsed {
     }
 
     /// True when the signature is a valid ES256 signature by `public_key` (uncompressed point).
+    /// The one place that checks ES256 signatures (counted in [`verifications`]).
     pub fn verify(&self, public_key: &[u8]) -> bool {
+        VERIFICATIONS.fetch_add(1, Ordering::Relaxed);
         UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, public_key)
             .verify(self.signing_input.as_bytes(), &self.signature)
             .is_ok()
     }
+}
+
+static VERIFICATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// How many ES256 signature verifications this process has run (for tests and benchmarks).
+pub fn verifications() -> u64 {
+    VERIFICATIONS.load(Ordering::Relaxed)
 }

@@ -13,12 +13,9 @@ use super::openapi::{E400, E401, E403, E404, E409, E413, E415, E422, E500};
 use super::extract::{ApiJson, Caller, path_uscc};
 use super::{AppState, Problem};
 use crate::access::AccessRole;
-use crate::credential::CredentialType;
 use crate::invoice::calc::InvoiceNumber;
-use crate::invoice::check::CheckError;
 use crate::invoice::rights;
 use crate::invoice::service::{self, Direction, InvoiceRequest};
-use crate::verify::Report;
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -163,38 +160,6 @@ pub async fn list(
         invoices,
         next_cursor: page.next_cursor,
     }))
-}
-
-/// The 查验 limit: an online check of an authentic invoice counts against its daily quota;
-/// past it, 429 with `Retry-After` (seconds to the next UTC day). Offline checks never get here.
-pub async fn count_online_check(s: &AppState, report: &Report) -> Result<(), Problem> {
-    let Some(summary) = &report.summary else {
-        return Ok(()); // unreadable or forged: nothing of a real invoice's quota is used
-    };
-    if summary.credential_type != CredentialType::EInvoice.as_str() {
-        return Ok(());
-    }
-    match s
-        .invoice_checks
-        .check(&summary.credential_id, s.wallet.clock.now())
-        .await
-    {
-        Ok(_) => Ok(()),
-        Err(CheckError::Store(e)) => Err(Problem::internal(e)),
-        Err(CheckError::Limit(retry_after)) => {
-            s.metrics.check_refused(&s.wallet.keys.region);
-            let mut p = Problem::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!(
-                    "invoice {} has been checked online {} times today (UTC), the daily limit; check it again after midnight UTC, or verify it offline, which is not limited",
-                    summary.credential_id,
-                    s.invoice_checks.per_day()
-                ),
-            );
-            p.retry_after = Some(retry_after);
-            Err(p)
-        }
-    }
 }
 
 /// Short extras for an invoice's QR presentation: `no` number, `tt` total with tax in fen.

@@ -231,10 +231,10 @@ pub async fn validate(State(s): State<AppState>, req: Request) -> Result<Json<Re
         let digest = json_digest(&req)?;
         (req.signature, digest)
     };
-    let report = super::verify::with_status(&s, |v, now, status| {
-        v.verify_sealed_document(&signature, &digest, now, status)
-    })
-    .await;
+    let verifier = s.verifier();
+    let report = super::verify::online(&s, &verifier)
+        .validate_sealed(&signature, &digest)
+        .await;
     Ok(Json(report))
 }
 

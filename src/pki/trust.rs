@@ -189,9 +189,21 @@ impl TrustStore {
     /// Validates `leaf` → a known CA → a root with rustls-webpki, requiring `role` as EKU,
     /// at a moment inside every certificate's validity (time is checked separately).
     pub fn validate_chain(&self, leaf: &CertInfo, role: Role) -> Result<TrustedCert, String> {
+        self.validate_chain_with(leaf, role, &[])
+    }
+
+    /// As [`Self::validate_chain`], with candidate intermediates (from a token's `x5c`)
+    /// besides the store's CAs; webpki decides whether they count. The store is not copied.
+    pub fn validate_chain_with(
+        &self,
+        leaf: &CertInfo,
+        role: Role,
+        extra_cas: &[CertInfo],
+    ) -> Result<TrustedCert, String> {
         let ca = self
             .cas
             .iter()
+            .chain(extra_cas.iter())
             .chain(self.root_infos.iter())
             .find(|ca| self.issued_by(leaf, ca))
             .ok_or_else(|| {
@@ -225,6 +237,7 @@ impl TrustStore {
         let intermediates: Vec<CertificateDer<'_>> = self
             .cas
             .iter()
+            .chain(extra_cas.iter())
             .map(|c| CertificateDer::from(c.der.as_slice()))
             .collect();
         let leaf_der = CertificateDer::from(leaf.der.as_slice());

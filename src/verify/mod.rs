@@ -2,15 +2,20 @@
 //! reported as a validation report. The same code serves the CLI (offline) and the server
 //! (online, where it can also ask about a credential's status).
 
+mod chains;
+mod online;
 mod remote;
 mod report;
 mod sealed;
+
+pub use online::{CheckRefused, Online};
 
 pub use remote::{RemoteStatus, check_list as check_status_list};
 
 pub use report::{Check, CheckResult, Indication, Report, SubIndication, Summary};
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
@@ -18,8 +23,10 @@ use serde_json::{Map, Value};
 use crate::credential::jws::Parsed;
 use crate::credential::{CredentialType, sdjwt};
 use crate::domain::RegionCode;
-use crate::pki::{CertInfo, Role, TrustStore, TrustedCert, issuer_uri};
+use crate::pki::{CertInfo, Role, TrustStore, TrustedCert, issuer_uri, kid_of};
+
 use crate::present::PresentationClaims;
+use chains::{ChainCache, chain_digest};
 
 /// Clock skew tolerated between the signer and the verifier.
 const SKEW_S: i64 = 60;
@@ -58,6 +65,52 @@ pub trait StatusSource: Send + Sync {
     fn status(&self, query: &StatusQuery) -> StatusAnswer;
 }
 
+/// A verification whose signatures and rules have been checked, and which only still
+/// needs the credential's status (if it got that far). [`Pending::finish`] adds the status
+/// check without checking anything again, so the caller can fetch what
+/// [`Pending::query`] names in between (the verifier itself never waits).
+pub struct Pending {
+    report: Report,
+    /// The status question, and for a signature the moment it was made (revocation after
+    /// that moment leaves the signature valid).
+    status: Option<(StatusQuery, Option<i64>)>,
+}
+
+impl Pending {
+    fn done(report: Report) -> Self {
+        Pending {
+            report,
+            status: None,
+        }
+    }
+
+    fn ask(report: Report, query: StatusQuery, signed_at: Option<i64>) -> Self {
+        Pending {
+            report,
+            status: Some((query, signed_at)),
+        }
+    }
+
+    /// The status question still open, if any.
+    pub fn query(&self) -> Option<&StatusQuery> {
+        self.status.as_ref().map(|(q, _)| q)
+    }
+
+    /// The report so far (without the status check).
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// Adds the status check (skipped offline, `None`) and returns the report.
+    pub fn finish(self, status: Option<&dyn StatusSource>) -> Report {
+        let mut r = self.report;
+        if let Some((q, signed_at)) = self.status {
+            check_status(&mut r, &q, status, signed_at);
+        }
+        r
+    }
+}
+
 pub struct Verifier {
     pub trust: TrustStore,
     /// Credential types each region may issue, from the trust list (absent: no limit).
@@ -65,6 +118,8 @@ pub struct Verifier {
     /// From a trust list: its expiry and the grace period after it. Past both, nothing can
     /// be verified (INDETERMINATE), rather than everything failing silently.
     pub trust_list_expiry: Option<(i64, i64)>,
+    /// Chains of certificates not in the trust store (seal keys), validated once.
+    chains: ChainCache,
 }
 
 fn time(ts: i64) -> Option<DateTime<Utc>> {
@@ -83,6 +138,7 @@ impl Verifier {
             trust,
             allowed: HashMap::new(),
             trust_list_expiry: None,
+            chains: ChainCache::default(),
         }
     }
 
@@ -96,6 +152,7 @@ impl Verifier {
             trust: list.trust_store(base),
             allowed: list.allowed_types(),
             trust_list_expiry: Some((list.exp, grace_s)),
+            chains: ChainCache::default(),
         }
     }
 
@@ -131,11 +188,16 @@ impl Verifier {
         now: DateTime<Utc>,
         status: Option<&dyn StatusSource>,
     ) -> Report {
+        self.check(token, now).finish(status)
+    }
+
+    /// Everything but the status: signatures, chains, rules, run once.
+    pub fn check(&self, token: &str, now: DateTime<Utc>) -> Pending {
         let token = token.trim();
         if token.contains('~') {
-            self.verify_credential(token, now, status)
+            self.check_credential(token, now)
         } else {
-            self.verify_presentation(token, now, status)
+            self.check_presentation(token, now)
         }
     }
 
@@ -145,9 +207,23 @@ impl Verifier {
         now: DateTime<Utc>,
         status: Option<&dyn StatusSource>,
     ) -> Report {
+        self.check_presentation(token, now).finish(status)
+    }
+
+    pub fn check_presentation(&self, token: &str, now: DateTime<Utc>) -> Pending {
+        Self::pending(self.presentation(token, now))
+    }
+
+    fn pending(r: Result<Pending, Report>) -> Pending {
+        r.unwrap_or_else(Pending::done)
+    }
+
+    // Err is the report ended early, returned at once (not an error travelling up).
+    #[allow(clippy::result_large_err)]
+    fn presentation(&self, token: &str, now: DateTime<Utc>) -> Result<Pending, Report> {
         let mut r = Report::new("presentation", now);
         if !self.check_trust_list(&mut r, now) {
-            return r;
+            return Err(r);
         }
         let parsed = match Parsed::parse(token) {
             Ok(p) => p,
@@ -157,7 +233,7 @@ impl Verifier {
                     SubIndication::FormatFailure,
                     format!("This is not a zhengtong QR presentation: {e}."),
                 );
-                return r;
+                return Err(r);
             }
         };
         let claims: PresentationClaims = match serde_json::from_slice(&parsed.payload) {
@@ -168,7 +244,7 @@ impl Verifier {
                     SubIndication::FormatFailure,
                     format!("The token's claims are incomplete or malformed: {e}."),
                 );
-                return r;
+                return Err(r);
             }
         };
         r.passed(
@@ -182,7 +258,7 @@ impl Verifier {
                 SubIndication::NoCertificateChainFound,
                 format!("The token was signed with a certificate (kid {kid:?}) that is not in this verifier's trust list: it comes from a CA this verifier does not trust, or it is forged. Update the trust list, or do not accept it."),
             );
-            return r;
+            return Err(r);
         };
         if !cert.info.roles.contains(&Role::PresentationSigner) {
             r.failed(
@@ -190,7 +266,7 @@ impl Verifier {
                 SubIndication::ChainConstraintsFailure,
                 format!("{} may not sign presentations.", cert.info.describe()),
             );
-            return r;
+            return Err(r);
         }
         r.passed(
             "signing_certificate",
@@ -202,7 +278,7 @@ impl Verifier {
         );
         if !parsed.verify(&cert.info.public_key) {
             r.failed("signature", SubIndication::SigCryptoFailure, "The signature does not match the content: the token was altered after signing, or was not signed with this certificate. Do not accept it.");
-            return r;
+            return Err(r);
         }
         r.passed(
             "signature",
@@ -211,7 +287,7 @@ impl Verifier {
         self.summarise_presentation(&mut r, &claims, &cert.info);
         self.check_certificate_time(&mut r, cert.window, claims.iat, &cert.info);
         if r.is_failed() {
-            return r;
+            return Err(r);
         }
         let Some(region) = cert.info.region else {
             r.failed(
@@ -219,7 +295,7 @@ impl Verifier {
                 SubIndication::ChainConstraintsFailure,
                 format!("{} names no region.", cert.info.describe()),
             );
-            return r;
+            return Err(r);
         };
         r.passed(
             "issuer",
@@ -229,7 +305,7 @@ impl Verifier {
             ),
         );
         if !self.check_type_allowed(&mut r, region, CredentialType::from_short(&claims.t)) {
-            return r;
+            return Err(r);
         }
         if claims.iat > now.timestamp() + SKEW_S {
             r.failed(
@@ -240,7 +316,7 @@ impl Verifier {
                     describe_time(claims.iat)
                 ),
             );
-            return r;
+            return Err(r);
         }
         if now.timestamp() > claims.exp {
             r.failed(
@@ -252,7 +328,7 @@ impl Verifier {
                     now.timestamp() - claims.exp
                 ),
             );
-            return r;
+            return Err(r);
         }
         if now.timestamp() > claims.vu {
             r.failed(
@@ -263,7 +339,7 @@ impl Verifier {
                     describe_time(claims.vu)
                 ),
             );
-            return r;
+            return Err(r);
         }
         r.passed(
             "validity_period",
@@ -278,8 +354,7 @@ impl Verifier {
                 idx,
             }),
         };
-        self.check_status(&mut r, &query, status, None);
-        r
+        Ok(Pending::ask(r, query, None))
     }
 
     fn summarise_presentation(&self, r: &mut Report, c: &PresentationClaims, cert: &CertInfo) {
@@ -333,58 +408,39 @@ impl Verifier {
         }
     }
 
-    /// `signed_at`: for a signature, revocation after that moment leaves it valid.
-    fn check_status(
-        &self,
-        r: &mut Report,
-        query: &StatusQuery,
-        status: Option<&dyn StatusSource>,
-        signed_at: Option<i64>,
-    ) {
-        let Some(s) = status else {
-            r.skipped("credential_status", "Offline verification: revocation was not checked. Verify online to learn whether the credential has been revoked.");
-            return;
-        };
-        match s.status(query) {
-            StatusAnswer::Valid => r.passed("credential_status", "The issuer reports the credential as not revoked."),
-            StatusAnswer::Revoked { reason, at } => match (at, signed_at) {
-                // Signing times are whole seconds: a revocation in the same second counts as
-                // before the signing, since their order cannot be known.
-                (Some(at), Some(signed)) if at.timestamp() > signed => r.warning(
-                    "credential_status",
-                    format!("Revoked at {} ({reason}), after this signature was made at {}: the signature stays valid, as a paper seal's impression does.", at.to_rfc3339(), describe_time(signed)),
-                ),
-                (at, _) => {
-                    let when = at.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default();
-                    r.failed("credential_status", SubIndication::Revoked, format!("The credential was revoked{when}: {reason}. Do not accept it."));
-                }
-            },
-            StatusAnswer::Unknown(why) => {
-                r.failed("credential_status", SubIndication::TryLater, format!("The credential's status cannot be learned now ({why}). Try again later; do not treat it as valid or as revoked."));
-            }
+    /// The certificate that signed, traced to a trusted root for `role`: known role
+    /// certificates directly (parsed once, when the trust store loaded), others (seal keys)
+    /// through the chain they carry, validated once per chain and then cached by digest.
+    pub fn trusted_signer(&self, x5c: &[Vec<u8>], role: Role) -> Result<Arc<TrustedCert>, String> {
+        let leaf = x5c.first().ok_or("no signing certificate in x5c")?;
+        if let Some(t) = self.trust.by_kid(&kid_of(leaf))
+            && t.info.der == *leaf
+            && t.info.roles.contains(&role)
+        {
+            return Ok(t);
         }
+        let key = chain_digest(x5c, role);
+        if let Some(hit) = self.chains.get(&key) {
+            return hit;
+        }
+        let result = self.validate_x5c(x5c, role).map(Arc::new);
+        self.chains.put(key, result.clone());
+        result
     }
 
-    /// The certificate that signed, traced to a trusted root for `role`: known role
-    /// certificates directly, others (seal keys) through the chain they carry.
-    pub fn trusted_signer(&self, x5c: &[Vec<u8>], role: Role) -> Result<TrustedCert, String> {
+    fn validate_x5c(&self, x5c: &[Vec<u8>], role: Role) -> Result<TrustedCert, String> {
         let leaf = x5c
             .first()
             .ok_or("no signing certificate in x5c")
             .and_then(|d| CertInfo::parse(d).map_err(|_| "the x5c certificate is unreadable"))?;
-        if let Some(t) = self.trust.by_kid(&leaf.kid)
-            && t.info.roles.contains(&role)
-        {
-            return Ok((*t).clone());
-        }
-        let mut store = self.trust.clone();
-        for ca in x5c.iter().skip(1) {
-            // Intermediates from the token are only candidates: webpki decides.
-            if !self.trust.cas().iter().any(|c| &c.der == ca) {
-                store.add_ca(ca.clone());
-            }
-        }
-        store.validate_chain(&leaf, role)
+        // Intermediates from the token are only candidates: webpki decides.
+        let extra: Vec<CertInfo> = x5c
+            .iter()
+            .skip(1)
+            .filter(|ca| !self.trust.cas().iter().any(|c| &c.der == *ca))
+            .filter_map(|ca| CertInfo::parse(ca).ok())
+            .collect();
+        self.trust.validate_chain_with(&leaf, role, &extra)
     }
 
     /// Verifies an SD-JWT VC with the issuer chain in `x5c`.
@@ -394,9 +450,19 @@ impl Verifier {
         now: DateTime<Utc>,
         status: Option<&dyn StatusSource>,
     ) -> Report {
+        self.check_credential(token, now).finish(status)
+    }
+
+    pub fn check_credential(&self, token: &str, now: DateTime<Utc>) -> Pending {
+        Self::pending(self.credential(token, now))
+    }
+
+    // Err is the report ended early, returned at once (not an error travelling up).
+    #[allow(clippy::result_large_err)]
+    fn credential(&self, token: &str, now: DateTime<Utc>) -> Result<Pending, Report> {
         let mut r = Report::new("credential", now);
         if !self.check_trust_list(&mut r, now) {
-            return r;
+            return Err(r);
         }
         if token.len() > 256 * 1024 {
             r.failed(
@@ -404,7 +470,7 @@ impl Verifier {
                 SubIndication::FormatFailure,
                 "The credential is longer than 256 KiB.",
             );
-            return r;
+            return Err(r);
         }
         let decoded = match sdjwt::decode(token) {
             Ok(d) => d,
@@ -414,7 +480,7 @@ impl Verifier {
                     SubIndication::FormatFailure,
                     format!("This is not a valid SD-JWT credential: {e}."),
                 );
-                return r;
+                return Err(r);
             }
         };
         let claims = &decoded.claims;
@@ -428,7 +494,7 @@ impl Verifier {
                 SubIndication::FormatFailure,
                 "The credential has no known credential_type.",
             );
-            return r;
+            return Err(r);
         };
         r.passed(
             "format",
@@ -446,7 +512,7 @@ impl Verifier {
                     SubIndication::NoCertificateChainFound,
                     format!("{why}. The credential cannot be traced to a trusted regional CA."),
                 );
-                return r;
+                return Err(r);
             }
         };
         r.passed(
@@ -459,7 +525,7 @@ impl Verifier {
         );
         if !decoded.jwt.verify(&trusted.info.public_key) {
             r.failed("signature", SubIndication::SigCryptoFailure, "The issuer's signature does not match the credential: it was altered after issuance.");
-            return r;
+            return Err(r);
         }
         r.passed("signature", "The issuer's ES256 signature is valid.");
         let get = |k: &str| {
@@ -492,7 +558,7 @@ impl Verifier {
             &trusted.info,
         );
         if r.is_failed() {
-            return r;
+            return Err(r);
         }
         let reg = match region {
             Some(reg) if get("iss") == issuer_uri(&reg) => {
@@ -511,7 +577,7 @@ impl Verifier {
                         get("iss")
                     ),
                 );
-                return r;
+                return Err(r);
             }
         };
         let (nbf, exp) = (
@@ -524,7 +590,7 @@ impl Verifier {
                 SubIndication::NotYetValid,
                 format!("The credential is valid only from {}.", describe_time(nbf)),
             );
-            return r;
+            return Err(r);
         }
         if now.timestamp() > exp {
             r.failed(
@@ -532,36 +598,21 @@ impl Verifier {
                 SubIndication::Expired,
                 format!("The credential expired at {}.", describe_time(exp)),
             );
-            return r;
+            return Err(r);
         }
         r.passed(
             "validity_period",
             format!("Valid until {}.", describe_time(exp)),
         );
         if !self.check_type_allowed(&mut r, reg, Some(kind)) {
-            return r;
+            return Err(r);
         }
         let query = StatusQuery {
             credential_id: get("jti"),
             region: reg,
             entry: status_entry(claims),
         };
-        self.check_status(&mut r, &query, status, None);
-        r
-    }
-
-    /// `signed_at`-free variant for sealed documents lives in `sealed.rs`.
-    pub(crate) fn credential_status_query(
-        &self,
-        sd_jwt: &str,
-        region: RegionCode,
-    ) -> Option<StatusQuery> {
-        let claims = sdjwt::decode(sd_jwt).ok()?.claims;
-        Some(StatusQuery {
-            credential_id: claims.get("jti")?.as_str()?.to_string(),
-            region,
-            entry: status_entry(&claims),
-        })
+        Ok(Pending::ask(r, query, None))
     }
 
     /// A region may issue only the credential types its trust-list entry names.
@@ -589,6 +640,37 @@ impl Verifier {
                 false
             }
             _ => true,
+        }
+    }
+}
+
+/// `signed_at`: for a signature, revocation after that moment leaves it valid.
+fn check_status(
+    r: &mut Report,
+    query: &StatusQuery,
+    status: Option<&dyn StatusSource>,
+    signed_at: Option<i64>,
+) {
+    let Some(s) = status else {
+        r.skipped("credential_status", "Offline verification: revocation was not checked. Verify online to learn whether the credential has been revoked.");
+        return;
+    };
+    match s.status(query) {
+        StatusAnswer::Valid => r.passed("credential_status", "The issuer reports the credential as not revoked."),
+        StatusAnswer::Revoked { reason, at } => match (at, signed_at) {
+            // Signing times are whole seconds: a revocation in the same second counts as
+            // before the signing, since their order cannot be known.
+            (Some(at), Some(signed)) if at.timestamp() > signed => r.warning(
+                "credential_status",
+                format!("Revoked at {} ({reason}), after this signature was made at {}: the signature stays valid, as a paper seal's impression does.", at.to_rfc3339(), describe_time(signed)),
+            ),
+            (at, _) => {
+                let when = at.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default();
+                r.failed("credential_status", SubIndication::Revoked, format!("The credential was revoked{when}: {reason}. Do not accept it."));
+            }
+        },
+        StatusAnswer::Unknown(why) => {
+            r.failed("credential_status", SubIndication::TryLater, format!("The credential's status cannot be learned now ({why}). Try again later; do not treat it as valid or as revoked."));
         }
     }
 }

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chrono::Utc;
 use serde_json::Value;
 
 use super::{StatusAnswer, Verifier};
@@ -48,8 +47,8 @@ impl RemoteStatus {
         uri: &str,
         region: RegionCode,
         verifier: &Verifier,
+        now: i64,
     ) -> Result<(), String> {
-        let now = Utc::now().timestamp();
         if self.fresh(uri, now) {
             return Ok(());
         }
@@ -71,8 +70,8 @@ impl RemoteStatus {
         Ok(())
     }
 
-    pub fn lookup(&self, uri: &str, idx: u32) -> StatusAnswer {
-        let now = Utc::now().timestamp();
+    /// The status at `idx` in the cached list at `uri`, as of `now` (Unix seconds).
+    pub fn lookup(&self, uri: &str, idx: u32, now: i64) -> StatusAnswer {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         match cache.get(uri) {
             Some(c) if now < c.fresh_until => match c.bits.get(idx as usize) {
@@ -155,6 +154,7 @@ mod tests {
     use super::*;
     use crate::credential::jws;
     use crate::pki::{Signer, TrustStore, init};
+    use chrono::Utc;
     use serde_json::json;
 
     fn token(signer: &Signer, sub: &str, exp: i64) -> String {

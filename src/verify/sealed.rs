@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::{Indication, Report, StatusSource, SubIndication, Verifier, describe_time};
+use super::{
+    Indication, Pending, Report, StatusQuery, StatusSource, SubIndication, Verifier, describe_time,
+};
 use crate::credential::jws::Parsed;
 use crate::credential::p256_jwk;
 use crate::pki::Role;
@@ -21,9 +23,31 @@ impl Verifier {
         now: DateTime<Utc>,
         status: Option<&dyn StatusSource>,
     ) -> Report {
+        self.check_sealed_document(signature, doc_sha256, now)
+            .finish(status)
+    }
+
+    /// Everything but the e-seal credential's status, run once.
+    pub fn check_sealed_document(
+        &self,
+        signature: &str,
+        doc_sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Pending {
+        Self::pending(self.sealed(signature, doc_sha256, now))
+    }
+
+    // Err is the report ended early, returned at once (not an error travelling up).
+    #[allow(clippy::result_large_err)]
+    fn sealed(
+        &self,
+        signature: &str,
+        doc_sha256: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Pending, Report> {
         let mut r = Report::new("sealed_document", now);
         if !self.check_trust_list(&mut r, now) {
-            return r;
+            return Err(r);
         }
         let parsed = match Parsed::parse(signature.trim()) {
             Ok(p) if p.header_str("typ") == Some(SEAL_TYP) => p,
@@ -35,7 +59,7 @@ impl Verifier {
                         "This is a JWS but not a zhengtong seal signature (typ \"{SEAL_TYP}\")."
                     ),
                 );
-                return r;
+                return Err(r);
             }
             Err(e) => {
                 r.failed(
@@ -43,7 +67,7 @@ impl Verifier {
                     SubIndication::FormatFailure,
                     format!("This is not a seal signature: {e}."),
                 );
-                return r;
+                return Err(r);
             }
         };
         let payload: SealPayload = match serde_json::from_slice(&parsed.payload) {
@@ -54,7 +78,7 @@ impl Verifier {
                     SubIndication::FormatFailure,
                     format!("The seal signature's content is malformed: {e}."),
                 );
-                return r;
+                return Err(r);
             }
         };
         r.passed("format", "A compact JWS (ES256) seal signature.");
@@ -63,7 +87,7 @@ impl Verifier {
             Ok(c) => c,
             Err(why) => {
                 r.failed("signing_certificate", SubIndication::NoCertificateChainFound, format!("{why}. The seal's certificate cannot be traced to a trusted regional CA: do not rely on this seal."));
-                return r;
+                return Err(r);
             }
         };
         r.passed(
@@ -80,7 +104,7 @@ impl Verifier {
                 SubIndication::SigCryptoFailure,
                 "The seal signature does not match its content: it was altered after sealing.",
             );
-            return r;
+            return Err(r);
         }
         r.passed("signature", "The seal's ES256 signature is valid.");
         if payload.doc_sha256 != doc_sha256 {
@@ -89,7 +113,7 @@ impl Verifier {
                 SubIndication::HashFailure,
                 format!("The document was changed after it was sealed: its SHA-256 is {doc_sha256}, the seal covers {}.", payload.doc_sha256),
             );
-            return r;
+            return Err(r);
         }
         r.passed(
             "document_hash",
@@ -104,13 +128,15 @@ impl Verifier {
                     describe_time(payload.iat)
                 ),
             );
-            return r;
+            return Err(r);
         }
         r.passed("certificate_validity", format!("The seal certificate was valid at the signing time {} (claimed by the signer; no timestamp).", describe_time(payload.iat)));
 
         // The e-seal credential, as it stood when the document was sealed.
         let at_signing = DateTime::from_timestamp(payload.iat, 0).unwrap_or(now);
-        let cred = self.verify_credential(&payload.credential, at_signing, None);
+        let cred = self.check_credential(&payload.credential, at_signing);
+        let cred_query = cred.query().cloned();
+        let cred = cred.finish(None);
         if cred.indication != Indication::TotalPassed {
             let why = cred
                 .checks
@@ -123,7 +149,7 @@ impl Verifier {
                 cred.sub_indication.unwrap_or(SubIndication::FormatFailure),
                 format!("The e-seal credential carried by the signature does not verify: {why}"),
             );
-            return r;
+            return Err(r);
         }
         let claims = crate::credential::sdjwt::decode(&payload.credential)
             .map(|d| d.claims)
@@ -137,7 +163,7 @@ impl Verifier {
             || claims.get("uscc") != Some(&json!(payload.uscc))
         {
             r.failed("e_seal_credential", SubIndication::SigConstraintsFailure, "The e-seal credential does not belong to the key that sealed, or names another seal.");
-            return r;
+            return Err(r);
         }
         r.passed(
             "e_seal_credential",
@@ -182,23 +208,24 @@ impl Verifier {
         });
         r.summary = summary;
         if r.is_failed() {
-            return r;
+            return Err(r);
         }
         let query = cert
             .info
             .region
-            .and_then(|reg| self.credential_status_query(&payload.credential, reg));
+            .zip(cred_query)
+            .map(|(region, q)| StatusQuery { region, ..q });
         match query {
-            Some(q) => self.check_status(&mut r, &q, status, Some(payload.iat)),
+            Some(q) => Ok(Pending::ask(r, q, Some(payload.iat))),
             None => {
                 r.failed(
                     "credential_status",
                     SubIndication::FormatFailure,
                     "The e-seal credential names no region or status entry.",
                 );
+                Err(r)
             }
         }
-        r
     }
 
     /// Verifies the police registry's signature on the filing and that the seal image is
@@ -252,7 +279,8 @@ impl Verifier {
             return (false, Some(svg));
         }
         let facts = filing.payload_json().unwrap_or_default();
-        let image = template.image_sha256();
+        // The SVG is rendered once: its hash is the image hash.
+        let image = hex::encode(ring::digest::digest(&ring::digest::SHA256, svg.as_bytes()));
         let same = facts.get("image_sha256") == Some(&json!(image))
             && facts.get("template_sha256") == Some(&json!(template.template_sha256()))
             && seal["image_sha256"] == json!(image);

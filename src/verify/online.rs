@@ -1,0 +1,196 @@
+//! Online verification, as the server does it: the verifier runs once; its open status
+//! question is answered from this node's own records (its region) or from the issuing
+//! region's status list (fetched, cached); a seal presentation shows the filed seal image;
+//! an online check of an invoice counts against its daily quota.
+
+use chrono::{DateTime, Utc};
+
+use super::{Pending, RemoteStatus, Report, StatusAnswer, StatusQuery, StatusSource, Verifier};
+use crate::credential::CredentialType;
+use crate::domain::RegionCode;
+use crate::invoice::check::{CheckError, CheckLimiter};
+use crate::metrics::Metrics;
+use crate::status::list_uri;
+use crate::wallet::{CredentialStatus, Wallet};
+
+/// Everything an online verification consults.
+pub struct Online<'a> {
+    pub wallet: &'a Wallet,
+    pub verifier: &'a Verifier,
+    pub remote: &'a RemoteStatus,
+    /// Each region's status endpoint, from the trust list (empty without one).
+    pub endpoints: Vec<(RegionCode, String)>,
+    pub invoice_checks: &'a CheckLimiter,
+    pub metrics: &'a Metrics,
+}
+
+/// An online invoice check refused: the daily quota is used up, or it could not be counted.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckRefused {
+    #[error(
+        "invoice {credential_id} has been checked online {per_day} times today (UTC), the daily limit; check it again after midnight UTC, or verify it offline, which is not limited"
+    )]
+    Limit {
+        credential_id: String,
+        per_day: u32,
+        /// Seconds to the next UTC day.
+        retry_after: u64,
+    },
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+impl Online<'_> {
+    /// `POST /v1/verify`: a QR presentation or an SD-JWT.
+    pub async fn verify(&self, token: &str) -> Result<Report, CheckRefused> {
+        let now = self.wallet.clock.now();
+        let pending = self.verifier.check(token, now);
+        let mut report = self.resolve(pending, now).await;
+        self.add_seal_image(&mut report);
+        self.count_invoice_check(&report, now).await?;
+        Ok(report)
+    }
+
+    /// `POST /v1/signatures/validate`: a seal signature over a document with this digest.
+    pub async fn validate_sealed(&self, signature: &str, doc_sha256: &str) -> Report {
+        let now = self.wallet.clock.now();
+        let pending = self
+            .verifier
+            .check_sealed_document(signature, doc_sha256, now);
+        self.resolve(pending, now).await
+    }
+
+    /// Fetches the other region's status list the verification needs, then adds the status.
+    async fn resolve(&self, pending: Pending, now: DateTime<Utc>) -> Report {
+        if let Some(q) = pending.query()
+            && q.region != self.wallet.keys.region
+            && let Ok((uri, _)) = self.remote_uri(q)
+            && let Err(why) = self
+                .remote
+                .prefetch(&uri, q.region, self.verifier, now.timestamp())
+                .await
+        {
+            tracing::warn!(%why, "status list not available");
+        }
+        pending.finish(Some(&NodeStatus {
+            online: self,
+            now: now.timestamp(),
+        }))
+    }
+
+    /// The status list URI for a query about another region, if the trust list allows it.
+    fn remote_uri(&self, q: &StatusQuery) -> Result<(String, u32), String> {
+        let entry = q
+            .entry
+            .as_ref()
+            .ok_or("the credential names no status entry")?;
+        let base = self
+            .endpoints
+            .iter()
+            .find(|(r, _)| *r == q.region)
+            .map(|(_, u)| u.as_str())
+            .ok_or_else(|| format!("no status endpoint is known for {} ({}): this node has no trust list entry for it", q.region.name(), q.region))?;
+        let uri = match (&entry.uri, entry.list) {
+            (_, Some(list)) => list_uri(base, list),
+            (Some(u), None) if u.starts_with(&format!("{}/", base.trim_end_matches('/'))) => {
+                u.clone()
+            }
+            (Some(u), None) => {
+                return Err(format!(
+                    "status URI {u} is not under the endpoint the trust list gives for {}",
+                    q.region
+                ));
+            }
+            (None, None) => return Err("the credential names no status list".into()),
+        };
+        Ok((uri, entry.idx))
+    }
+
+    /// For a seal presentation, shows the filed seal image when this node holds the
+    /// filing, so the clerk can compare it with the paper seal.
+    fn add_seal_image(&self, report: &mut Report) {
+        let Some(summary) = report.summary.as_mut() else {
+            return;
+        };
+        let Some(fid) = summary
+            .details
+            .get("fid")
+            .and_then(|v| v.as_str())
+            .map(String::from)
+        else {
+            return;
+        };
+        match crate::seal::filing::get(self.wallet, &fid) {
+            Ok(Some(f)) => {
+                let d = &mut summary.details;
+                d.insert("seal_type_name".into(), f.seal_type.name_zh().into());
+                d.insert("seal_image_svg".into(), f.template.render_svg().into());
+                d.insert(
+                    "seal_image_url".into(),
+                    format!("/v1/seal-filings/{fid}/image.svg").into(),
+                );
+                d.insert("police_filing_id".into(), fid.into());
+                d.insert("image_sha256".into(), f.image_sha256.into());
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "seal filing not readable"),
+        }
+    }
+
+    /// The 查验 limit: an online check of an authentic invoice counts against its daily
+    /// quota. Unreadable or forged tokens use nothing of a real invoice's quota.
+    async fn count_invoice_check(
+        &self,
+        report: &Report,
+        now: DateTime<Utc>,
+    ) -> Result<(), CheckRefused> {
+        let Some(summary) = &report.summary else {
+            return Ok(());
+        };
+        if summary.credential_type != CredentialType::EInvoice.as_str() {
+            return Ok(());
+        }
+        match self.invoice_checks.check(&summary.credential_id, now).await {
+            Ok(_) => Ok(()),
+            Err(CheckError::Store(e)) => Err(e.into()),
+            Err(CheckError::Limit(retry_after)) => {
+                self.metrics.check_refused(&self.wallet.keys.region);
+                Err(CheckRefused::Limit {
+                    credential_id: summary.credential_id.clone(),
+                    per_day: self.invoice_checks.per_day(),
+                    retry_after,
+                })
+            }
+        }
+    }
+}
+
+/// How this node answers status questions: its own records for its region, cached lists
+/// for the others.
+struct NodeStatus<'a> {
+    online: &'a Online<'a>,
+    now: i64,
+}
+
+impl StatusSource for NodeStatus<'_> {
+    fn status(&self, q: &StatusQuery) -> StatusAnswer {
+        let o = self.online;
+        if q.region != o.wallet.keys.region {
+            return match o.remote_uri(q) {
+                Ok((uri, idx)) => o.remote.lookup(&uri, idx, self.now),
+                Err(why) => StatusAnswer::Unknown(why),
+            };
+        }
+        match o.wallet.credential(&q.credential_id) {
+            Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid,
+            Ok(Some(c)) => StatusAnswer::Revoked {
+                reason: "the issuing region has revoked it".into(),
+                at: c.revoked_at,
+            },
+            Ok(None) => {
+                StatusAnswer::Unknown("the issuing region has no record of this credential".into())
+            }
+            Err(e) => StatusAnswer::Unknown(e.to_string()),
+        }
+    }
+}
