@@ -170,7 +170,7 @@ async fn issue(
         build(&w, record, seals, invoicing, statuses, received_at)
     })
     .await
-    .map_err(|e| WalletError::Key(format!("bundle builder stopped: {e}")))?;
+    .map_err(|e| WalletError::BundleBuilder(e.to_string()))?;
     let (batch, done) = built?;
 
     // 4. One write: all of it, or nothing.
@@ -210,7 +210,7 @@ fn build(
     let mut next_status = || {
         statuses
             .next()
-            .ok_or_else(|| WalletError::Key("status entries ran out".into()))
+            .ok_or_else(|| WalletError::StatusEntriesRanOut)
     };
     let mut batch = Batch::default();
     let (company, registered) =

@@ -15,7 +15,12 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::wallet::WalletError;
+/// A failure injected at a named step (test-only); converted upward into the caller's error.
+#[derive(Debug, thiserror::Error)]
+#[error("injected fault at {step}")]
+pub struct FaultError {
+    pub step: String,
+}
 
 type Hook = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
@@ -70,10 +75,10 @@ impl Faults {
     }
 
     /// An error if `step` fails now: what a real failure at that step looks like.
-    pub fn check(&self, step: &str) -> Result<(), WalletError> {
+    pub fn check(&self, step: &str) -> Result<(), FaultError> {
         if self.hit(step) {
             tracing::warn!(step, "injected fault");
-            return Err(WalletError::Key(format!("injected fault at {step}")));
+            return Err(FaultError { step: step.into() });
         }
         Ok(())
     }

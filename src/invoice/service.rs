@@ -199,7 +199,7 @@ pub async fn issue(
         .next_counter(&format!("invoice/{yy:02}{province}{CHANNEL}"))
         .await?;
     let number = InvoiceNumber::format(beijing.year(), &province, CHANNEL, seq)
-        .map_err(|e| WalletError::Key(format!("invoice numbers exhausted: {e}")))?;
+        .map_err(|e| WalletError::InvoiceNumbers(e.to_string()))?;
     let (status_ref, status) = wallet.status_claim().await?;
 
     let region = seller.region;
@@ -294,7 +294,7 @@ pub async fn issue(
         );
     }
     wallet.store.apply(batch).await.map_err(|e| match e {
-        StoreError::Exists(k) => WalletError::Key(format!("invoice number or id {k} collided")),
+        StoreError::Exists(k) => WalletError::IdCollision(k),
         other => other.into(),
     })?;
     Ok((invoice, cred))

@@ -134,7 +134,7 @@ pub fn prepare(
     let uscc = &company.record.uscc;
     wallet.faults.check("eseal.key")?;
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
-        .map_err(|e| WalletError::Key(e.to_string()))?;
+        .map_err(|e| WalletError::KeyGeneration(e.to_string()))?;
     let subject = vec![
         (DnType::OrganizationName, company.record.name.clone()),
         (
@@ -157,10 +157,10 @@ pub fn prepare(
         .keys
         .ca
         .issue(Role::SealSigner, &subject, &key, SEAL_DAYS)
-        .map_err(|e| WalletError::Key(e.to_string()))?;
+        .map_err(|e| WalletError::Certificate(e.to_string()))?;
     let cert_der = pem::parse(&cert_pem)
         .map(|p| p.into_contents())
-        .map_err(|e| WalletError::Key(e.to_string()))?;
+        .map_err(|e| WalletError::Certificate(e.to_string()))?;
     let expires_at = now + Duration::days(SEAL_DAYS);
     let id = new_id();
     let credential_id = new_id();

@@ -58,6 +58,12 @@ pub enum FilingError {
     Wallet(#[from] WalletError),
 }
 
+impl From<crate::fault::FaultError> for FilingError {
+    fn from(e: crate::fault::FaultError) -> Self {
+        FilingError::Wallet(e.into())
+    }
+}
+
 impl From<StoreError> for FilingError {
     fn from(e: StoreError) -> Self {
         FilingError::Wallet(e.into())
@@ -316,7 +322,8 @@ fn sign_facts(facts: &Value, signer: &crate::pki::Signer) -> String {
     let header = crate::credential::jws::x5c_header(FILING_TYP, signer);
     jws::sign(
         header,
-        &serde_json::to_vec(facts).unwrap_or_default(),
+        // A JSON value's text form cannot fail (unlike serialising an arbitrary type).
+        facts.to_string().as_bytes(),
         signer,
     )
 }

@@ -86,16 +86,16 @@ pub async fn sign(
     let sealed_key = wallet
         .store
         .get_raw(Tree::Secrets, &seal.key_ref())?
-        .ok_or_else(|| WalletError::Key(format!("the key of e-seal {seal_id} is missing")))?;
+        .ok_or_else(|| WalletError::MissingSecret(format!("the key of e-seal {seal_id}")))?;
     let pkcs8 = wallet
         .master
         .open(&sealed_key, &seal.key_ref())
-        .map_err(|e| WalletError::Key(e.to_string()))?;
+        .map_err(|e| WalletError::Decrypt(format!("{}: {e}", seal.key_ref())))?;
     let cert = pem::parse(&seal.certificate_pem)
-        .map_err(|e| WalletError::Key(e.to_string()))?
+        .map_err(|e| WalletError::Certificate(e.to_string()))?
         .into_contents();
     let ca = pem::parse(&wallet.keys.ca.ca_pem)
-        .map_err(|e| WalletError::Key(e.to_string()))?
+        .map_err(|e| WalletError::Certificate(e.to_string()))?
         .into_contents();
     let signer = Signer::from_pkcs8(
         &pkcs8,
@@ -103,7 +103,7 @@ pub async fn sign(
         Role::SealSigner,
         Some(wallet.keys.region),
     )
-    .map_err(WalletError::Key)?;
+    .map_err(|e| WalletError::SigningKey(e.to_string()))?;
     let now = wallet.clock.now();
     let payload = SealPayload {
         doc_sha256: doc_sha256.to_string(),
@@ -124,7 +124,7 @@ pub async fn sign(
     let header = crate::credential::jws::x5c_header(SEAL_TYP, &signer);
     let signature = jws::sign(
         header,
-        &serde_json::to_vec(&payload).unwrap_or_default(),
+        &serde_json::to_vec(&payload).map_err(|e| WalletError::Serialisation(e.to_string()))?,
         &signer,
     );
     let record = SigningRecord {

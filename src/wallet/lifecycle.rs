@@ -96,7 +96,7 @@ impl Wallet {
             version,
             changes: &req,
         })
-        .map_err(|e| WalletError::Key(e.to_string()))?;
+        .map_err(|e| WalletError::Serialisation(e.to_string()))?;
         super::sealed::seal_at(
             &self.master,
             &mut event,
@@ -158,17 +158,17 @@ impl Wallet {
         let sealed = self
             .store
             .get_raw(Tree::Secrets, &name)?
-            .ok_or_else(|| WalletError::Key(format!("the holder key of {uscc} is missing")))?;
+            .ok_or_else(|| WalletError::MissingSecret(format!("the holder key of {uscc}")))?;
         let pkcs8 = self
             .master
             .open(&sealed, &name)
-            .map_err(|e| WalletError::Key(e.to_string()))?;
+            .map_err(|e| WalletError::Decrypt(format!("{name}: {e}")))?;
         let key = EcdsaKeyPair::from_pkcs8(
             &ECDSA_P256_SHA256_FIXED_SIGNING,
             &pkcs8,
             &ring::rand::SystemRandom::new(),
         )
-        .map_err(|e| WalletError::Key(e.to_string()))?;
+        .map_err(|e| WalletError::SigningKey(format!("{name}: {e}")))?;
         Ok(p256_jwk(key.public_key().as_ref()))
     }
 }

@@ -37,7 +37,35 @@ pub enum WalletError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("key generation failed: {0}")]
-    Key(String),
+    KeyGeneration(String),
+    #[error("issuing or reading a certificate failed: {0}")]
+    Certificate(String),
+    #[error("{0} is missing")]
+    MissingSecret(String),
+    #[error("opening a sealed secret failed: {0}")]
+    Decrypt(String),
+    #[error("loading a signing key failed: {0}")]
+    SigningKey(String),
+    #[error("serialising a record failed: {0}")]
+    Serialisation(String),
+    #[error("a stored record is unreadable: {0}")]
+    CorruptRecord(String),
+    #[error("status index allocator: {0}")]
+    StatusAllocator(String),
+    #[error("status list full")]
+    StatusListFull,
+    #[error("status entries ran out")]
+    StatusEntriesRanOut,
+    #[error("invoice numbers exhausted: {0}")]
+    InvoiceNumbers(String),
+    #[error("invoice number or id {0} collided")]
+    IdCollision(String),
+    #[error("bundle builder stopped: {0}")]
+    BundleBuilder(String),
+    #[error("admin token file: {0}")]
+    AdminFile(String),
+    #[error(transparent)]
+    Fault(#[from] crate::fault::FaultError),
     #[error(transparent)]
     Secret(#[from] crate::keystore::KeyError),
 }
@@ -166,10 +194,10 @@ impl Wallet {
             self.master.derive(&format!("status-list/{list}")),
             LIST_SIZE,
         )
-        .map_err(|e| WalletError::Key(e.to_string()))?;
+        .map_err(|e| WalletError::StatusAllocator(e.to_string()))?;
         let idx = allocator
             .index_for(n % LIST_SIZE as u64)
-            .ok_or_else(|| WalletError::Key("status list full".into()))?;
+            .ok_or_else(|| WalletError::StatusListFull)?;
         Ok(StatusRef { list, idx })
     }
 
@@ -285,7 +313,7 @@ impl Wallet {
         self.ensure_unregistered(&record.uscc)?;
         self.faults.check("licence.holder_key")?;
         let holder = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
-            .map_err(|e| WalletError::Key(e.to_string()))?;
+            .map_err(|e| WalletError::KeyGeneration(e.to_string()))?;
         let holder_jwk = p256_jwk(holder.public_key_raw());
         self.faults.check("licence.sign")?;
         let licence = self.issue_licence(&record, now, holder_jwk, status, 1);
@@ -422,7 +450,7 @@ impl From<TokenError> for WalletError {
             TokenError::Store(e) => WalletError::Store(e),
             TokenError::NotFound(m) => WalletError::NotFound(m),
             TokenError::Conflict(m) => WalletError::Conflict(m),
-            TokenError::AdminFile(m) => WalletError::Key(m),
+            TokenError::AdminFile(m) => WalletError::AdminFile(m),
         }
     }
 }

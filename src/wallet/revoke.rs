@@ -47,7 +47,7 @@ impl<'a> Revocations<'a> {
                 }
             };
             bits.set(r.idx as usize, true)
-                .map_err(|e| WalletError::Key(e.to_string()))?;
+                .map_err(|e| WalletError::CorruptRecord(format!("status list {}: {e}", r.list)))?;
         }
         self.wallet.put_credential(batch, &cred, false)?;
         self.revoked.push(cred.id);
@@ -70,7 +70,7 @@ impl Wallet {
         match self.store.get_raw(Tree::StatusLists, &list.to_string())? {
             None => Ok(StatusBits::new(len)),
             Some(bytes) => StatusBits::from_bytes(len, bytes).ok_or_else(|| {
-                WalletError::Key(format!(
+                WalletError::CorruptRecord(format!(
                     "status list {list} is stored with the wrong length"
                 ))
             }),

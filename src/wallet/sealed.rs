@@ -18,7 +18,7 @@ const ID_NUMBER: &str = "/record/legal_representative/id_number";
 const SD_JWT: &str = "/sd_jwt";
 
 fn to_value<T: Serialize>(v: &T) -> Result<Value, WalletError> {
-    serde_json::to_value(v).map_err(|e| WalletError::Key(format!("serialising a record: {e}")))
+    serde_json::to_value(v).map_err(|e| WalletError::Serialisation(e.to_string()))
 }
 
 /// Replaces the string at `pointer` (if any) by its sealed form.
@@ -50,7 +50,7 @@ pub fn open_at(
     let Some(sealed) = slot.get("sealed").and_then(Value::as_str) else {
         return Ok(());
     };
-    let bad = |why: String| WalletError::Key(format!("{context}: {why}"));
+    let bad = |why: String| WalletError::Decrypt(format!("{context}: {why}"));
     let bytes = crate::b64::decode_url(sealed).ok_or_else(|| bad("not base64url".into()))?;
     let plain = master
         .open(&bytes, context)
@@ -68,8 +68,7 @@ fn credential_context(id: &str) -> String {
 }
 
 fn from_value<T: DeserializeOwned>(v: Value, key: &str) -> Result<T, WalletError> {
-    serde_json::from_value(v)
-        .map_err(|e| WalletError::Key(format!("stored record {key} is unreadable: {e}")))
+    serde_json::from_value(v).map_err(|e| WalletError::CorruptRecord(format!("{key}: {e}")))
 }
 
 impl Wallet {
