@@ -17,6 +17,8 @@ use zhengtong::verify::{Report, Verifier};
 
 /// Exit code for bad usage (sysexits EX_USAGE).
 const EX_USAGE: u8 = 64;
+/// Exit code for an internal failure (sysexits EX_SOFTWARE).
+const EX_SOFTWARE: u8 = 70;
 
 mod admin;
 mod demo;
@@ -430,10 +432,13 @@ fn offline_verifier(t: &TrustArgs) -> Result<Verifier, String> {
 
 fn print_report(report: &Report, format: Format) -> ExitCode {
     match format {
-        Format::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(report).unwrap_or_default()
-        ),
+        Format::Json => match serde_json::to_string_pretty(report) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("zhengtong: the report could not be written as JSON: {e}");
+                return ExitCode::from(EX_SOFTWARE);
+            }
+        },
         Format::Text => print!("{}", report.to_text()),
     }
     ExitCode::from(report.exit_code() as u8)

@@ -11,7 +11,7 @@ use crate::keystore::MasterKey;
 use crate::node;
 use crate::pki::TrustStore;
 use crate::store::Store;
-use crate::trustlist::{TrustListSource, TrustListState};
+use crate::trustlist::{TrustListError, TrustListSource, TrustListState};
 use crate::verify::Verifier;
 use crate::wallet::Wallet;
 
@@ -102,7 +102,7 @@ async fn initial_trust_list(
     match fetch_verified(source, base).await {
         Ok(state) => {
             crate::fsutil::write_atomic(&copy, state.token.as_bytes(), false)?;
-            tracing::info!(%source, regions = state.list.regions.len(), expires = %state.list.expires_at(), "trust list loaded");
+            tracing::info!(%source, regions = state.list.regions.len(), expires = %state.list.expires_at().map_or_else(|e| e.to_string(), |t| t.to_rfc3339()), "trust list loaded");
             Ok(state)
         }
         Err(why) => {
@@ -123,7 +123,7 @@ async fn initial_trust_list(
 async fn fetch_verified(
     source: &TrustListSource,
     base: &TrustStore,
-) -> Result<TrustListState, String> {
+) -> Result<TrustListState, TrustListError> {
     TrustListState::verified(source.fetch().await?, base)
 }
 
@@ -159,7 +159,7 @@ fn spawn_trust_list_refresh(state: AppState, cfg: &ServeConfig, base: TrustStore
                     {
                         tracing::warn!(error = %e, "could not keep a copy of the trust list");
                     }
-                    tracing::info!(%source, expires = %new.list.expires_at(), "trust list refreshed");
+                    tracing::info!(%source, expires = %new.list.expires_at().map_or_else(|e| e.to_string(), |t| t.to_rfc3339()), "trust list refreshed");
                     *state.verifier.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(v);
                     *state.trust_list.write().unwrap_or_else(|e| e.into_inner()) = Some(new);
                 }

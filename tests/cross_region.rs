@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use common::*;
 use serde_json::{Value, json};
@@ -62,16 +61,13 @@ fn indication(r: &Value) -> (String, String) {
     )
 }
 
-/// Polls `f` until it returns true or `secs` pass.
-fn eventually(secs: u64, mut f: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + Duration::from_secs(secs);
-    while Instant::now() < end {
-        if f() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(250));
+/// Lets the status ttl pass on both nodes at once (their clocks stay in step, so
+/// each accepts the other's freshly signed lists), without sleeping.
+fn let_ttl_pass(clocks: &[&Path]) {
+    let secs = TTL.parse::<f64>().unwrap() + 1.0;
+    for c in clocks {
+        advance_clock_file(c, secs);
     }
-    false
 }
 
 #[test]
@@ -177,15 +173,15 @@ fn guangzhou_credentials_verify_in_shanghai() {
         .as_str()
         .unwrap()
         .to_string();
-    let started = Instant::now();
-    assert!(
-        eventually(10, || indication(&sh.verify(&licence_qr))
-            == ("TOTAL_FAILED".into(), "REVOKED".into())),
-        "old licence not REVOKED in Shanghai"
-    );
-    eprintln!(
-        "revocation seen in Shanghai after {:?} (ttl {TTL} s)",
-        started.elapsed()
+    // Within the ttl Shanghai may still answer from its cached copy; once it has passed,
+    // Shanghai must fetch the new list and see the revocation.
+    let gz_clock = gz.dir.path().join("clock");
+    let sh_clock = sh.dir.path().join("clock");
+    let_ttl_pass(&[&gz_clock, &sh_clock]);
+    assert_eq!(
+        indication(&sh.verify(&licence_qr)),
+        ("TOTAL_FAILED".into(), "REVOKED".into()),
+        "old licence not REVOKED in Shanghai once the ttl passed"
     );
     let new_qr = gz.present(&uscc, &wallet, &new_cid, Some(3600))["token"]
         .as_str()
@@ -199,7 +195,8 @@ fn guangzhou_credentials_verify_in_shanghai() {
         gz.stop();
         std::mem::replace(&mut gz.dir, tempfile::tempdir().unwrap())
     };
-    std::thread::sleep(Duration::from_millis(2500));
+    let gz_clock = gz_dir.path().join("clock");
+    let_ttl_pass(&[&gz_clock, &sh_clock]);
     let r = sh.verify(&new_qr);
     assert_eq!(
         indication(&r),
@@ -219,7 +216,8 @@ fn guangzhou_credentials_verify_in_shanghai() {
         &json!({}),
     );
     assert_eq!(r.status(), 200);
-    assert!(eventually(10, || indication(&sh.verify(&new_qr)).1 == "REVOKED"));
+    let_ttl_pass(&[&gz.dir.path().join("clock"), &sh_clock]);
+    assert_eq!(indication(&sh.verify(&new_qr)).1, "REVOKED");
     assert_eq!(indication(&sh.verify(&seal_qr)).1, "REVOKED");
     assert_eq!(indication(&validate(&sh)).1, "REVOKED");
     drop(gz);
@@ -265,31 +263,40 @@ fn trust_list_rules_types_expiry_and_rollover() {
     // An expired trust list, past its grace period: INDETERMINATE with that reason.
     let short = shared.path().join("short.jwt");
     sign_trust_list(&certs, gz_port, sh_port, &short, &["--valid-for-s", "1"]);
-    std::thread::sleep(Duration::from_millis(2100));
-    let (code, out, _) = run_cli(&[
-        "verify",
-        "--certs",
-        c,
-        "--trust-list",
-        short.to_str().unwrap(),
-        "--trust-list-grace-s",
-        "0",
-        &old_qr,
-    ]);
+    // The CLI runs 2 s later than the wall clock.
+    let later = shared.path().join("later-clock");
+    advance_clock_file(&later, 2.0);
+    let later_env = [("ZT_TEST_CLOCK_FILE", later.as_path())];
+    let (code, out, _) = run_cli_env(
+        &[
+            "verify",
+            "--certs",
+            c,
+            "--trust-list",
+            short.to_str().unwrap(),
+            "--trust-list-grace-s",
+            "0",
+            &old_qr,
+        ],
+        &later_env,
+    );
     assert_eq!(code, 2, "{out}");
     assert!(
         out.contains("TRY_LATER") && out.contains("trust list expired"),
         "{out}"
     );
     // Within the grace period it still works, with a warning.
-    let (code, out, _) = run_cli(&[
-        "verify",
-        "--certs",
-        c,
-        "--trust-list",
-        short.to_str().unwrap(),
-        &old_qr,
-    ]);
+    let (code, out, _) = run_cli_env(
+        &[
+            "verify",
+            "--certs",
+            c,
+            "--trust-list",
+            short.to_str().unwrap(),
+            &old_qr,
+        ],
+        &later_env,
+    );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("WARNING"), "{out}");
     // A tampered trust list is refused outright.

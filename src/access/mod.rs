@@ -29,6 +29,18 @@ pub enum AccessRole {
 }
 
 impl AccessRole {
+    /// The role's name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessRole::Admin => "admin",
+            AccessRole::Authority => "authority",
+            AccessRole::Police => "police",
+            AccessRole::Tax => "tax",
+            AccessRole::Partner => "partner",
+            AccessRole::Company => "company",
+        }
+    }
+
     /// Roles an admin may hand out with `POST /v1/tokens`.
     pub fn parse_grantable(s: &str) -> Option<Self> {
         match s {

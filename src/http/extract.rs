@@ -120,10 +120,7 @@ impl Caller {
                 "this needs a token of role {}",
                 roles
                     .iter()
-                    .map(|r| serde_json::to_value(r)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default())
+                    .map(|r| r.as_str())
                     .collect::<Vec<_>>()
                     .join(" or ")
             )))

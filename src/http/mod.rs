@@ -258,10 +258,11 @@ async fn as_problem(resp: Response) -> Response {
     if status.as_u16() < 400 || is_problem {
         return resp;
     }
-    let body = to_bytes(resp.into_body(), 64 * 1024)
-        .await
-        .unwrap_or_default();
-    let mut detail = String::from_utf8_lossy(&body).trim().to_string();
+    // The rejection's own text, when it can be read; otherwise the status's reason.
+    let mut detail = match to_bytes(resp.into_body(), 64 * 1024).await {
+        Ok(body) => String::from_utf8_lossy(&body).trim().to_string(),
+        Err(_) => String::new(),
+    };
     if detail.is_empty() && status == StatusCode::SERVICE_UNAVAILABLE {
         detail = "the request was not answered within the request timeout".into();
     } else if detail.is_empty() {

@@ -151,10 +151,13 @@ mod tests {
             );
             if a.name.ends_with(".html") {
                 assert_eq!(a.content_type, HTML);
-                let text = std::str::from_utf8(a.body).unwrap_or_default();
+                let text = std::str::from_utf8(a.body).expect("UTF-8 (checked above)");
                 // No inline script: every <script> has a src (the CSP would block it anyway).
                 for tag in text.split("<script").skip(1) {
-                    let open = tag.split('>').next().unwrap_or_default();
+                    let open = tag
+                        .split('>')
+                        .next()
+                        .expect("split yields at least one piece");
                     assert!(open.contains("src=\"/assets/"), "{}: inline script", a.name);
                 }
                 assert!(!text.contains("style=\""), "{}: inline style", a.name);
@@ -173,9 +176,12 @@ mod tests {
     #[test]
     fn scripts_import_only_embedded_modules() {
         for a in ASSETS.iter().filter(|a| a.name.ends_with(".js")) {
-            let text = std::str::from_utf8(a.body).unwrap_or_default();
+            let text = std::str::from_utf8(a.body).expect("assets are UTF-8");
             for line in text.lines().filter(|l| l.contains(" from '")) {
-                let target = line.split(" from '").nth(1).unwrap_or_default();
+                let target = line
+                    .split(" from '")
+                    .nth(1)
+                    .expect("the line has a from clause");
                 let target = target
                     .trim_end_matches(['\'', ';'])
                     .trim_start_matches("./");

@@ -82,7 +82,11 @@ fn slug(title: &str) -> String {
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        // A problem is strings and numbers; should it still not serialise, say so plainly
+        // rather than send an empty body.
+        let body = serde_json::to_vec(&self).unwrap_or_else(|_| {
+            br#"{"type":"about:blank","title":"Internal Server Error","status":500}"#.to_vec()
+        });
         let mut resp = (status, body).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));

@@ -51,7 +51,13 @@ pub async fn read_signed_document(req: Request) -> Result<SignedDocument, Proble
         Multipart::with_constraints(req.into_body().into_data_stream(), boundary, constraints);
     let (mut signature, mut digest) = (None, None);
     while let Some(mut part) = form.next_field().await.map_err(form_problem)? {
-        let name = part.name().unwrap_or_default().to_string();
+        let Some(name) = part.name().map(str::to_string) else {
+            return Err(Problem::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "body",
+                "a form part has no name (expected \"signature\" and \"document\")",
+            ));
+        };
         let seen = match name.as_str() {
             "signature" => signature.is_some(),
             _ => digest.is_some(),

@@ -56,6 +56,11 @@ const TREES: [(Tree, &str); 13] = [
 ];
 
 impl Tree {
+    /// The tree's place in [`TREES`] (and in the opened trees): the enum's own order.
+    fn index(self) -> usize {
+        self as usize
+    }
+
     /// Every tree, for checks that look at the whole store.
     pub fn all() -> impl Iterator<Item = Tree> {
         TREES.iter().map(|(t, _)| *t)
@@ -74,6 +79,13 @@ pub enum StoreError {
     Flush(String),
     #[error("storage: a background task failed: {0}")]
     Task(String),
+    #[error("record {key} could not be serialised: {source}")]
+    Serialise {
+        key: String,
+        source: serde_json::Error,
+    },
+    #[error("counter {0} holds {1} bytes, not an 8-byte number: refusing to reuse its values")]
+    CorruptCounter(String, usize),
 }
 
 enum Op {
@@ -85,31 +97,40 @@ enum Op {
 #[derive(Default)]
 pub struct Batch {
     ops: Vec<Op>,
+    /// The first value that could not be serialised: the batch is refused as a whole.
+    unserialisable: Option<(String, serde_json::Error)>,
 }
 
 impl Batch {
     pub fn put<T: Serialize>(&mut self, tree: Tree, key: &str, value: &T) -> &mut Self {
-        self.ops
-            .push(Op::Put(tree, key.as_bytes().to_vec(), to_json(value)));
+        if let Some(v) = self.serialise(key, value) {
+            self.ops.push(Op::Put(tree, key.as_bytes().to_vec(), v));
+        }
         self
     }
 
     /// Fails the whole batch with `StoreError::Exists` if the key is already there.
     pub fn put_new<T: Serialize>(&mut self, tree: Tree, key: &str, value: &T) -> &mut Self {
-        self.ops
-            .push(Op::PutNew(tree, key.as_bytes().to_vec(), to_json(value)));
+        if let Some(v) = self.serialise(key, value) {
+            self.ops.push(Op::PutNew(tree, key.as_bytes().to_vec(), v));
+        }
         self
+    }
+
+    fn serialise<T: Serialize>(&mut self, key: &str, value: &T) -> Option<Vec<u8>> {
+        match serde_json::to_vec(value) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.unserialisable.get_or_insert((key.to_string(), e));
+                None
+            }
+        }
     }
 
     pub fn put_raw(&mut self, tree: Tree, key: &str, value: Vec<u8>) -> &mut Self {
         self.ops.push(Op::Put(tree, key.as_bytes().to_vec(), value));
         self
     }
-}
-
-fn to_json<T: Serialize>(v: &T) -> Vec<u8> {
-    // Our records are plain structs: serialising them cannot fail.
-    serde_json::to_vec(v).unwrap_or_default()
 }
 
 #[derive(Clone)]
@@ -136,7 +157,7 @@ impl Store {
     }
 
     fn tree(&self, t: Tree) -> &sled::Tree {
-        &self.trees[TREES.iter().position(|(x, _)| *x == t).unwrap_or(0)]
+        &self.trees[t.index()]
     }
 
     pub fn get<T: DeserializeOwned>(&self, tree: Tree, key: &str) -> Result<Option<T>, StoreError> {
@@ -180,7 +201,10 @@ impl Store {
 
     /// Applies a batch atomically, then waits for a flush: when this returns Ok the batch is
     /// on disk. The transaction runs on a blocking thread (sled may retry it on conflicts).
-    pub async fn apply(&self, batch: Batch) -> Result<(), StoreError> {
+    pub async fn apply(&self, mut batch: Batch) -> Result<(), StoreError> {
+        if let Some((key, source)) = batch.unserialisable.take() {
+            return Err(StoreError::Serialise { key, source });
+        }
         let trees = self.trees.clone();
         tokio::task::spawn_blocking(move || Self::commit(&trees, &batch))
             .await
@@ -195,7 +219,7 @@ impl Store {
                     Op::Put(t, k, v) => (t, k, v, false),
                     Op::PutNew(t, k, v) => (t, k, v, true),
                 };
-                let tx = &txs[TREES.iter().position(|(x, _)| x == t).unwrap_or(0)];
+                let tx = &txs[t.index()];
                 if new && tx.get(k)?.is_some() {
                     return Err(ConflictableTransactionError::Abort(
                         String::from_utf8_lossy(k).into_owned(),
@@ -214,21 +238,7 @@ impl Store {
 
     /// Next value of a named counter, durable before it is returned (never reused).
     pub async fn next_counter(&self, name: &str) -> Result<u64, StoreError> {
-        let key = format!("counter/{name}");
-        let new = self
-            .tree(Tree::Meta)
-            .update_and_fetch(key.as_bytes(), |old| {
-                let n = old
-                    .and_then(|b| <[u8; 8]>::try_from(b).ok())
-                    .map(u64::from_be_bytes)
-                    .unwrap_or(0);
-                Some((n + 1).to_be_bytes().to_vec())
-            })?;
-        self.flusher.durable().await?;
-        Ok(new
-            .and_then(|b| <[u8; 8]>::try_from(b.as_ref()).ok())
-            .map(u64::from_be_bytes)
-            .unwrap_or(1))
+        self.reserve_counter(name, 1).await
     }
 }
 
@@ -237,18 +247,33 @@ impl Store {
     /// Like [`Store::next_counter`], values are durable before use and never handed out twice.
     pub async fn reserve_counter(&self, name: &str, n: u64) -> Result<u64, StoreError> {
         let key = format!("counter/{name}");
-        let read = |b: Option<&[u8]>| {
-            b.and_then(|b| <[u8; 8]>::try_from(b).ok())
-                .map(u64::from_be_bytes)
-                .unwrap_or(0)
+        // A counter that is not 8 bytes is left as it is and refused: starting again from
+        // 0 would hand out numbers (invoice numbers, list slots) a second time.
+        let read = |b: Option<&[u8]>| -> Result<u64, usize> {
+            match b {
+                None => Ok(0),
+                Some(b) => <[u8; 8]>::try_from(b)
+                    .map(u64::from_be_bytes)
+                    .map_err(|_| b.len()),
+            }
         };
+        let mut corrupt = None;
         let new = self
             .tree(Tree::Meta)
-            .update_and_fetch(key.as_bytes(), |old| {
-                Some((read(old) + n).to_be_bytes().to_vec())
+            .update_and_fetch(key.as_bytes(), |old| match read(old) {
+                Ok(v) => Some((v + n).to_be_bytes().to_vec()),
+                Err(len) => {
+                    corrupt = Some(len);
+                    old.map(<[u8]>::to_vec)
+                }
             })?;
+        if let Some(len) = corrupt {
+            return Err(StoreError::CorruptCounter(name.into(), len));
+        }
         self.flusher.durable().await?;
-        Ok(read(new.as_deref()) + 1 - n)
+        let last =
+            read(new.as_deref()).map_err(|len| StoreError::CorruptCounter(name.into(), len))?;
+        Ok(last + 1 - n)
     }
 
     /// Up to `limit` keys under `prefix`, newest (greatest) first, strictly before `before`
@@ -316,6 +341,49 @@ mod tests {
         assert!(matches!(store.apply(b).await, Err(StoreError::Exists(k)) if k == "a"));
         assert_eq!(store.get::<i32>(Tree::Credentials, "c").unwrap(), None);
         assert_eq!(store.get::<i32>(Tree::Companies, "a").unwrap(), Some(1));
+    }
+
+    #[test]
+    fn trees_are_listed_in_enum_order() {
+        for (i, (t, _)) in TREES.iter().enumerate() {
+            assert_eq!(t.index(), i, "{t:?} is out of place in TREES");
+        }
+    }
+
+    /// A value that cannot be serialised refuses the batch; nothing of it is written.
+    #[tokio::test]
+    async fn unserialisable_value_refuses_the_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        // JSON object keys must be strings: a map keyed by a tuple does not serialise.
+        let bad: std::collections::HashMap<(u8, u8), u8> = [((1, 2), 3)].into();
+        let mut b = Batch::default();
+        b.put(Tree::Credentials, "ok", &1)
+            .put(Tree::Credentials, "bad", &bad);
+        let e = store.apply(b).await.unwrap_err();
+        assert!(
+            matches!(&e, StoreError::Serialise { key, .. } if key == "bad"),
+            "{e}"
+        );
+        assert_eq!(store.get::<i32>(Tree::Credentials, "ok").unwrap(), None);
+    }
+
+    /// A damaged counter is refused, not restarted from zero (which would reuse numbers).
+    #[tokio::test]
+    async fn corrupt_counter_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.next_counter("n").await.unwrap(), 1);
+        assert_eq!(store.reserve_counter("n", 3).await.unwrap(), 2);
+        assert_eq!(store.next_counter("n").await.unwrap(), 5);
+        store
+            .tree(Tree::Meta)
+            .insert("counter/n", &b"xyz"[..])
+            .unwrap();
+        let e = store.next_counter("n").await.unwrap_err();
+        assert!(matches!(e, StoreError::CorruptCounter(_, 3)), "{e}");
+        let kept = store.get_raw(Tree::Meta, "counter/n").unwrap();
+        assert_eq!(kept.as_deref(), Some(&b"xyz"[..]));
     }
 
     /// Hundreds of writers at once each return once their write is flushed, and a flush

@@ -7,14 +7,14 @@ mod source;
 pub use source::{TrustListSource, TrustListState};
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::b64;
 use crate::credential::CredentialType;
-use crate::credential::jws::{self, Parsed};
+use crate::credential::jws::{self, JwsError, Parsed};
 use crate::domain::RegionCode;
 use crate::pki::{PkiError, Role, Signer, TrustStore};
 
@@ -47,13 +47,49 @@ pub struct RegionEntry {
 pub enum TrustListError {
     #[error(transparent)]
     Pki(#[from] PkiError),
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: not a PEM certificate: {source}", path.display())]
+    Pem {
+        path: PathBuf,
+        source: pem::PemError,
+    },
+    #[error("--endpoint {region}: no CA for region {region} in {}", certs.display())]
+    NoRegionCa { region: RegionCode, certs: PathBuf },
+    #[error("{url}: {source}")]
+    Fetch { url: String, source: reqwest::Error },
+    #[error("{url}: HTTP {status}")]
+    FetchStatus {
+        url: String,
+        status: reqwest::StatusCode,
+    },
+    #[error("not a trust list: {0}")]
+    NotAToken(#[source] JwsError),
+    #[error("typ is not {TYP}")]
+    WrongType,
+    #[error("the trust list carries no signer certificate")]
+    NoSigner,
+    #[error("the trust list's signer is not trusted: {0}")]
+    UntrustedSigner(String),
+    #[error("the trust list's signature is not valid")]
+    BadSignature,
+    #[error("the trust list is malformed: {0}")]
+    Malformed(#[source] serde_json::Error),
+    #[error("the trust list's expiry {0} is not a representable time")]
+    BadExpiry(i64),
+    #[error("the trust list could not be serialised: {0}")]
+    Serialise(#[source] serde_json::Error),
 }
 
 fn b64_files(dir: &Path, pick: impl Fn(&str) -> bool) -> Result<Vec<String>, TrustListError> {
     let mut names: Vec<_> = std::fs::read_dir(dir)
-        .map_err(|e| TrustListError::Invalid(format!("{}: {e}", dir.display())))?
+        .map_err(|source| TrustListError::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".crt") && pick(n))
@@ -62,9 +98,12 @@ fn b64_files(dir: &Path, pick: impl Fn(&str) -> bool) -> Result<Vec<String>, Tru
     names
         .iter()
         .map(|n| {
-            let text = std::fs::read_to_string(dir.join(n))
-                .map_err(|e| TrustListError::Invalid(format!("{n}: {e}")))?;
-            let der = pem::parse(text).map_err(|e| TrustListError::Invalid(format!("{n}: {e}")))?;
+            let path = dir.join(n);
+            let text = std::fs::read_to_string(&path).map_err(|source| TrustListError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let der = pem::parse(text).map_err(|source| TrustListError::Pem { path, source })?;
             Ok(b64::encode_std(der.contents()))
         })
         .collect()
@@ -83,10 +122,10 @@ pub fn sign(
     for (code, url) in endpoints {
         let dir = certs.join(code.as_str());
         if !dir.join("ca.crt").exists() {
-            return Err(TrustListError::Invalid(format!(
-                "--endpoint {code}: no CA for region {code} in {}",
-                certs.display()
-            )));
+            return Err(TrustListError::NoRegionCa {
+                region: *code,
+                certs: certs.to_path_buf(),
+            });
         }
         let base = url.trim_end_matches('/').to_string();
         regions.push(RegionEntry {
@@ -109,39 +148,38 @@ pub fn sign(
         regions,
     };
     let header = crate::credential::jws::x5c_header(TYP, &signer);
-    Ok(jws::sign(
-        header,
-        &serde_json::to_vec(&list).unwrap_or_default(),
-        &signer,
-    ))
+    let payload = serde_json::to_vec(&list).map_err(TrustListError::Serialise)?;
+    Ok(jws::sign(header, &payload, &signer))
 }
 
 /// Checks a trust list's signature against the national root(s) in `base`. Expiry is
 /// checked by the caller, who decides what a stale list means.
 pub fn verify(token: &str, base: &TrustStore) -> Result<TrustList, TrustListError> {
-    let bad = |m: String| TrustListError::Invalid(m);
-    let parsed = Parsed::parse(token.trim()).map_err(|e| bad(format!("not a trust list: {e}")))?;
+    let parsed = Parsed::parse(token.trim()).map_err(TrustListError::NotAToken)?;
     if parsed.header_str("typ") != Some(TYP) {
-        return Err(bad(format!("typ is not {TYP}")));
+        return Err(TrustListError::WrongType);
     }
     let x5c = parsed.x5c();
     let leaf = x5c
         .first()
         .and_then(|d| crate::pki::CertInfo::parse(d).ok())
-        .ok_or_else(|| bad("the trust list carries no signer certificate".into()))?;
+        .ok_or(TrustListError::NoSigner)?;
     let trusted = base
         .validate_chain(&leaf, Role::TrustListSigner)
-        .map_err(|e| bad(format!("the trust list's signer is not trusted: {e}")))?;
+        .map_err(TrustListError::UntrustedSigner)?;
     if !parsed.verify(&trusted.info.public_key) {
-        return Err(bad("the trust list's signature is not valid".into()));
+        return Err(TrustListError::BadSignature);
     }
-    serde_json::from_slice(&parsed.payload)
-        .map_err(|e| bad(format!("the trust list is malformed: {e}")))
+    let list: TrustList =
+        serde_json::from_slice(&parsed.payload).map_err(TrustListError::Malformed)?;
+    // An expiry no calendar can show would otherwise become "1970" downstream.
+    list.expires_at()?;
+    Ok(list)
 }
 
 impl TrustList {
-    pub fn expires_at(&self) -> DateTime<Utc> {
-        DateTime::from_timestamp(self.exp, 0).unwrap_or_default()
+    pub fn expires_at(&self) -> Result<DateTime<Utc>, TrustListError> {
+        DateTime::from_timestamp(self.exp, 0).ok_or(TrustListError::BadExpiry(self.exp))
     }
 
     /// The verifier's trust store: the national root(s) of `base` plus every listed

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{TrustList, verify};
+use super::{TrustList, TrustListError, verify};
 use crate::pki::TrustStore;
 
 #[derive(Debug, Clone)]
@@ -21,25 +21,33 @@ impl TrustListSource {
     }
 
     /// Reads the signed trust list (not yet verified).
-    pub async fn fetch(&self) -> Result<String, String> {
+    pub async fn fetch(&self) -> Result<String, TrustListError> {
         match self {
-            TrustListSource::File(p) => tokio::fs::read_to_string(p)
-                .await
-                .map_err(|e| format!("{}: {e}", p.display())),
+            TrustListSource::File(p) => {
+                tokio::fs::read_to_string(p)
+                    .await
+                    .map_err(|source| TrustListError::Read {
+                        path: p.clone(),
+                        source,
+                    })
+            }
             TrustListSource::Url(u) => {
+                let fetch = |source| TrustListError::Fetch {
+                    url: u.clone(),
+                    source,
+                };
                 let client = reqwest::Client::builder()
                     .timeout(std::time::Duration::from_secs(5))
                     .build()
-                    .map_err(|e| e.to_string())?;
-                let r = client
-                    .get(u)
-                    .send()
-                    .await
-                    .map_err(|e| format!("{u}: {e}"))?;
+                    .map_err(fetch)?;
+                let r = client.get(u).send().await.map_err(fetch)?;
                 if !r.status().is_success() {
-                    return Err(format!("{u}: HTTP {}", r.status()));
+                    return Err(TrustListError::FetchStatus {
+                        url: u.clone(),
+                        status: r.status(),
+                    });
                 }
-                r.text().await.map_err(|e| format!("{u}: {e}"))
+                r.text().await.map_err(fetch)
             }
         }
     }
@@ -62,8 +70,8 @@ pub struct TrustListState {
 }
 
 impl TrustListState {
-    pub fn verified(token: String, base: &TrustStore) -> Result<Self, String> {
-        let list = verify(&token, base).map_err(|e| e.to_string())?;
+    pub fn verified(token: String, base: &TrustStore) -> Result<Self, TrustListError> {
+        let list = verify(&token, base)?;
         Ok(TrustListState { token, list })
     }
 }

@@ -294,7 +294,16 @@ pub fn problem(r: Response) -> (u16, Value) {
 }
 
 pub fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN).args(args).output().unwrap();
+    run_cli_env(args, &[])
+}
+
+/// The CLI with extra environment (e.g. `ZT_TEST_CLOCK_FILE`, to run it at a later time).
+pub fn run_cli_env(args: &[&str], env: &[(&str, &Path)]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
