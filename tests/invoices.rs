@@ -251,6 +251,7 @@ fn three_lines_every_amount_in_fen_and_refusals() {
         ("?limit=101", "limit"),
         ("?cursor=12", "cursor"),
         ("?direction=x", "direction"),
+        ("?colour=red", "colour"),
     ] {
         let (code, p) = problem(s.get(
             &format!("/v1/wallets/{}/invoices{q}", st.seller),

@@ -81,3 +81,37 @@ fn admin_tokens_are_retired_by_the_file_and_by_rotation() {
     assert_ne!(code, 0);
     assert!(err.contains("rotate-token"), "{err}");
 }
+
+/// Request fields are parsed into their types at the edge; a bad one is a 422 naming it.
+#[test]
+fn typed_request_fields_name_the_field() {
+    let s = Server::start();
+    let admin = s.admin_token();
+    let tax = s.role_token("tax");
+    for (path, token, body, field) in [
+        ("/v1/tokens", &admin, json!({"role": "admin"}), "role"),
+        ("/v1/tokens", &admin, json!({"role": 7}), "role"),
+        (
+            "/v1/tax/invoicing-rights",
+            &tax,
+            json!({"uscc": "91440101MA59XXXXX1"}),
+            "uscc",
+        ),
+        (
+            "/v1/signatures/validate",
+            &admin,
+            json!({"document_sha256": "xyz", "signature": "a.b.c"}),
+            "document_sha256",
+        ),
+    ] {
+        let (code, p) = problem(s.post(path, Some(token), &body));
+        assert_eq!(
+            (code, p["field"].as_str()),
+            (422, Some(field)),
+            "{path} {body}: {p}"
+        );
+        let detail = p["detail"].as_str().unwrap();
+        assert!(detail.starts_with(&format!("{field}: ")), "{detail}");
+        assert!(!detail.contains(&format!("{field}: {field}")), "{detail}");
+    }
+}

@@ -16,6 +16,27 @@ pub const DEFAULT_TTL_DAYS: i64 = 90;
 /// The longest a role token may be made valid for.
 pub const MAX_TTL_DAYS: i64 = 365;
 
+/// A role an admin may hand out with `POST /v1/tokens`: built only by parsing, so an admin
+/// or company role cannot be requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct GrantableRole(AccessRole);
+
+impl GrantableRole {
+    pub fn role(self) -> AccessRole {
+        self.0
+    }
+}
+
+impl TryFrom<String> for GrantableRole {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        AccessRole::parse_grantable(&s)
+            .map(GrantableRole)
+            .ok_or_else(|| format!("{s:?} is not one of authority, police, tax, partner"))
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessRole {

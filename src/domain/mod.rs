@@ -1,11 +1,13 @@
 //! Validated domain values. Each is built only by parsing, so a value that exists is valid.
 
 mod company;
+mod digest;
 mod id_number;
 mod region;
 mod uscc;
 
 pub use company::{CompanyRecord, CompanyRequest, LegalRepresentative, LegalRepresentativeRequest};
+pub use digest::Sha256Hex;
 pub use id_number::IdNumber;
 pub use region::RegionCode;
 pub use uscc::{Uscc, with_check_char};

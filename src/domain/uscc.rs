@@ -113,7 +113,8 @@ impl Serialize for Uscc {
 impl<'de> Deserialize<'de> for Uscc {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        Uscc::parse(&s).map_err(serde::de::Error::custom)
+        // The reason alone: the JSON path (or the record's key) names the field.
+        Uscc::parse(&s).map_err(|e| serde::de::Error::custom(e.reason))
     }
 }
 

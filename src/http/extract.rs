@@ -42,16 +42,37 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                         StatusCode::BAD_REQUEST,
                         format!("the body is not valid JSON: {inner}"),
                     )
-                } else if path == "." {
-                    // serde reports missing and unknown fields at the level of their object.
-                    let msg = inner.to_string();
-                    let field = msg.split('`').nth(1).unwrap_or("body").to_string();
-                    Problem::field(StatusCode::UNPROCESSABLE_ENTITY, field, msg)
                 } else {
-                    Problem::field(StatusCode::UNPROCESSABLE_ENTITY, path, inner.to_string())
+                    value_problem(&path, &inner.to_string(), "body")
                 }
             })
     }
+}
+
+/// A query string; a parameter that does not parse is named (`limit`), with the reason.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(ApiQuery)
+            .map_err(|e| value_problem(&e.path().to_string(), &e.into_inner().to_string(), "query"))
+    }
+}
+
+/// A value that did not deserialise, as a 422 naming its field. serde reports missing and
+/// unknown fields at the level of their object (path "."), naming them in backticks.
+fn value_problem(path: &str, msg: &str, whole: &str) -> Problem {
+    let field = if path == "." {
+        msg.split('`').nth(1).unwrap_or(whole).to_string()
+    } else {
+        path.to_string()
+    };
+    Problem::field(StatusCode::UNPROCESSABLE_ENTITY, field, msg)
 }
 
 /// The raw body, within the route's `DefaultBodyLimit`: 413 over it, 408 when it did not

@@ -2,7 +2,7 @@
 //! daily limit on online checks of one invoice.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -10,9 +10,10 @@ use serde_json::{Value, json};
 use super::dto::{InvoiceIssued, InvoicePage, InvoicingRightsGranted, WalletInvoice};
 use super::openapi::{E400, E401, E403, E404, E409, E413, E415, E422, E500};
 
-use super::extract::{ApiJson, Caller, path_uscc};
+use super::extract::{ApiJson, ApiQuery, Caller, path_uscc};
 use super::{AppState, Problem};
 use crate::access::AccessRole;
+use crate::domain::Uscc;
 use crate::invoice::calc::InvoiceNumber;
 use crate::invoice::rights;
 use crate::invoice::service::{self, Direction, InvoiceRequest};
@@ -20,7 +21,8 @@ use crate::invoice::service::{self, Direction, InvoiceRequest};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RightsRequest {
-    uscc: String,
+    #[schema(value_type = String)]
+    uscc: Uscc,
 }
 
 /// `POST /v1/tax/invoicing-rights` (tax): the electronic tax UKey, into the company's wallet.
@@ -34,7 +36,7 @@ pub async fn grant_rights(
 ) -> Result<(StatusCode, Json<InvoicingRightsGranted>), Problem> {
     caller.require(&[AccessRole::Tax, AccessRole::Admin])?;
     let received = s.wallet.clock.now();
-    let uscc = path_uscc(&req.uscc)?;
+    let uscc = req.uscc;
     let cred = rights::grant(&s.wallet, &uscc).await?;
     s.metrics.issued(
         &s.wallet.keys.region,
@@ -91,17 +93,36 @@ pub async fn issue(
 pub struct ListQuery {
     /// 1-100, default 20.
     #[serde(default)]
-    limit: Option<String>,
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
+    limit: Option<PageLimit>,
     /// The `next_cursor` of the previous page.
     #[serde(default)]
-    cursor: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^[0-9]{20}$")]
+    cursor: Option<InvoiceNumber>,
     /// `issued` or `received`.
     #[serde(default)]
-    direction: Option<String>,
+    #[param(value_type = Option<String>, pattern = "^(issued|received)$")]
+    direction: Option<Direction>,
 }
 
 pub const DEFAULT_PAGE: usize = 20;
 pub const MAX_PAGE: usize = 100;
+
+/// How many items a page holds: 1 to [`MAX_PAGE`].
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PageLimit(usize);
+
+impl TryFrom<String> for PageLimit {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .map(PageLimit)
+            .ok_or_else(|| format!("a whole number from 1 to {MAX_PAGE}, got {s:.40?}"))
+    }
+}
 
 /// `GET /v1/wallets/{uscc}/invoices?limit=&cursor=&direction=` (the company, an authority, the
 /// tax bureau): invoices issued and received, newest first. `limit` 1-100 (default 20);
@@ -114,40 +135,16 @@ pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
     Path(uscc): Path<String>,
-    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+    query: Result<ApiQuery<ListQuery>, Problem>,
 ) -> Result<Json<InvoicePage>, Problem> {
     let uscc = path_uscc(&uscc)?;
     if caller.0.role != AccessRole::Tax {
         caller.require_company(&uscc, true)?;
     }
-    let Query(q) = query
-        .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "query", e.body_text()))?;
-    let field = |f: &str, why: String| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, f, why);
-    let limit = match q.limit.as_deref() {
-        None => DEFAULT_PAGE,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| field("limit", format!("a whole number from 1 to {MAX_PAGE}")))?,
-    };
-    let cursor = q
-        .cursor
-        .as_deref()
-        .map(InvoiceNumber::parse)
-        .transpose()
-        .map_err(|e| field("cursor", e.reason))?;
-    let direction = match q.direction.as_deref() {
-        None => None,
-        Some("issued") => Some(Direction::Issued),
-        Some("received") => Some(Direction::Received),
-        Some(other) => {
-            return Err(field(
-                "direction",
-                format!("{other:?} is not issued or received"),
-            ));
-        }
-    };
+    // The query is judged after the caller: a stranger learns nothing from a 422.
+    let ApiQuery(q) = query?;
+    let limit = q.limit.map_or(DEFAULT_PAGE, |l| l.0);
+    let (cursor, direction) = (q.cursor, q.direction);
     s.wallet.registered_company(&uscc)?;
     let page = service::list(&s.wallet, &uscc, direction, limit, cursor.as_ref())?;
     let invoices = page

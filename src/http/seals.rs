@@ -13,8 +13,9 @@ use super::extract::{ApiBytes, ApiJson, Caller, path_uscc};
 use super::streamed;
 use super::{AppState, Problem};
 use crate::access::AccessRole;
+use crate::domain::Sha256Hex;
 use crate::seal::filing::{self, FilingError, FilingRequest};
-use crate::seal::sign::{self, parse_sha256, sha256_hex};
+use crate::seal::sign::{self, sha256_hex};
 use crate::seal::{eseal, eseal::IssueRequest};
 use crate::verify::Report;
 
@@ -147,7 +148,8 @@ pub async fn revoke(
 #[serde(deny_unknown_fields)]
 struct HashOnly {
     /// The document's SHA-256, 64 hexadecimal characters.
-    sha256: String,
+    #[schema(value_type = String, pattern = "^[0-9a-fA-F]{64}$")]
+    sha256: Sha256Hex,
 }
 
 /// `POST /v1/wallets/{uscc}/seals/{seal_id}/sign` (the company): the document as the raw
@@ -172,14 +174,7 @@ pub async fn sign_document(
     let (digest, size) = if is_json {
         let h: HashOnly = serde_json::from_slice(&body)
             .map_err(|e| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "sha256", format!("send {{\"sha256\": \"<64 hex>\"}} or the document itself as application/octet-stream: {e}")))?;
-        let d = parse_sha256(&h.sha256).ok_or_else(|| {
-            Problem::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "sha256",
-                "must be 64 hexadecimal characters",
-            )
-        })?;
-        (d, None)
+        (h.sha256.to_string(), None)
     } else {
         if body.is_empty() {
             return Err(Problem::field(
@@ -210,7 +205,8 @@ pub struct ValidateRequest {
     #[serde(default)]
     document_base64: Option<String>,
     #[serde(default)]
-    document_sha256: Option<String>,
+    #[schema(value_type = Option<String>, pattern = "^[0-9a-fA-F]{64}$")]
+    document_sha256: Option<Sha256Hex>,
     signature: String,
 }
 
@@ -250,13 +246,7 @@ fn json_digest(req: &ValidateRequest) -> Result<String, Problem> {
             })?;
             Ok(sha256_hex(&bytes))
         }
-        (None, Some(h)) => parse_sha256(h).ok_or_else(|| {
-            Problem::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "document_sha256",
-                "must be 64 hexadecimal characters",
-            )
-        }),
+        (None, Some(h)) => Ok(h.to_string()),
         _ => Err(Problem::field(
             StatusCode::UNPROCESSABLE_ENTITY,
             "document_base64",

@@ -12,13 +12,14 @@ use super::openapi::{E400, E401, E403, E404, E409, E413, E415, E422, E500};
 
 use super::extract::{ApiJson, Caller, path_uscc};
 use super::{AppState, Problem};
-use crate::access::{AccessRole, DEFAULT_TTL_DAYS, MAX_TTL_DAYS};
+use crate::access::{AccessRole, DEFAULT_TTL_DAYS, GrantableRole, MAX_TTL_DAYS};
 
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     /// `authority`, `police`, `tax` or `partner`.
-    role: String,
+    #[schema(value_type = String, pattern = "^(authority|police|tax|partner)$")]
+    role: GrantableRole,
     #[serde(default)]
     label: Option<String>,
     /// Validity in days (default 90, at most 365).
@@ -62,15 +63,7 @@ pub async fn create(
     ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<(StatusCode, Json<TokenCreated>), Problem> {
     caller.require(&[AccessRole::Admin])?;
-    let role = AccessRole::parse_grantable(&req.role).ok_or_else(|| {
-        unprocessable(
-            "role",
-            format!(
-                "{:?} is not one of authority, police, tax, partner",
-                req.role
-            ),
-        )
-    })?;
+    let role = req.role.role();
     if req.label.as_ref().is_some_and(|l| l.chars().count() > 100) {
         return Err(unprocessable("label", "at most 100 characters"));
     }
