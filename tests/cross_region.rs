@@ -90,16 +90,7 @@ fn guangzhou_credentials_verify_in_shanghai() {
     let (_, seal) = gz.official_seal(&police, &auth, &uscc, name, "4401006060");
     let seal_id = seal["id"].as_str().unwrap();
     let doc = b"%PDF-1.7 cross-region contract".to_vec();
-    let signed: Value = gz
-        .client
-        .post(gz.url(&format!("/v1/wallets/{uscc}/seals/{seal_id}/sign")))
-        .bearer_auth(&wallet)
-        .body(doc.clone())
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let signature = signed["signature"].as_str().unwrap().to_string();
+    let signature = gz.seal_document(&uscc, &wallet, seal_id, &doc);
     let validate = |s: &Server| -> Value {
         s.post(
             "/v1/signatures/validate",

@@ -492,12 +492,7 @@ fn online_checks_are_limited_per_day_offline_are_not() {
     assert!(metrics.contains("zt_credentials_issued_total{region=\"440100\",type=\"e_invoice\",channel=\"invoices\"} 2"), "{metrics}");
 
     // The limit is configurable.
-    let s2 = Server::start_with(
-        tempfile::tempdir().unwrap(),
-        None,
-        "440100",
-        &["--invoice-checks-per-day", "1"],
-    );
+    let s2 = Server::start_args(&["--invoice-checks-per-day", "1"]);
     let st2 = setup(s2, 85);
     grant(&st2);
     let inv = ok_invoice(

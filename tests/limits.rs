@@ -98,12 +98,7 @@ fn lifetime(c: &mut TcpStream, line: &[u8], every: Duration, limit: Duration) ->
 
 #[test]
 fn slowloris_and_silent_connections_are_closed() {
-    let s = Server::start_with(
-        tempfile::tempdir().unwrap(),
-        None,
-        "440100",
-        &["--header-timeout", "2"],
-    );
+    let s = Server::start_args(&["--header-timeout", "2"]);
     // A header line a second: never a whole request head.
     let mut c = TcpStream::connect(s.addr()).unwrap();
     c.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
@@ -131,12 +126,7 @@ fn slowloris_and_silent_connections_are_closed() {
 
 #[test]
 fn a_slow_body_is_cut_with_408() {
-    let s = Server::start_with(
-        tempfile::tempdir().unwrap(),
-        None,
-        "440100",
-        &["--body-timeout", "2"],
-    );
+    let s = Server::start_args(&["--body-timeout", "2"]);
     let mut c = TcpStream::connect(s.addr()).unwrap();
     c.write_all(
         b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"token\": \"",
@@ -172,12 +162,7 @@ fn a_slow_body_is_cut_with_408() {
 
 #[test]
 fn connections_beyond_the_cap_wait_until_others_close() {
-    let s = Server::start_with(
-        tempfile::tempdir().unwrap(),
-        None,
-        "440100",
-        &["--max-connections", "4", "--header-timeout", "30"],
-    );
+    let s = Server::start_args(&["--max-connections", "4", "--header-timeout", "30"]);
     // Four connections, each in the middle of a request head.
     let held: Vec<TcpStream> = (0..4)
         .map(|_| {
@@ -202,12 +187,7 @@ fn connections_beyond_the_cap_wait_until_others_close() {
 
 #[test]
 fn verification_is_rate_limited_per_client() {
-    let s = Server::start_with(
-        tempfile::tempdir().unwrap(),
-        None,
-        "440100",
-        &["--rate-limit", "6", "--rate-burst", "3"],
-    );
+    let s = Server::start_args(&["--rate-limit", "6", "--rate-burst", "3"]);
     let verify = |xff: &str| {
         s.client
             .post(s.url("/v1/verify"))
@@ -254,19 +234,7 @@ fn validate_refuses_big_json_and_streams_big_documents() {
     let doc: Vec<u8> = (0..8 * 1024 * 1024u32)
         .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
         .collect();
-    let r = s
-        .client
-        .post(s.url(&format!("/v1/wallets/{uscc}/seals/{seal_id}/sign")))
-        .bearer_auth(&wallet)
-        .header("content-type", "application/pdf")
-        .body(doc.clone())
-        .send()
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let signature = r.json::<Value>().unwrap()["signature"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let signature = s.seal_document(&uscc, &wallet, seal_id, &doc);
 
     // In base64 inside JSON (11 MiB): refused, and the detail says what to send instead.
     let body = json!({"document_base64": zhengtong::b64::encode_std(&doc), "signature": signature});

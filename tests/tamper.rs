@@ -79,22 +79,7 @@ fn fixture(dir: &Path) -> Fixture {
     let (_, seal) = s.official_seal(&police, &auth, &uscc, name, "4401009090");
     let eseal = seal["sd_jwt"].as_str().unwrap().to_string();
     let doc = b"%PDF-1.7 tamper corpus contract".to_vec();
-    let r = s
-        .client
-        .post(s.url(&format!(
-            "/v1/wallets/{uscc}/seals/{}/sign",
-            seal["id"].as_str().unwrap()
-        )))
-        .bearer_auth(&wallet)
-        .header("content-type", "application/pdf")
-        .body(doc.clone())
-        .send()
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let signature = r.json::<Value>().unwrap()["signature"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let signature = s.seal_document(&uscc, &wallet, seal["id"].as_str().unwrap(), &doc);
     let r = s.get("/v1/status-lists/1", None);
     assert_eq!(r.status(), 200);
     let status_list = r.text().unwrap();

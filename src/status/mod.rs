@@ -1,5 +1,7 @@
-//! Token Status Lists (draft-ietf-oauth-status-list): the bitstring and index allocation.
-//! Publishing signed lists is built on this in `status::list` (not yet: see issue 5).
+//! Token Status Lists (draft-ietf-oauth-status-list): the bitstring ([`bits`]), the index
+//! order that spreads a company's credentials over a list, and the `status` claim.
+//! Signed lists are published by `http::status` (`GET /v1/status-lists/{n}`); other
+//! regions' lists are fetched and cached by `verify::remote`.
 
 pub mod bits;
 

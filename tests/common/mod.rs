@@ -38,7 +38,12 @@ pub fn free_port() -> u16 {
 
 impl Server {
     pub fn start() -> Server {
-        Self::start_with(tempfile::tempdir().unwrap(), None, "440100", &[])
+        Self::start_args(&[])
+    }
+
+    /// A Guangzhou node in a fresh folder, with extra `serve` flags.
+    pub fn start_args(extra: &[&str]) -> Server {
+        Self::start_with(tempfile::tempdir().unwrap(), None, "440100", extra)
     }
 
     /// Starts a node; `certs` defaults to `<dir>/certs`.
@@ -372,6 +377,24 @@ pub fn init_pki(certs: &Path, regions: &str) {
 }
 
 impl Server {
+    /// Seals `doc` (sent as the raw body) with the company's e-seal; returns the detached
+    /// signature, checked to be 201.
+    pub fn seal_document(&self, uscc: &str, wallet: &str, seal_id: &str, doc: &[u8]) -> String {
+        let r = self
+            .client
+            .post(self.url(&format!("/v1/wallets/{uscc}/seals/{seal_id}/sign")))
+            .bearer_auth(wallet)
+            .header("content-type", "application/pdf")
+            .body(doc.to_vec())
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        r.json::<Value>().unwrap()["signature"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     /// Files a round official seal for a registered company and issues its e-seal; returns
     /// (the filing, the issued e-seal), both checked to be 201.
     pub fn official_seal(
