@@ -20,7 +20,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if ! .venv/bin/python -c "import sd_jwt, jwt, jwcrypto, cryptography, schemathesis" >/dev/null 2>&1; then
+if ! .venv/bin/python -c "import sd_jwt, jwt, jwcrypto, cryptography, schemathesis, pkilint" >/dev/null 2>&1; then
   echo "creating .venv with the reference libraries" >&2
   python3 -m venv .venv
   .venv/bin/pip install -q -r tests/interop/requirements.txt

@@ -1,5 +1,5 @@
 //! Other people's tools verify what we issue: the OpenWallet sd-jwt library, PyJWT,
-//! zbarimg and openssl. `scripts/test.sh` installs them (venv in `.venv`, Debian packages).
+//! zbarimg, openssl and the pkilint certificate linter. `scripts/test.sh` installs them (venv in `.venv`, Debian packages).
 
 mod common;
 
@@ -194,4 +194,47 @@ fn openssl_accepts_every_chain() {
     assert_eq!(code, 0);
     assert!(out.contains("nothing to do"), "{out}");
     assert_eq!(std::fs::read(certs.join("root.crt")).unwrap(), before);
+}
+
+/// pkilint's RFC 5280 lint finds nothing at WARNING or above in any certificate we make:
+/// the development PKI of two regions and a company's e-seal certificate.
+#[test]
+fn pkilint_finds_nothing_wrong_with_our_certificates() {
+    let s = Server::start();
+    let auth = s.role_token("authority");
+    let police = s.role_token("police");
+    let name = "广州证书检查示例有限公司";
+    let (uscc, _, _) = s.register(&auth, &company(&uscc(62), name));
+    let (_, seal) = s.official_seal(&police, &auth, &uscc, name, "4401006262");
+    let out = tempfile::tempdir().unwrap();
+    let seal_pem = out.path().join("seal.crt");
+    std::fs::write(&seal_pem, seal["certificate_pem"].as_str().unwrap()).unwrap();
+    let mut files = vec![seal_pem];
+    let mut dirs = vec![s.certs()];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "crt") {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() >= 8, "{files:?}");
+    let lint = python().with_file_name("lint_pkix_cert");
+    for f in &files {
+        let out = Command::new(&lint)
+            .args(["lint", "-s", "WARNING"])
+            .arg(f)
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.trim().is_empty(),
+            "pkilint on {}: {text}{}",
+            f.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
 }

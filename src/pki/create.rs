@@ -3,9 +3,11 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rcgen::string::PrintableString;
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, SanType, SerialNumber,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
+    PKCS_ECDSA_P256_SHA256, SanType, SerialNumber,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 use time::{Duration, OffsetDateTime};
@@ -32,7 +34,7 @@ pub fn init(dir: &Path, regions: &[RegionCode]) -> Result<InitReport, PkiError> 
     let root_key = dir.join("root.key");
     if !root_crt.exists() {
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-        let mut params = base_params(ROOT_CN, "证通 zhengtong", None, 20 * 365)?;
+        let mut params = base_params(&key, ROOT_CN, "证通 zhengtong", None, 20 * 365)?;
         params.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
         let cert = params.self_signed(&key)?;
@@ -54,7 +56,8 @@ pub fn init(dir: &Path, regions: &[RegionCode]) -> Result<InitReport, PkiError> 
         if !ca_crt.exists() {
             let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
             let cn = format!("{} 区域CA {}", region.name(), region);
-            let mut params = base_params(&cn, &region.authority_name(), Some(region), 10 * 365)?;
+            let mut params =
+                base_params(&key, &cn, &region.authority_name(), Some(region), 10 * 365)?;
             params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
             params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
             params.extended_key_usages = Role::ALL
@@ -97,7 +100,7 @@ fn issue_role_files(
 ) -> Result<(), PkiError> {
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
     let cn = format!("{org} {}", role.name_zh());
-    let mut params = base_params(&cn, org, region, 5 * 365)?;
+    let mut params = base_params(&key, &cn, org, region, 5 * 365)?;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(role.oid_components())];
     if let Some(r) = region {
@@ -122,26 +125,55 @@ pub fn issuer_uri(region: &RegionCode) -> String {
 }
 
 fn base_params(
+    key: &KeyPair,
     cn: &str,
     org: &str,
     region: Option<&RegionCode>,
     days: i64,
 ) -> Result<CertificateParams, PkiError> {
     let mut params = CertificateParams::default();
+    // Subject Key Identifier by RFC 7093 method 1: the leftmost 160 bits of the SHA-256 of
+    // the subjectPublicKey bits (linters recognise it; rcgen's own hashes the whole SPKI).
+    let digest = ring::digest::digest(&ring::digest::SHA256, key.public_key_raw());
+    params.key_identifier_method = KeyIdMethod::PreSpecified(digest.as_ref()[..20].to_vec());
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::CountryName, "CN");
+    push_country(&mut dn);
     dn.push(DnType::OrganizationName, org);
     if let Some(r) = region {
         dn.push(DnType::OrganizationalUnitName, r.as_str());
     }
     dn.push(DnType::CommonName, cn);
     params.distinguished_name = dn;
-    let now = OffsetDateTime::now_utc();
-    params.not_before = now - Duration::days(1);
+    // Valid from the second it is made (X.509 times have whole seconds), not backdated.
+    let now = OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap_or(OffsetDateTime::now_utc());
+    params.not_before = now;
     params.not_after = now + Duration::days(days);
     params.serial_number = Some(random_serial());
     params.use_authority_key_identifier_extension = true;
+    // An end entity unless the caller makes it a CA: an explicit `cA = false` and a Subject
+    // Key Identifier (RFC 5280 4.2.1.2), which rcgen writes only when told.
+    params.is_ca = IsCa::ExplicitNoCa;
     Ok(params)
+}
+
+/// RFC 5280 (appendix A) wants countryName as a PrintableString.
+fn push_country(dn: &mut DistinguishedName) {
+    dn.push(
+        DnType::CountryName,
+        DnValue::PrintableString(PrintableString::try_from("CN").expect("CN is printable")),
+    );
+}
+
+/// serialNumber (2.5.4.5) is a PrintableString too; a value that is not printable (never a
+/// USCC) stays UTF-8 rather than being lost.
+fn subject_value(t: &DnType, v: &str) -> DnValue {
+    let is_serial = matches!(t, DnType::CustomDnType(oid) if oid == &[2, 5, 4, 5]);
+    match PrintableString::try_from(v) {
+        Ok(p) if is_serial => DnValue::PrintableString(p),
+        _ => DnValue::Utf8String(v.to_string()),
+    }
 }
 
 fn random_serial() -> SerialNumber {
@@ -192,12 +224,12 @@ impl RegionCa {
         public_key: &KeyPair,
         days: i64,
     ) -> Result<String, PkiError> {
-        let mut params = base_params("", "", Some(&self.region), days)?;
+        let mut params = base_params(public_key, "", "", Some(&self.region), days)?;
         let mut dn = DistinguishedName::new();
-        dn.push(DnType::CountryName, "CN");
+        push_country(&mut dn);
         dn.push(DnType::OrganizationalUnitName, self.region.as_str());
         for (t, v) in subject {
-            dn.push(t.clone(), v.as_str());
+            dn.push(t.clone(), subject_value(t, v));
         }
         params.distinguished_name = dn;
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
