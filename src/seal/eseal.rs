@@ -279,6 +279,22 @@ pub fn revoke_into(
     Ok(())
 }
 
+/// Adds the revocation of every active e-seal of `uscc` to `batch` (the company is being
+/// deregistered). Returns the credential ids of all its e-seals, revoked now or before.
+pub fn revoke_all_into(
+    wallet: &Wallet,
+    batch: &mut Batch,
+    revs: &mut Revocations,
+    uscc: &Uscc,
+) -> Result<Vec<String>, WalletError> {
+    let seals = seals(wallet, uscc)?;
+    let ids = seals.iter().map(|s| s.credential_id.clone()).collect();
+    for seal in seals.into_iter().filter(|s| s.status == SealStatus::Active) {
+        revoke_into(wallet, batch, revs, seal, revs.at())?;
+    }
+    Ok(ids)
+}
+
 /// Revokes one e-seal (a lost or compromised seal). Signatures made before now stay valid.
 pub async fn revoke(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<ESeal, WalletError> {
     let _guard = wallet.write_lock.lock().await;

@@ -4,10 +4,9 @@ use chrono::{DateTime, Utc};
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
 
-use super::{CompanyStatus, Revocations, StoredCredential, Wallet, WalletError};
+use super::{CompanyStatus, Revocations, StoredCompany, StoredCredential, Wallet, WalletError};
 use crate::credential::{CredentialType, p256_jwk};
 use crate::domain::{CompanyRecord, CompanyRequest, LegalRepresentativeRequest, Uscc};
-use crate::seal::eseal::{self, SealStatus};
 use crate::store::{Batch, Tree};
 
 /// The registration fields that change; absent fields stay as they are.
@@ -114,42 +113,42 @@ impl Wallet {
         })
     }
 
-    /// Deregisters a company: every licence, e-seal and invoicing-rights credential is
-    /// revoked and the wallet becomes read-only. Invoices already issued stay as they are.
-    /// The wallet token stays valid for reading the wallet (and may be rotated); presenting
-    /// and sealing are refused because the company is no longer active.
-    pub async fn deregister(&self, uscc: &Uscc) -> Result<Vec<String>, WalletError> {
-        let _guard = self.write_lock.lock().await;
-        let mut company = self.registered_company(uscc)?;
+    /// The company, if it can be deregistered: registered here and not yet deregistered.
+    pub fn deregistrable(&self, uscc: &Uscc) -> Result<StoredCompany, WalletError> {
+        let company = self.registered_company(uscc)?;
         if company.status == CompanyStatus::Deregistered {
             return Err(WalletError::Conflict(format!(
                 "company {uscc} is already deregistered"
             )));
         }
-        let now = self.clock.now();
-        let mut batch = Batch::default();
-        let mut revs = Revocations::new(self, now);
-        let seals = eseal::seals(self, uscc)?;
-        let seal_creds: Vec<String> = seals.iter().map(|s| s.credential_id.clone()).collect();
-        for seal in seals.into_iter().filter(|s| s.status == SealStatus::Active) {
-            eseal::revoke_into(self, &mut batch, &mut revs, seal, now)?;
-        }
-        for c in self.credentials(uscc)?.into_iter().filter(|c| {
+        Ok(company)
+    }
+
+    /// Deregistration (注销), the wallet's part, added to `batch`: every licence,
+    /// invoicing-rights and e-seal credential is revoked (except `handled`, revoked by the
+    /// layer above with their e-seals) and the company marked deregistered, its wallet
+    /// read-only. Invoices already issued stay as they are. Call under the write lock.
+    pub fn deregister_into(
+        &self,
+        batch: &mut Batch,
+        revs: &mut Revocations,
+        mut company: StoredCompany,
+        handled: &[String],
+    ) -> Result<(), WalletError> {
+        let uscc = company.record.uscc.clone();
+        for c in self.credentials(&uscc)?.into_iter().filter(|c| {
             matches!(
                 c.kind,
                 CredentialType::BusinessLicense
                     | CredentialType::InvoicingRights
                     | CredentialType::ESeal
-            ) && !seal_creds.contains(&c.id)
+            ) && !handled.contains(&c.id)
         }) {
-            revs.revoke(&mut batch, c)?;
+            revs.revoke(batch, c)?;
         }
-        let revoked = revs.finish(&mut batch);
         company.status = CompanyStatus::Deregistered;
-        company.deregistered_at = Some(now);
-        self.put_company(&mut batch, &company, false)?;
-        self.store.apply(batch).await?;
-        Ok(revoked)
+        company.deregistered_at = Some(revs.at());
+        self.put_company(batch, &company, false)
     }
 
     /// The public key of the company's holder key, as a JWK for `cnf`.

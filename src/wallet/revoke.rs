@@ -28,6 +28,11 @@ impl<'a> Revocations<'a> {
         }
     }
 
+    /// When these revocations take effect.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+
     /// Adds the revocation of `cred` (if still valid) to `batch`.
     pub fn revoke(
         &mut self,
