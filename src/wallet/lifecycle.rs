@@ -1,11 +1,10 @@
 //! Change (变更) and deregistration (注销) of a registered company.
 
 use chrono::{DateTime, Utc};
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
 
 use super::{CompanyStatus, Revocations, StoredCompany, StoredCredential, Wallet, WalletError};
-use crate::credential::{CredentialType, p256_jwk};
+use crate::credential::CredentialType;
 use crate::domain::{CompanyRecord, CompanyRequest, LegalRepresentativeRequest, Uscc};
 use crate::store::{Batch, Tree};
 
@@ -74,7 +73,7 @@ impl Wallet {
         let now = self.clock.now();
         let version = company.licence_version.max(1) + 1;
         let status = self.status_claim().await?;
-        let licence = self.issue_licence(&record, now, self.holder_jwk(uscc)?, status, version);
+        let licence = self.issue_licence(&record, now, self.holder_jwk(uscc)?, status, version)?;
         let mut batch = Batch::default();
         let mut revs = Revocations::new(self, now);
         for c in self
@@ -102,9 +101,8 @@ impl Wallet {
             "/changes/legal_representative/id_number",
             &format!("event/{event_key}/id_number"),
         )?;
-        batch
-            .put(Tree::Wallets, &format!("{uscc}/{}", licence.id), &())
-            .put(Tree::Events, &event_key, &event);
+        self.put_in_wallet(&mut batch, uscc, &licence.id);
+        batch.put(Tree::Events, &event_key, &event);
         self.store.apply(batch).await?;
         Ok(Changed {
             licence,
@@ -149,25 +147,5 @@ impl Wallet {
         company.status = CompanyStatus::Deregistered;
         company.deregistered_at = Some(revs.at());
         self.put_company(batch, &company, false)
-    }
-
-    /// The public key of the company's holder key, as a JWK for `cnf`.
-    fn holder_jwk(&self, uscc: &Uscc) -> Result<serde_json::Value, WalletError> {
-        let name = format!("holder/{uscc}");
-        let sealed = self
-            .store
-            .get_raw(Tree::Secrets, &name)?
-            .ok_or_else(|| WalletError::MissingSecret(format!("the holder key of {uscc}")))?;
-        let pkcs8 = self
-            .master
-            .open(&sealed, &name)
-            .map_err(|e| WalletError::Decrypt(format!("{name}: {e}")))?;
-        let key = EcdsaKeyPair::from_pkcs8(
-            &ECDSA_P256_SHA256_FIXED_SIGNING,
-            &pkcs8,
-            &ring::rand::SystemRandom::new(),
-        )
-        .map_err(|e| WalletError::SigningKey(format!("{name}: {e}")))?;
-        Ok(p256_jwk(key.public_key().as_ref()))
     }
 }
