@@ -42,21 +42,7 @@ pub fn current(wallet: &Wallet, uscc: &Uscc) -> Result<Option<StoredCredential>,
 /// Grants invoicing rights to a registered, active company (`POST /v1/tax/invoicing-rights`).
 pub async fn grant(wallet: &Wallet, uscc: &Uscc) -> Result<StoredCredential, WalletError> {
     let _guard = wallet.lock().await;
-    let company = match wallet.company(uscc)? {
-        None => {
-            return Err(WalletError::invalid(
-                "uscc",
-                format!("no company {uscc} is registered here"),
-            ));
-        }
-        Some(c) => c,
-    };
-    if company.status != crate::wallet::CompanyStatus::Active {
-        return Err(WalletError::invalid(
-            "uscc",
-            format!("company {uscc} is deregistered"),
-        ));
-    }
+    let company = wallet.active_company(uscc, "uscc")?;
     if let Some(c) = current(wallet, uscc)? {
         return Err(WalletError::Conflict(format!(
             "company {uscc} already holds invoicing rights (credential {}, valid until {})",

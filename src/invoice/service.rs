@@ -137,18 +137,7 @@ pub async fn issue(
     )
     .map_err(invalid)?;
 
-    let seller = wallet.company(&seller_uscc)?.ok_or_else(|| {
-        WalletError::invalid(
-            "seller_uscc",
-            format!("company {seller_uscc} is not registered here: only companies with a wallet here can invoice"),
-        )
-    })?;
-    if seller.status != CompanyStatus::Active {
-        return Err(WalletError::invalid(
-            "seller_uscc",
-            format!("company {seller_uscc} is deregistered: it can no longer invoice"),
-        ));
-    }
+    let seller = wallet.active_company(&seller_uscc, "seller_uscc")?;
     if rights::current(wallet, &seller_uscc)?.is_none() {
         return Err(WalletError::invalid(
             "seller_uscc",

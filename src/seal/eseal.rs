@@ -63,7 +63,7 @@ pub async fn issue(
     req: IssueRequest,
 ) -> Result<(ESeal, StoredCredential), WalletError> {
     let _guard = wallet.lock().await;
-    let company = wallet.active_company(uscc)?;
+    let company = wallet.active_company(uscc, "uscc")?;
     let filing = filing::get(wallet, &req.filing_id)?.ok_or_else(|| {
         WalletError::invalid(
             "filing_id",

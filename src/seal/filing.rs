@@ -177,17 +177,7 @@ pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingE
     let seal_type = parse_seal_type(&req.seal_type)?;
     check_engraver(req.engraver.as_deref())?;
     let _guard = wallet.lock().await;
-    let company = match wallet.company(&uscc)? {
-        None => {
-            return Err(rule(
-                "uscc",
-                format!(
-                    "company {uscc} is not registered: a seal can only be filed for a registered company"
-                ),
-            ));
-        }
-        Some(c) => c,
-    };
+    let company = wallet.active_company(&uscc, "uscc")?;
     let code = req.template.seal_code.clone();
     let mut batch = Batch::default();
     let filing = prepare(
@@ -252,9 +242,6 @@ pub fn prepare(
     batch: &mut Batch,
 ) -> Result<Filing, FilingError> {
     let uscc = &company.record.uscc;
-    if company.status != crate::wallet::CompanyStatus::Active {
-        return Err(rule("uscc", format!("company {uscc} is deregistered")));
-    }
     check_rules(company, seal_type, &template)?;
     let code = template.seal_code.clone();
     if let Some(owner) = filings::code_owner(wallet, &code)? {

@@ -67,7 +67,7 @@ pub async fn sign(
     seal_id: &str,
     doc_sha256: &str,
 ) -> Result<(String, SigningRecord), WalletError> {
-    let company = wallet.active_company(uscc)?;
+    let company = wallet.active_company(uscc, "uscc")?;
     let seal = eseal::get(wallet, uscc, seal_id)?;
     if seal.status != SealStatus::Active {
         return Err(WalletError::invalid(

@@ -80,15 +80,22 @@ impl Wallet {
             .ok_or_else(|| WalletError::NotFound(format!("no company {uscc} is registered here")))
     }
 
-    /// The company, if registered here and active; otherwise why not, naming `uscc`.
-    pub fn active_company(&self, uscc: &Uscc) -> Result<StoredCompany, WalletError> {
-        let c = self.registered_company(uscc)?;
-        if c.status != CompanyStatus::Active {
-            return Err(WalletError::Refused(format!(
-                "company {uscc} is deregistered; its wallet is read-only"
-            )));
+    /// The one check that a company may act (be changed, file seals, be granted invoicing
+    /// rights, invoice, present, seal): registered here and active. Either refusal is the
+    /// same answer, [`WalletError::Invalid`] naming `field` (the request field that carries
+    /// the USCC), which the HTTP edge answers with 422.
+    pub fn active_company(&self, uscc: &Uscc, field: &str) -> Result<StoredCompany, WalletError> {
+        match self.company(uscc)? {
+            None => Err(WalletError::invalid(
+                field,
+                format!("company {uscc} is not registered here"),
+            )),
+            Some(c) if c.status != CompanyStatus::Active => Err(WalletError::invalid(
+                field,
+                format!("company {uscc} is deregistered; its wallet is read-only"),
+            )),
+            Some(c) => Ok(c),
         }
-        Ok(c)
     }
 
     pub(super) fn ensure_unregistered(&self, uscc: &Uscc) -> Result<(), WalletError> {

@@ -42,7 +42,7 @@ impl Wallet {
     /// valid until new seals are issued from new filings (as on paper).
     pub async fn change(&self, uscc: &Uscc, req: ChangeRequest) -> Result<Changed, WalletError> {
         let _guard = self.write_lock.lock().await;
-        let mut company = self.active_company(uscc)?;
+        let mut company = self.active_company(uscc, "uscc")?;
         let old = &company.record;
         let merged = CompanyRequest {
             uscc: old.uscc.to_string(),
