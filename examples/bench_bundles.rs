@@ -143,7 +143,7 @@ fn main() -> anyhow::Result<()> {
     });
     // And the durable write alone: one small update, flushed (sled's fsync on this disk).
     let flushes = rate(secs.min(3.0), 1, || {
-        rt.block_on(wallet.store.reserve_counter("bench-flush", 1))
+        rt.block_on(wallet.store().reserve_counter("bench-flush", 1))
             .expect("flush");
     });
     let bound = |sigs: f64| sigs / SIGNATURES_PER_BUNDLE;

@@ -18,8 +18,9 @@ use crate::domain::{CompanyRecord, CompanyRequest, Uscc};
 use crate::invoice::rights;
 use crate::seal::eseal::{self, ESeal};
 use crate::seal::filing::{self, Filing, FilingError};
+use crate::seal::filings;
 use crate::seal::template::SealTemplate;
-use crate::store::{Batch, StoreError, Tree};
+use crate::store::{Batch, Tree};
 use crate::wallet::{StoredCredential, Wallet, WalletError, registration_conflict};
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -180,18 +181,15 @@ async fn issue(
         .iter()
         .map(|f| f.template.seal_code.clone())
         .collect();
-    wallet.store.apply(batch).await.map_err(|e| match e {
-        StoreError::Exists(k) if k.starts_with("code/") => {
-            let i = codes
-                .iter()
-                .position(|c| k == format!("code/{c}"))
-                .unwrap_or(0);
-            WalletError::invalid(
+    wallet.store().apply(batch).await.map_err(|e| {
+        if let Some(code) = filings::conflicting_code(&e) {
+            let i = codes.iter().position(|c| c == code).unwrap_or(0);
+            return WalletError::invalid(
                 &format!("seals[{i}].template.seal_code"),
-                format!("seal code {} is already on record", &k[5..]),
-            )
+                format!("seal code {code} is already on record"),
+            );
         }
-        other => registration_conflict(other, &uscc),
+        registration_conflict(e, &uscc)
     })?;
     Ok(done)
 }
@@ -266,7 +264,7 @@ fn build(
         completed_at: wallet.clock.now(),
     };
     batch.put_new(Tree::Establishments, uscc.as_str(), &record);
-    if wallet.faults.hit("bundle.write") {
+    if wallet.faults().hit("bundle.write") {
         // The same new key twice, last in the batch: the transaction aborts after staging
         // every other write of the bundle, as a write failing half-way would.
         tracing::warn!("injected fault at bundle.write");
@@ -289,5 +287,5 @@ fn build(
 
 /// The record of a company's start-up, if it came through a bundle.
 pub fn get(wallet: &Wallet, uscc: &Uscc) -> Result<Option<Establishment>, WalletError> {
-    Ok(wallet.store.get(Tree::Establishments, uscc.as_str())?)
+    Ok(wallet.store().get(Tree::Establishments, uscc.as_str())?)
 }

@@ -1,9 +1,12 @@
 //! zhengtong (证通): electronic business licences, seals and invoices, issued as signed
 //! credentials into a per-company wallet, shown as QR codes, verified by anyone.
 //!
-//! A map of the modules, in the direction data flows (nothing lower calls up):
+//! A map of the modules, lowest first: each module uses only modules listed above it
+//! (`tests/layers.rs` checks this).
 //!
 //! * [`clock`]: the injected clock (tests set time instead of sleeping).
+//! * [`b64`], [`fsutil`]: base64 and careful file writes.
+//! * [`fault`]: test-only failure points, to prove all-or-nothing.
 //! * [`domain`]: validated values (USCC, region code, ID number, registration record),
 //!   built only by parsing.
 //! * [`pki`]: the national root, regional CAs and role certificates; creating them
@@ -11,26 +14,30 @@
 //! * [`credential`]: compact JWS and SD-JWT VC, and the claims of each credential type.
 //! * [`store`]: the only module that knows sled; atomic batches flushed before they return.
 //! * [`keystore`]: the master key that encrypts private keys kept in the database.
+//! * [`status`]: Token Status List bitstrings and privacy-preserving index allocation.
 //! * [`access`]: bearer tokens, stored as hashes.
+//! * [`node`]: one region's keys and trust store, loaded (or created for development).
+//! * [`metrics`]: issuance counts and application-to-issuance times (Prometheus text).
+//! * [`trustlist`]: the signed national trust list: which CAs and role certificates each
+//!   region has, which credential types it may issue, where its status lists are.
 //! * [`wallet`]: per-company wallets: registration, credentials, tokens.
 //! * [`present`]: QR presentations (short-lived JWS) and QR rendering and reading.
 //! * [`seal`]: seal templates and their canonical SVG, police filings, e-seals, sealing.
 //! * [`invoice`]: 数电票 arithmetic in fen, amounts in words, invoice numbers; invoicing
 //!   rights; issuing invoices into wallets; the daily limit on online checks.
-//! * [`establish`]: the start-up bundle (电子大礼包): licence, seals, invoicing rights, all or nothing.
-//! * [`metrics`]: issuance counts and application-to-issuance times (Prometheus text).
-//! * [`fault`]: test-only failure points, to prove all-or-nothing.
-//! * [`status`]: Token Status List bitstrings and privacy-preserving index allocation.
+//! * [`establish`]: the start-up bundle (电子大礼包): licence, seals, invoicing rights, all or
+//!   nothing.
+//! * [`deregister`]: deregistration (注销): the company's e-seals and wallet revoked at once.
 //! * [`verify`]: the verifier and its ETSI-style validation report.
-//! * [`trustlist`]: the signed national trust list: which CAs and role certificates each
-//!   region has, which credential types it may issue, where its status lists are.
-//! * [`node`]: one region's keys and trust store, loaded (or created for development).
-//! * [`http`]: the axum API, problem details; [`server`] wires it to a socket.
+//! * [`http`]: the axum API, problem details.
+//! * [`listen`]: the socket and its connection limits.
+//! * [`server`]: wires the API to a socket.
 
 pub mod access;
 pub mod b64;
 pub mod clock;
 pub mod credential;
+pub mod deregister;
 pub mod domain;
 pub mod establish;
 pub mod fault;

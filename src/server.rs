@@ -69,8 +69,10 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
             (v, Some(state))
         }
     };
-    let invoice_checks =
-        crate::invoice::check::CheckLimiter::new(wallet.store.clone(), cfg.invoice_checks_per_day);
+    let invoice_checks = crate::invoice::check::CheckLimiter::new(
+        wallet.store().clone(),
+        cfg.invoice_checks_per_day,
+    );
     Ok(AppState {
         wallet,
         verifier: Arc::new(RwLock::new(Arc::new(verifier))),

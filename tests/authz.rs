@@ -311,7 +311,8 @@ fn expectation(allowed: &[&str], caller: &str, route: &str) -> Expect {
         return Expect::Forbidden;
     }
     match (caller, route) {
-        ("deregistered company", "POST /v1/wallets/{uscc}/presentations") => Expect::Exactly(409),
+        // One answer for "not registered and active": 422 (presenting answered 409 before).
+        ("deregistered company", "POST /v1/wallets/{uscc}/presentations") => Expect::Exactly(422),
         ("deregistered company", "POST /v1/wallets/{uscc}/seals/{seal_id}/sign") => {
             Expect::Exactly(422)
         }

@@ -563,7 +563,7 @@ async fn a_deregistered_seller_is_refused() {
     c.status = CompanyStatus::Deregistered;
     let mut b = Batch::default();
     wallet.put_company(&mut b, &c, false).unwrap();
-    wallet.store.apply(b).await.unwrap();
+    wallet.store().apply(b).await.unwrap();
 
     match service::issue(&wallet, body()).await {
         Err(WalletError::Invalid { field, reason }) => {

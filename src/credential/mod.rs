@@ -1,10 +1,12 @@
 //! Signed credentials: compact JWS, SD-JWT VC, and the claims of each credential type.
 
+pub mod eseal;
+pub mod invoice;
+pub mod issue;
 pub mod jws;
-mod licence;
+pub mod licence;
+pub mod rights;
 pub mod sdjwt;
-
-pub use licence::licence_claims;
 
 use serde::{Deserialize, Serialize};
 

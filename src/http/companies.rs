@@ -84,7 +84,7 @@ pub async fn deregister(
 ) -> Result<Json<CompanyDeregistered>, Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let uscc = path_uscc(&uscc)?;
-    let revoked = s.wallet.deregister(&uscc).await?;
+    let revoked = crate::deregister::deregister(&s.wallet, &uscc).await?;
     tracing::info!(%uscc, revoked = revoked.len(), "company deregistered");
     Ok(Json(CompanyDeregistered {
         uscc,

@@ -74,7 +74,7 @@ pub async fn get_list(
             let keys = &s.wallet.keys;
             let header = crate::credential::jws::x5c_header("statuslist+jwt", &keys.status);
             let payload = json!({
-                "sub": list_uri(&s.wallet.public_url, list),
+                "sub": list_uri(s.wallet.public_url(), list),
                 "iss": crate::pki::issuer_uri(&keys.region),
                 "iat": now,
                 "exp": now + EXP_S,

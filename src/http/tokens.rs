@@ -89,7 +89,7 @@ pub async fn create(
 pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<TokenList>, Problem> {
     caller.require(&[AccessRole::Admin])?;
     let all =
-        crate::access::tokens::list(&s.wallet.store).map_err(crate::wallet::WalletError::from)?;
+        crate::access::tokens::list(s.wallet.store()).map_err(crate::wallet::WalletError::from)?;
     Ok(Json(TokenList {
         tokens: all.iter().map(TokenInfo::from).collect(),
     }))

@@ -12,7 +12,7 @@ use super::openapi::{E400, E401, E403, E404, E409, E413, E415, E422, E500};
 use super::extract::{ApiJson, Caller, path_uscc};
 use super::{AppState, Problem};
 use crate::present::{self, DEFAULT_TTL_S, MAX_TTL_S, qr};
-use crate::wallet::{CompanyStatus, CredentialStatus};
+use crate::wallet::CredentialStatus;
 
 /// `GET /v1/wallets/{uscc}` (the company, or an authority).
 #[utoipa::path(get, path = "/v1/wallets/{uscc}", tag = "wallets", security(("bearer" = [])),
@@ -64,14 +64,7 @@ pub async fn present(
             format!("must be between 1 and {MAX_TTL_S} seconds, got {ttl}"),
         ));
     }
-    let company = s.wallet.registered_company(&uscc)?;
-    if company.status != CompanyStatus::Active {
-        return Err(Problem::field(
-            StatusCode::CONFLICT,
-            "uscc",
-            "the company is deregistered; its wallet is read-only",
-        ));
-    }
+    s.wallet.active_company(&uscc, "uscc")?;
     let cred = s
         .wallet
         .credential(&req.credential_id)?

@@ -4,5 +4,6 @@
 
 pub mod calc;
 pub mod check;
+pub mod records;
 pub mod rights;
 pub mod service;

@@ -3,16 +3,15 @@
 //! holds a valid one.
 
 use chrono::{DateTime, Duration, Utc};
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use crate::credential::sdjwt::{self, SdJwtInput};
-use crate::credential::{CredentialType, new_id};
+use crate::credential::new_id;
+use crate::credential::rights::RightsClaims;
 use crate::domain::{RegionCode, Uscc};
-use crate::pki::issuer_uri;
 use crate::status::StatusRef;
 use crate::store::{Batch, Tree};
 use crate::wallet::{
-    CredentialStatus, StoredCompany, StoredCredential, Wallet, WalletError, wallet_key,
+    CredentialStatus, Issue, StoredCompany, StoredCredential, Wallet, WalletError,
 };
 
 /// Invoicing rights are reviewed (and reissued) every three years.
@@ -29,7 +28,10 @@ pub fn tax_authority_name(region: &RegionCode) -> String {
 
 /// The company's invoicing-rights credential, if it holds a valid, unexpired one.
 pub fn current(wallet: &Wallet, uscc: &Uscc) -> Result<Option<StoredCredential>, WalletError> {
-    let Some(id) = wallet.store.get::<String>(Tree::Index, &rights_key(uscc))? else {
+    let Some(id) = wallet
+        .store()
+        .get::<String>(Tree::Index, &rights_key(uscc))?
+    else {
         return Ok(None);
     };
     Ok(wallet
@@ -39,22 +41,8 @@ pub fn current(wallet: &Wallet, uscc: &Uscc) -> Result<Option<StoredCredential>,
 
 /// Grants invoicing rights to a registered, active company (`POST /v1/tax/invoicing-rights`).
 pub async fn grant(wallet: &Wallet, uscc: &Uscc) -> Result<StoredCredential, WalletError> {
-    let _guard = wallet.write_lock.lock().await;
-    let company = match wallet.company(uscc)? {
-        None => {
-            return Err(WalletError::invalid(
-                "uscc",
-                format!("no company {uscc} is registered here"),
-            ));
-        }
-        Some(c) => c,
-    };
-    if company.status != crate::wallet::CompanyStatus::Active {
-        return Err(WalletError::invalid(
-            "uscc",
-            format!("company {uscc} is deregistered"),
-        ));
-    }
+    let _guard = wallet.lock().await;
+    let company = wallet.active_company(uscc, "uscc")?;
     if let Some(c) = current(wallet, uscc)? {
         return Err(WalletError::Conflict(format!(
             "company {uscc} already holds invoicing rights (credential {}, valid until {})",
@@ -65,7 +53,7 @@ pub async fn grant(wallet: &Wallet, uscc: &Uscc) -> Result<StoredCredential, Wal
     let status = wallet.status_claim().await?;
     let mut batch = Batch::default();
     let cred = prepare(wallet, &company, wallet.clock.now(), status, &mut batch)?;
-    wallet.store.apply(batch).await?;
+    wallet.store().apply(batch).await?;
     Ok(cred)
 }
 
@@ -74,52 +62,32 @@ pub fn prepare(
     wallet: &Wallet,
     company: &StoredCompany,
     now: DateTime<Utc>,
-    (status_ref, status): (StatusRef, Value),
+    status: (StatusRef, Value),
     batch: &mut Batch,
 ) -> Result<StoredCredential, WalletError> {
-    wallet.faults.check("invoicing_rights.sign")?;
+    wallet.faults().check("invoicing_rights.sign")?;
     let uscc = &company.record.uscc;
-    let region = wallet.keys.region;
     let id = new_id();
-    let expires_at = now + Duration::days(365 * RIGHTS_YEARS);
-    let t = CredentialType::InvoicingRights;
-    let claims = json!({
-        "iss": issuer_uri(&region),
-        "vct": t.vct(),
-        "jti": id,
-        "iat": now.timestamp(),
-        "nbf": now.timestamp(),
-        "exp": expires_at.timestamp(),
-        "sub": uscc,
-        "credential_type": t.as_str(),
-        "uscc": uscc,
-        "name": company.record.name,
-        "region": region,
-        "tax_authority": tax_authority_name(&region),
-        "invoice_kinds": ["数电票（普通发票）", "数电票（增值税专用发票）"],
-        "status": status,
-    });
-    let cred = StoredCredential {
-        id: id.clone(),
-        uscc: uscc.clone(),
-        kind: t,
-        status: CredentialStatus::Valid,
-        issued_at: now,
-        expires_at,
-        sd_jwt: sdjwt::issue(
-            SdJwtInput {
-                claims: claims.as_object().cloned().unwrap_or_default(),
-                disclosable: vec![],
-            },
-            &wallet.keys.tax,
-        ),
-        display_name: company.record.name.clone(),
-        revoked_at: None,
-        status_ref: Some(status_ref),
-    };
+    let cred = wallet.issue(
+        Issue {
+            id: id.clone(),
+            subject: uscc,
+            name: &company.record.name,
+            issued_at: now,
+            expires_at: now + Duration::days(365 * RIGHTS_YEARS),
+            status,
+            holder_jwk: None,
+        },
+        &RightsClaims {
+            tax_authority: tax_authority_name(&wallet.keys.region),
+            invoice_kinds: vec![
+                "数电票（普通发票）".into(),
+                "数电票（增值税专用发票）".into(),
+            ],
+        },
+    )?;
     wallet.put_credential(batch, &cred, true)?;
-    batch
-        .put(Tree::Wallets, &wallet_key(uscc, &id), &())
-        .put(Tree::Index, &rights_key(uscc), &id);
+    wallet.put_in_wallet(batch, uscc, &id);
+    batch.put(Tree::Index, &rights_key(uscc), &id);
     Ok(cred)
 }

@@ -11,18 +11,14 @@
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use super::calc::{self, InvoiceError, InvoiceNumber, ItemComputed, ItemInput, TaxRate};
-use super::rights;
-use crate::credential::sdjwt::{self, SdJwtInput};
-use crate::credential::{CredentialType, new_id};
+use super::{records, rights};
+use crate::credential::invoice::{InvoiceClaims, ItemClaims};
+use crate::credential::new_id;
 use crate::domain::{RegionCode, Uscc};
-use crate::pki::issuer_uri;
-use crate::store::{Batch, StoreError, Tree};
-use crate::wallet::{
-    CompanyStatus, CredentialStatus, StoredCredential, Wallet, WalletError, wallet_key,
-};
+use crate::store::{Batch, StoreError};
+use crate::wallet::{CompanyStatus, Issue, StoredCredential, Wallet, WalletError};
 
 /// The channel digit of numbers issued through this service (e证通's API).
 pub const CHANNEL: u8 = 1;
@@ -54,12 +50,7 @@ pub struct BuyerInput {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Party {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub uscc: Option<Uscc>,
-    pub name: String,
-}
+pub use crate::credential::invoice::Party;
 
 /// An issued invoice, as stored (tree `Invoices`, by number).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -108,14 +99,6 @@ fn party_name(field: &str, v: &str) -> Result<String, WalletError> {
     Ok(t.to_string())
 }
 
-fn list_key(uscc: &Uscc, number: &InvoiceNumber) -> String {
-    format!("inv/{uscc}/{number}")
-}
-
-fn of_credential_key(credential_id: &str) -> String {
-    format!("invoice-of/{credential_id}")
-}
-
 /// Issues an invoice: checks the request and the seller, computes every amount, draws the
 /// number, signs the credential with the tax key and writes it into the wallets, at once.
 pub async fn issue(
@@ -154,18 +137,7 @@ pub async fn issue(
     )
     .map_err(invalid)?;
 
-    let seller = wallet.company(&seller_uscc)?.ok_or_else(|| {
-        WalletError::invalid(
-            "seller_uscc",
-            format!("company {seller_uscc} is not registered here: only companies with a wallet here can invoice"),
-        )
-    })?;
-    if seller.status != CompanyStatus::Active {
-        return Err(WalletError::invalid(
-            "seller_uscc",
-            format!("company {seller_uscc} is deregistered: it can no longer invoice"),
-        ));
-    }
+    let seller = wallet.active_company(&seller_uscc, "seller_uscc")?;
     if rights::current(wallet, &seller_uscc)?.is_none() {
         return Err(WalletError::invalid(
             "seller_uscc",
@@ -195,12 +167,11 @@ pub async fn issue(
     let province = seller.region.province().to_string();
     let yy = beijing.year() % 100;
     let seq = wallet
-        .store
+        .store()
         .next_counter(&format!("invoice/{yy:02}{province}{CHANNEL}"))
         .await?;
     let number = InvoiceNumber::format(beijing.year(), &province, CHANNEL, seq)
         .map_err(|e| WalletError::InvoiceNumbers(e.to_string()))?;
-    let (status_ref, status) = wallet.status_claim().await?;
 
     let region = seller.region;
     let invoice = Invoice {
@@ -227,104 +198,64 @@ pub async fn issue(
         buyer_wallet,
     };
     let id = invoice.credential_id.clone();
-    let expires_at = now + Duration::days(365 * KEEP_YEARS);
-    let t = CredentialType::EInvoice;
-    let mut claims = json!({
-        "iss": issuer_uri(&region),
-        "vct": t.vct(),
-        "jti": id,
-        "iat": now.timestamp(),
-        "nbf": now.timestamp(),
-        "exp": expires_at.timestamp(),
-        "sub": seller_uscc,
-        "credential_type": t.as_str(),
-        "uscc": seller_uscc,
-        "name": invoice.seller.name,
-        "region": region,
-        "invoice_number": number,
-        "issued_on": invoice.issued_on.to_string(),
-        "tax_authority": invoice.tax_authority,
-        "seller": invoice.seller,
-        "buyer": invoice.buyer,
-        "items": invoice.items.iter().map(item_claim).collect::<Vec<_>>(),
-        "total_amount_fen": invoice.total_amount_fen,
-        "total_tax_fen": invoice.total_tax_fen,
-        "total_with_tax_fen": invoice.total_with_tax_fen,
-        "total_in_words": invoice.total_in_words,
-        "status": status,
-    });
-    if let Some(r) = &invoice.remarks {
-        claims["remarks"] = json!(r);
-    }
-    let cred = StoredCredential {
-        id: id.clone(),
-        uscc: seller_uscc.clone(),
-        kind: t,
-        status: CredentialStatus::Valid,
-        issued_at: now,
-        expires_at,
-        sd_jwt: sdjwt::issue(
-            SdJwtInput {
-                claims: claims.as_object().cloned().unwrap_or_default(),
-                // The buyer may be a person: who bought is shown only when the holder chooses.
-                disclosable: vec!["buyer".into()],
-            },
-            &wallet.keys.tax,
-        ),
-        display_name: invoice.seller.name.clone(),
-        revoked_at: None,
-        status_ref: Some(status_ref),
+    let typed = InvoiceClaims {
+        invoice_number: number.to_string(),
+        issued_on: invoice.issued_on.to_string(),
+        tax_authority: invoice.tax_authority.clone(),
+        seller: invoice.seller.clone(),
+        buyer: invoice.buyer.clone(),
+        items: invoice.items.iter().map(item_claims).collect(),
+        total_amount_fen: invoice.total_amount_fen,
+        total_tax_fen: invoice.total_tax_fen,
+        total_with_tax_fen: invoice.total_with_tax_fen,
+        total_in_words: invoice.total_in_words.clone(),
+        remarks: invoice.remarks.clone(),
     };
+    let cred = wallet.issue(
+        Issue {
+            id: id.clone(),
+            subject: &seller_uscc,
+            name: &invoice.seller.name,
+            issued_at: now,
+            expires_at: now + Duration::days(365 * KEEP_YEARS),
+            status: wallet.status_claim().await?,
+            holder_jwk: None,
+        },
+        &typed,
+    )?;
     let mut batch = Batch::default();
     wallet.put_credential(&mut batch, &cred, true)?;
-    batch
-        .put_new(Tree::Invoices, number.as_str(), &invoice)
-        .put(Tree::Wallets, &wallet_key(&seller_uscc, &id), &())
-        .put(Tree::Index, &of_credential_key(&id), &number)
-        .put(
-            Tree::Index,
-            &list_key(&seller_uscc, &number),
-            &Direction::Issued,
-        );
+    records::put_new(&mut batch, &invoice, &seller_uscc);
+    wallet.put_in_wallet(&mut batch, &seller_uscc, &id);
     if let (true, Some(b)) = (buyer_wallet, &buyer_uscc) {
-        batch.put(Tree::Wallets, &wallet_key(b, &id), &()).put(
-            Tree::Index,
-            &list_key(b, &number),
-            &Direction::Received,
-        );
+        wallet.put_in_wallet(&mut batch, b, &id);
+        records::put_received(&mut batch, &invoice, b);
     }
-    wallet.store.apply(batch).await.map_err(|e| match e {
+    wallet.store().apply(batch).await.map_err(|e| match e {
         StoreError::Exists(k) => WalletError::IdCollision(k),
         other => other.into(),
     })?;
     Ok((invoice, cred))
 }
 
-fn item_claim(i: &ItemComputed) -> Value {
+fn item_claims(i: &ItemComputed) -> ItemClaims {
     let label = TaxRate::parse(&i.tax_rate)
         .map(|r| r.label_zh())
         .unwrap_or_default();
-    json!({
-        "name": i.name, "spec": i.spec, "unit": i.unit, "quantity": i.quantity,
-        "unit_price": i.unit_price, "amount_fen": i.amount_fen, "tax_rate": i.tax_rate,
-        "tax_rate_label": label, "tax_fen": i.tax_fen,
-    })
-}
-
-pub fn get(wallet: &Wallet, number: &str) -> Result<Option<Invoice>, WalletError> {
-    Ok(wallet.store.get(Tree::Invoices, number)?)
-}
-
-/// The invoice whose credential this is, if any.
-pub fn by_credential(wallet: &Wallet, credential_id: &str) -> Result<Option<Invoice>, WalletError> {
-    match wallet
-        .store
-        .get::<String>(Tree::Index, &of_credential_key(credential_id))?
-    {
-        Some(n) => get(wallet, &n),
-        None => Ok(None),
+    ItemClaims {
+        name: i.name.clone(),
+        spec: i.spec.clone(),
+        unit: i.unit.clone(),
+        quantity: i.quantity.clone(),
+        unit_price: i.unit_price.clone(),
+        amount_fen: i.amount_fen,
+        tax_rate: i.tax_rate.clone(),
+        tax_rate_label: label,
+        tax_fen: i.tax_fen,
     }
 }
+
+pub use super::records::{by_credential, get};
 
 /// One page of a wallet's invoices, newest first.
 pub struct Page {
@@ -342,16 +273,13 @@ pub fn list(
     limit: usize,
     cursor: Option<&InvoiceNumber>,
 ) -> Result<Page, WalletError> {
-    let prefix = format!("inv/{uscc}/");
-    let mut before = cursor.map(|c| list_key(uscc, c));
+    let mut before = cursor.map(|c| c.to_string());
     let mut out: Vec<(Direction, Invoice, StoredCredential)> = Vec::new();
     let mut more = false;
     'scan: loop {
-        let keys = wallet
-            .store
-            .keys_page(Tree::Index, &prefix, before.as_deref(), limit + 1)?;
-        for key in &keys {
-            let Some(d) = wallet.store.get::<Direction>(Tree::Index, key)? else {
+        let page = records::list_page(wallet, uscc, before.as_deref(), limit + 1)?;
+        for (number, d) in &page {
+            let Some(d) = *d else {
                 continue;
             };
             if direction.is_some_and(|want| want != d) {
@@ -361,17 +289,16 @@ pub fn list(
                 more = true;
                 break 'scan;
             }
-            let number = key.rsplit('/').next().unwrap_or_default();
             if let Some(inv) = get(wallet, number)?
                 && let Some(c) = wallet.credential(&inv.credential_id)?
             {
                 out.push((d, inv, c));
             }
         }
-        if keys.len() <= limit {
+        if page.len() <= limit {
             break;
         }
-        before = keys.last().cloned();
+        before = page.last().map(|(n, _)| n.clone());
     }
     let next_cursor = if more {
         out.last().map(|(_, i, _)| i.number.to_string())

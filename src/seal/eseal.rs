@@ -4,20 +4,19 @@
 use chrono::{DateTime, Duration, Utc};
 use rcgen::{DnType, KeyPair, PKCS_ECDSA_P256_SHA256};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::SealType;
 use super::filing::{self, Filing, FilingStatus};
+use super::records;
 use super::template::SealTemplate;
-use crate::credential::sdjwt::{self, SdJwtInput};
-use crate::credential::{CredentialType, new_id, p256_jwk};
+use crate::credential::eseal::{CertificateClaims, ESealClaims, FilingClaims, SealClaims};
+use crate::credential::{new_id, p256_jwk};
 use crate::domain::Uscc;
-use crate::pki::{Role, issuer_uri, kid_of};
+use crate::pki::{Role, kid_of};
 use crate::status::StatusRef;
-use crate::store::{Batch, Tree};
-use crate::wallet::{
-    CredentialStatus, Revocations, StoredCompany, StoredCredential, Wallet, WalletError,
-};
+use crate::store::Batch;
+use crate::wallet::{Issue, Revocations, StoredCompany, StoredCredential, Wallet, WalletError};
 
 /// Seal certificates and e-seal credentials live this long.
 const SEAL_DAYS: i64 = 3 * 365;
@@ -46,12 +45,6 @@ pub struct ESeal {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-impl ESeal {
-    pub fn key_ref(&self) -> String {
-        format!("seal/{}", self.id)
-    }
-}
-
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueRequest {
@@ -62,10 +55,6 @@ pub struct IssueRequest {
     pub template: Option<Value>,
 }
 
-fn seal_key(uscc: &Uscc, id: &str) -> String {
-    format!("{uscc}/{id}")
-}
-
 /// Issues an e-seal from a filing. Earlier e-seals of the same type are revoked in the
 /// same batch: a new filing replaced their physical seal.
 pub async fn issue(
@@ -73,8 +62,8 @@ pub async fn issue(
     uscc: &Uscc,
     req: IssueRequest,
 ) -> Result<(ESeal, StoredCredential), WalletError> {
-    let _guard = wallet.write_lock.lock().await;
-    let company = wallet.active_company(uscc)?;
+    let _guard = wallet.lock().await;
+    let company = wallet.active_company(uscc, "uscc")?;
     let filing = filing::get(wallet, &req.filing_id)?.ok_or_else(|| {
         WalletError::invalid(
             "filing_id",
@@ -116,7 +105,7 @@ pub async fn issue(
         status,
         &mut batch,
     )?;
-    wallet.store.apply(batch).await?;
+    wallet.store().apply(batch).await?;
     Ok(issued)
 }
 
@@ -128,11 +117,11 @@ pub fn prepare(
     company: &StoredCompany,
     filing: &Filing,
     now: DateTime<Utc>,
-    (status_ref, status): (StatusRef, Value),
+    status: (StatusRef, Value),
     batch: &mut Batch,
 ) -> Result<(ESeal, StoredCredential), WalletError> {
     let uscc = &company.record.uscc;
-    wallet.faults.check("eseal.key")?;
+    wallet.faults().check("eseal.key")?;
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)
         .map_err(|e| WalletError::KeyGeneration(e.to_string()))?;
     let subject = vec![
@@ -152,7 +141,7 @@ pub fn prepare(
             filing.seal_type.as_str().to_string(),
         ),
     ];
-    wallet.faults.check("eseal.certificate")?;
+    wallet.faults().check("eseal.certificate")?;
     let cert_pem = wallet
         .keys
         .ca
@@ -164,54 +153,39 @@ pub fn prepare(
     let expires_at = now + Duration::days(SEAL_DAYS);
     let id = new_id();
     let credential_id = new_id();
-    let claims = json!({
-        "iss": issuer_uri(&wallet.keys.region),
-        "vct": CredentialType::ESeal.vct(),
-        "jti": credential_id,
-        "iat": now.timestamp(),
-        "nbf": now.timestamp(),
-        "exp": expires_at.timestamp(),
-        "sub": uscc,
-        "credential_type": CredentialType::ESeal.as_str(),
-        "uscc": uscc,
-        "name": company.record.name,
-        "region": wallet.keys.region,
-        "seal": {
-            "id": id,
-            "type": filing.seal_type,
-            "type_name": filing.seal_type.name_zh(),
-            "code": filing.template.seal_code,
-            "template": filing.template,
-            "template_sha256": filing.template_sha256,
-            "image_sha256": filing.image_sha256,
+    let typed = ESealClaims {
+        seal: SealClaims {
+            id: id.clone(),
+            seal_type: filing.seal_type.as_str().to_string(),
+            type_name: filing.seal_type.name_zh().to_string(),
+            code: filing.template.seal_code.clone(),
+            template: serde_json::to_value(&filing.template)
+                .map_err(|e| WalletError::Serialisation(e.to_string()))?,
+            template_sha256: filing.template_sha256.clone(),
+            image_sha256: filing.image_sha256.clone(),
         },
-        "police_filing": {
-            "id": filing.id,
-            "filed_at": filing.filed_at.timestamp(),
-            "signature": filing.signature,
+        police_filing: FilingClaims {
+            id: filing.id.clone(),
+            filed_at: filing.filed_at.timestamp(),
+            signature: filing.signature.clone(),
         },
-        "seal_certificate": { "kid": kid_of(&cert_der), "sha256": hex::encode(ring::digest::digest(&ring::digest::SHA256, &cert_der)) },
-        "cnf": { "jwk": p256_jwk(key.public_key_raw()) },
-        "status": status,
-    });
-    let credential = StoredCredential {
-        id: credential_id.clone(),
-        uscc: uscc.clone(),
-        kind: CredentialType::ESeal,
-        status: CredentialStatus::Valid,
-        issued_at: now,
-        expires_at,
-        sd_jwt: sdjwt::issue(
-            SdJwtInput {
-                claims: claims.as_object().cloned().unwrap_or_default(),
-                disclosable: vec![],
-            },
-            &wallet.keys.licence,
-        ),
-        display_name: company.record.name.clone(),
-        revoked_at: None,
-        status_ref: Some(status_ref),
+        seal_certificate: CertificateClaims {
+            kid: kid_of(&cert_der),
+            sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, &cert_der)),
+        },
     };
+    let credential = wallet.issue(
+        Issue {
+            id: credential_id.clone(),
+            subject: uscc,
+            name: &company.record.name,
+            issued_at: now,
+            expires_at,
+            status,
+            holder_jwk: Some(p256_jwk(key.public_key_raw())),
+        },
+        &typed,
+    )?;
     let seal = ESeal {
         id: id.clone(),
         uscc: uscc.clone(),
@@ -234,14 +208,9 @@ pub fn prepare(
     }
     revs.finish(batch);
     wallet.put_credential(batch, &credential, true)?;
-    batch
-        .put_new(Tree::Seals, &seal_key(uscc, &id), &seal)
-        .put(Tree::Wallets, &format!("{uscc}/{credential_id}"), &())
-        .put_raw(
-            Tree::Secrets,
-            &seal.key_ref(),
-            wallet.master.seal(key.serialized_der(), &seal.key_ref())?,
-        );
+    records::put(batch, &seal, true);
+    wallet.put_in_wallet(batch, uscc, &credential_id);
+    records::put_key(wallet, batch, &seal, key.serialized_der())?;
     Ok((seal, credential))
 }
 
@@ -275,13 +244,29 @@ pub fn revoke_into(
     if let Some(c) = wallet.credential(&seal.credential_id)? {
         revs.revoke(batch, c)?;
     }
-    batch.put(Tree::Seals, &seal_key(&seal.uscc, &seal.id), &seal);
+    records::put(batch, &seal, false);
     Ok(())
+}
+
+/// Adds the revocation of every active e-seal of `uscc` to `batch` (the company is being
+/// deregistered). Returns the credential ids of all its e-seals, revoked now or before.
+pub fn revoke_all_into(
+    wallet: &Wallet,
+    batch: &mut Batch,
+    revs: &mut Revocations,
+    uscc: &Uscc,
+) -> Result<Vec<String>, WalletError> {
+    let seals = seals(wallet, uscc)?;
+    let ids = seals.iter().map(|s| s.credential_id.clone()).collect();
+    for seal in seals.into_iter().filter(|s| s.status == SealStatus::Active) {
+        revoke_into(wallet, batch, revs, seal, revs.at())?;
+    }
+    Ok(ids)
 }
 
 /// Revokes one e-seal (a lost or compromised seal). Signatures made before now stay valid.
 pub async fn revoke(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<ESeal, WalletError> {
-    let _guard = wallet.write_lock.lock().await;
+    let _guard = wallet.lock().await;
     let seal = get(wallet, uscc, seal_id)?;
     if seal.status == SealStatus::Revoked {
         return Ok(seal);
@@ -291,23 +276,18 @@ pub async fn revoke(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<ESeal
     let mut revs = Revocations::new(wallet, now);
     revoke_into(wallet, &mut batch, &mut revs, seal, now)?;
     revs.finish(&mut batch);
-    wallet.store.apply(batch).await?;
+    wallet.store().apply(batch).await?;
     get(wallet, uscc, seal_id)
 }
 
 pub fn get(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<ESeal, WalletError> {
-    wallet
-        .store
-        .get(Tree::Seals, &seal_key(uscc, seal_id))?
-        .ok_or_else(|| {
-            WalletError::NotFound(format!("no e-seal {seal_id:?} in the wallet of {uscc}"))
-        })
+    records::get(wallet, uscc, seal_id)?.ok_or_else(|| {
+        WalletError::NotFound(format!("no e-seal {seal_id:?} in the wallet of {uscc}"))
+    })
 }
 
 pub fn seals(wallet: &Wallet, uscc: &Uscc) -> Result<Vec<ESeal>, WalletError> {
-    Ok(wallet
-        .store
-        .values_with_prefix(Tree::Seals, &format!("{uscc}/"))?)
+    records::of_company(wallet, uscc)
 }
 
 /// The e-seal whose credential this is, if any (for status and presentations).

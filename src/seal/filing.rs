@@ -5,10 +5,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::SealType;
+use super::filings;
 use super::template::SealTemplate;
 use crate::credential::{jws, new_id};
 use crate::domain::{RegionCode, Uscc};
-use crate::store::{Batch, StoreError, Tree};
+use crate::store::{Batch, StoreError};
 use crate::wallet::{StoredCompany, Wallet, WalletError};
 
 pub const FILING_TYP: &str = "zt-seal-filing+jwt";
@@ -75,14 +76,6 @@ fn rule(field: &str, reason: impl Into<String>) -> FilingError {
         field: field.into(),
         reason: reason.into(),
     }
-}
-
-fn active_key(uscc: &Uscc, t: SealType) -> String {
-    format!("active/{uscc}/{}", t.as_str())
-}
-
-fn code_key(code: &str) -> String {
-    format!("code/{code}")
 }
 
 /// The rules of 印章备案 for one company and seal type.
@@ -183,18 +176,8 @@ pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingE
     let uscc = Uscc::parse(&req.uscc).map_err(|e| rule("uscc", e.reason))?;
     let seal_type = parse_seal_type(&req.seal_type)?;
     check_engraver(req.engraver.as_deref())?;
-    let _guard = wallet.write_lock.lock().await;
-    let company = match wallet.company(&uscc)? {
-        None => {
-            return Err(rule(
-                "uscc",
-                format!(
-                    "company {uscc} is not registered: a seal can only be filed for a registered company"
-                ),
-            ));
-        }
-        Some(c) => c,
-    };
+    let _guard = wallet.lock().await;
+    let company = wallet.active_company(&uscc, "uscc")?;
     let code = req.template.seal_code.clone();
     let mut batch = Batch::default();
     let filing = prepare(
@@ -207,7 +190,7 @@ pub async fn file(wallet: &Wallet, req: FilingRequest) -> Result<Filing, FilingE
         &mut batch,
     )?;
     wallet
-        .store
+        .store()
         .apply(batch)
         .await
         .map_err(|e| code_conflict(e, &code, "template.seal_code"))?;
@@ -238,7 +221,7 @@ pub fn check_engraver(engraver: Option<&str>) -> Result<(), FilingError> {
 /// A batch refused because its seal code was filed meanwhile: the rule, under `field`.
 pub fn code_conflict(e: StoreError, code: &str, field: &str) -> FilingError {
     match e {
-        StoreError::Exists(k) if k == code_key(code) => {
+        e if filings::conflicting_code(&e) == Some(code) => {
             rule(field, format!("seal code {code} is already on record"))
         }
         other => WalletError::from(other).into(),
@@ -259,12 +242,9 @@ pub fn prepare(
     batch: &mut Batch,
 ) -> Result<Filing, FilingError> {
     let uscc = &company.record.uscc;
-    if company.status != crate::wallet::CompanyStatus::Active {
-        return Err(rule("uscc", format!("company {uscc} is deregistered")));
-    }
     check_rules(company, seal_type, &template)?;
     let code = template.seal_code.clone();
-    if let Some(owner) = wallet.store.get::<String>(Tree::Index, &code_key(&code))? {
+    if let Some(owner) = filings::code_owner(wallet, &code)? {
         return Err(rule(
             "template.seal_code",
             format!(
@@ -272,7 +252,7 @@ pub fn prepare(
             ),
         ));
     }
-    wallet.faults.check("filing.sign")?;
+    wallet.faults().check("filing.sign")?;
     let id = new_id();
     let template_sha256 = template.template_sha256();
     let image_sha256 = template.image_sha256();
@@ -302,19 +282,7 @@ pub fn prepare(
         superseded_by: None,
         signature,
     };
-    if let Some(old_id) = wallet
-        .store
-        .get::<String>(Tree::Index, &active_key(uscc, seal_type))?
-        && let Some(mut old) = wallet.store.get::<Filing>(Tree::Filings, &old_id)?
-    {
-        old.status = FilingStatus::Superseded;
-        old.superseded_by = Some(id.clone());
-        batch.put(Tree::Filings, &old_id, &old);
-    }
-    batch
-        .put_new(Tree::Filings, &id, &filing)
-        .put_new(Tree::Index, &code_key(&code), &id)
-        .put(Tree::Index, &active_key(uscc, seal_type), &id);
+    filings::put_new(wallet, batch, &filing)?;
     Ok(filing)
 }
 
@@ -328,6 +296,4 @@ fn sign_facts(facts: &Value, signer: &crate::pki::Signer) -> String {
     )
 }
 
-pub fn get(wallet: &Wallet, id: &str) -> Result<Option<Filing>, WalletError> {
-    Ok(wallet.store.get(Tree::Filings, id)?)
-}
+pub use super::filings::get;

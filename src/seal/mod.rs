@@ -3,6 +3,8 @@
 
 pub mod eseal;
 pub mod filing;
+pub mod filings;
+pub mod records;
 pub mod sign;
 pub mod template;
 

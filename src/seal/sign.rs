@@ -5,10 +5,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::eseal::{self, SealStatus};
+use super::records;
 use crate::credential::{jws, new_id};
 use crate::domain::Uscc;
 use crate::pki::{Role, Signer};
-use crate::store::{Batch, Tree};
+use crate::store::Batch;
 use crate::wallet::{CredentialStatus, Wallet, WalletError};
 
 pub const SEAL_TYP: &str = "zt-seal+jws";
@@ -66,7 +67,7 @@ pub async fn sign(
     seal_id: &str,
     doc_sha256: &str,
 ) -> Result<(String, SigningRecord), WalletError> {
-    let company = wallet.active_company(uscc)?;
+    let company = wallet.active_company(uscc, "uscc")?;
     let seal = eseal::get(wallet, uscc, seal_id)?;
     if seal.status != SealStatus::Active {
         return Err(WalletError::invalid(
@@ -83,14 +84,7 @@ pub async fn sign(
                 format!("the credential of e-seal {seal_id} is not valid"),
             )
         })?;
-    let sealed_key = wallet
-        .store
-        .get_raw(Tree::Secrets, &seal.key_ref())?
-        .ok_or_else(|| WalletError::MissingSecret(format!("the key of e-seal {seal_id}")))?;
-    let pkcs8 = wallet
-        .master
-        .open(&sealed_key, &seal.key_ref())
-        .map_err(|e| WalletError::Decrypt(format!("{}: {e}", seal.key_ref())))?;
+    let pkcs8 = records::open_key(wallet, &seal)?;
     let cert = pem::parse(&seal.certificate_pem)
         .map_err(|e| WalletError::Certificate(e.to_string()))?
         .into_contents();
@@ -134,22 +128,9 @@ pub async fn sign(
         signed_at: now,
     };
     let mut batch = Batch::default();
-    batch.put_new(
-        Tree::Events,
-        &format!(
-            "sign/{uscc}/{}/{}",
-            now.format("%Y%m%dT%H%M%S%.6fZ"),
-            record.id
-        ),
-        &record,
-    );
-    wallet.store.apply(batch).await?;
+    records::put_signing(&mut batch, uscc, &record);
+    wallet.store().apply(batch).await?;
     Ok((signature, record))
 }
 
-/// The signings a company has made, oldest first.
-pub fn signings(wallet: &Wallet, uscc: &Uscc) -> Result<Vec<SigningRecord>, WalletError> {
-    Ok(wallet
-        .store
-        .values_with_prefix(Tree::Events, &format!("sign/{uscc}/"))?)
-}
+pub use super::records::signings;

@@ -1,13 +1,11 @@
 //! Change (变更) and deregistration (注销) of a registered company.
 
 use chrono::{DateTime, Utc};
-use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
 
-use super::{CompanyStatus, Revocations, StoredCredential, Wallet, WalletError};
-use crate::credential::{CredentialType, p256_jwk};
+use super::{CompanyStatus, Revocations, StoredCompany, StoredCredential, Wallet, WalletError};
+use crate::credential::CredentialType;
 use crate::domain::{CompanyRecord, CompanyRequest, LegalRepresentativeRequest, Uscc};
-use crate::seal::eseal::{self, SealStatus};
 use crate::store::{Batch, Tree};
 
 /// The registration fields that change; absent fields stay as they are.
@@ -44,7 +42,7 @@ impl Wallet {
     /// valid until new seals are issued from new filings (as on paper).
     pub async fn change(&self, uscc: &Uscc, req: ChangeRequest) -> Result<Changed, WalletError> {
         let _guard = self.write_lock.lock().await;
-        let mut company = self.active_company(uscc)?;
+        let mut company = self.active_company(uscc, "uscc")?;
         let old = &company.record;
         let merged = CompanyRequest {
             uscc: old.uscc.to_string(),
@@ -75,7 +73,7 @@ impl Wallet {
         let now = self.clock.now();
         let version = company.licence_version.max(1) + 1;
         let status = self.status_claim().await?;
-        let licence = self.issue_licence(&record, now, self.holder_jwk(uscc)?, status, version);
+        let licence = self.issue_licence(&record, now, self.holder_jwk(uscc)?, status, version)?;
         let mut batch = Batch::default();
         let mut revs = Revocations::new(self, now);
         for c in self
@@ -103,9 +101,8 @@ impl Wallet {
             "/changes/legal_representative/id_number",
             &format!("event/{event_key}/id_number"),
         )?;
-        batch
-            .put(Tree::Wallets, &format!("{uscc}/{}", licence.id), &())
-            .put(Tree::Events, &event_key, &event);
+        self.put_in_wallet(&mut batch, uscc, &licence.id);
+        batch.put(Tree::Events, &event_key, &event);
         self.store.apply(batch).await?;
         Ok(Changed {
             licence,
@@ -114,61 +111,41 @@ impl Wallet {
         })
     }
 
-    /// Deregisters a company: every licence, e-seal and invoicing-rights credential is
-    /// revoked and the wallet becomes read-only. Invoices already issued stay as they are.
-    /// The wallet token stays valid for reading the wallet (and may be rotated); presenting
-    /// and sealing are refused because the company is no longer active.
-    pub async fn deregister(&self, uscc: &Uscc) -> Result<Vec<String>, WalletError> {
-        let _guard = self.write_lock.lock().await;
-        let mut company = self.registered_company(uscc)?;
+    /// The company, if it can be deregistered: registered here and not yet deregistered.
+    pub fn deregistrable(&self, uscc: &Uscc) -> Result<StoredCompany, WalletError> {
+        let company = self.registered_company(uscc)?;
         if company.status == CompanyStatus::Deregistered {
             return Err(WalletError::Conflict(format!(
                 "company {uscc} is already deregistered"
             )));
         }
-        let now = self.clock.now();
-        let mut batch = Batch::default();
-        let mut revs = Revocations::new(self, now);
-        let seals = eseal::seals(self, uscc)?;
-        let seal_creds: Vec<String> = seals.iter().map(|s| s.credential_id.clone()).collect();
-        for seal in seals.into_iter().filter(|s| s.status == SealStatus::Active) {
-            eseal::revoke_into(self, &mut batch, &mut revs, seal, now)?;
-        }
-        for c in self.credentials(uscc)?.into_iter().filter(|c| {
+        Ok(company)
+    }
+
+    /// Deregistration (注销), the wallet's part, added to `batch`: every licence,
+    /// invoicing-rights and e-seal credential is revoked (except `handled`, revoked by the
+    /// layer above with their e-seals) and the company marked deregistered, its wallet
+    /// read-only. Invoices already issued stay as they are. Call under the write lock.
+    pub fn deregister_into(
+        &self,
+        batch: &mut Batch,
+        revs: &mut Revocations,
+        mut company: StoredCompany,
+        handled: &[String],
+    ) -> Result<(), WalletError> {
+        let uscc = company.record.uscc.clone();
+        for c in self.credentials(&uscc)?.into_iter().filter(|c| {
             matches!(
                 c.kind,
                 CredentialType::BusinessLicense
                     | CredentialType::InvoicingRights
                     | CredentialType::ESeal
-            ) && !seal_creds.contains(&c.id)
+            ) && !handled.contains(&c.id)
         }) {
-            revs.revoke(&mut batch, c)?;
+            revs.revoke(batch, c)?;
         }
-        let revoked = revs.finish(&mut batch);
         company.status = CompanyStatus::Deregistered;
-        company.deregistered_at = Some(now);
-        self.put_company(&mut batch, &company, false)?;
-        self.store.apply(batch).await?;
-        Ok(revoked)
-    }
-
-    /// The public key of the company's holder key, as a JWK for `cnf`.
-    fn holder_jwk(&self, uscc: &Uscc) -> Result<serde_json::Value, WalletError> {
-        let name = format!("holder/{uscc}");
-        let sealed = self
-            .store
-            .get_raw(Tree::Secrets, &name)?
-            .ok_or_else(|| WalletError::MissingSecret(format!("the holder key of {uscc}")))?;
-        let pkcs8 = self
-            .master
-            .open(&sealed, &name)
-            .map_err(|e| WalletError::Decrypt(format!("{name}: {e}")))?;
-        let key = EcdsaKeyPair::from_pkcs8(
-            &ECDSA_P256_SHA256_FIXED_SIGNING,
-            &pkcs8,
-            &ring::rand::SystemRandom::new(),
-        )
-        .map_err(|e| WalletError::SigningKey(format!("{name}: {e}")))?;
-        Ok(p256_jwk(key.public_key().as_ref()))
+        company.deregistered_at = Some(revs.at());
+        self.put_company(batch, &company, false)
     }
 }

@@ -5,11 +5,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use super::{CredentialStatus, StoredCredential, Wallet, WalletError};
-use crate::status::LIST_SIZE;
 use crate::status::bits::StatusBits;
-use crate::store::{Batch, Tree};
+use crate::store::Batch;
 
-/// Revocations gathered for one batch. Call under `wallet.write_lock`: the lists are read,
+/// Revocations gathered for one batch. Call under the wallet's lock ([`Wallet::lock`]): the lists are read,
 /// changed and written back.
 pub struct Revocations<'a> {
     wallet: &'a Wallet,
@@ -26,6 +25,11 @@ impl<'a> Revocations<'a> {
             lists: HashMap::new(),
             revoked: vec![],
         }
+    }
+
+    /// When these revocations take effect.
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
     }
 
     /// Adds the revocation of `cred` (if still valid) to `batch`.
@@ -57,33 +61,8 @@ impl<'a> Revocations<'a> {
     /// Writes the changed lists into `batch`.
     pub fn finish(self, batch: &mut Batch) -> Vec<String> {
         for (list, bits) in self.lists {
-            batch.put_raw(Tree::StatusLists, &list.to_string(), bits.to_bytes());
+            super::status_entries::put_bits(batch, list, &bits);
         }
         self.revoked
-    }
-}
-
-impl Wallet {
-    /// A status list's current bits (all valid if never written).
-    pub fn status_bits(&self, list: u32) -> Result<StatusBits, WalletError> {
-        let len = LIST_SIZE as usize;
-        match self.store.get_raw(Tree::StatusLists, &list.to_string())? {
-            None => Ok(StatusBits::new(len)),
-            Some(bytes) => StatusBits::from_bytes(len, bytes).ok_or_else(|| {
-                WalletError::CorruptRecord(format!(
-                    "status list {list} is stored with the wrong length"
-                ))
-            }),
-        }
-    }
-
-    /// How many status lists this node has handed entries out of.
-    pub fn status_list_count(&self) -> Result<u32, WalletError> {
-        let used: Option<Vec<u8>> = self.store.get_raw(Tree::Meta, "counter/status-entries")?;
-        let n = used
-            .and_then(|b| <[u8; 8]>::try_from(b).ok())
-            .map(u64::from_be_bytes)
-            .unwrap_or(0);
-        Ok((n.div_ceil(LIST_SIZE as u64)).max(1) as u32)
     }
 }

@@ -9,15 +9,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::{StoredCompany, StoredCredential, Wallet, WalletError};
-use crate::domain::Uscc;
+use super::WalletError;
 use crate::keystore::MasterKey;
-use crate::store::{Batch, Tree};
 
-const ID_NUMBER: &str = "/record/legal_representative/id_number";
-const SD_JWT: &str = "/sd_jwt";
-
-fn to_value<T: Serialize>(v: &T) -> Result<Value, WalletError> {
+pub(super) fn to_value<T: Serialize>(v: &T) -> Result<Value, WalletError> {
     serde_json::to_value(v).map_err(|e| WalletError::Serialisation(e.to_string()))
 }
 
@@ -59,71 +54,8 @@ pub fn open_at(
     Ok(())
 }
 
-fn company_context(uscc: &Uscc) -> String {
-    format!("company/{uscc}/legal_representative.id_number")
-}
-
-fn credential_context(id: &str) -> String {
-    format!("credential/{id}/sd_jwt")
-}
-
-fn from_value<T: DeserializeOwned>(v: Value, key: &str) -> Result<T, WalletError> {
+pub(super) fn from_value<T: DeserializeOwned>(v: Value, key: &str) -> Result<T, WalletError> {
     serde_json::from_value(v).map_err(|e| WalletError::CorruptRecord(format!("{key}: {e}")))
-}
-
-impl Wallet {
-    /// Adds the company record to `batch`, its ID number sealed; `new`: fails the batch if
-    /// the company exists.
-    pub fn put_company(
-        &self,
-        batch: &mut Batch,
-        company: &StoredCompany,
-        new: bool,
-    ) -> Result<(), WalletError> {
-        let uscc = &company.record.uscc;
-        let mut v = to_value(company)?;
-        seal_at(&self.master, &mut v, ID_NUMBER, &company_context(uscc))?;
-        if new {
-            batch.put_new(Tree::Companies, uscc.as_str(), &v);
-        } else {
-            batch.put(Tree::Companies, uscc.as_str(), &v);
-        }
-        Ok(())
-    }
-
-    pub fn company(&self, uscc: &Uscc) -> Result<Option<StoredCompany>, WalletError> {
-        let Some(mut v) = self.store.get::<Value>(Tree::Companies, uscc.as_str())? else {
-            return Ok(None);
-        };
-        open_at(&self.master, &mut v, ID_NUMBER, &company_context(uscc))?;
-        from_value(v, uscc.as_str()).map(Some)
-    }
-
-    /// Adds the credential to `batch`, its SD-JWT sealed; `new`: fails the batch if the id
-    /// exists.
-    pub fn put_credential(
-        &self,
-        batch: &mut Batch,
-        cred: &StoredCredential,
-        new: bool,
-    ) -> Result<(), WalletError> {
-        let mut v = to_value(cred)?;
-        seal_at(&self.master, &mut v, SD_JWT, &credential_context(&cred.id))?;
-        if new {
-            batch.put_new(Tree::Credentials, &cred.id, &v);
-        } else {
-            batch.put(Tree::Credentials, &cred.id, &v);
-        }
-        Ok(())
-    }
-
-    pub fn credential(&self, id: &str) -> Result<Option<StoredCredential>, WalletError> {
-        let Some(mut v) = self.store.get::<Value>(Tree::Credentials, id)? else {
-            return Ok(None);
-        };
-        open_at(&self.master, &mut v, SD_JWT, &credential_context(id))?;
-        from_value(v, id).map(Some)
-    }
 }
 
 #[cfg(test)]

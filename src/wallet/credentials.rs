@@ -1,0 +1,107 @@
+//! Credentials (tree `Credentials`, by id, the SD-JWT sealed at rest) and which wallet
+//! holds which (tree `Wallets`, `<uscc>/<credential id>`).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::sealed::{from_value, open_at, seal_at, to_value};
+use super::{Wallet, WalletError};
+use crate::credential::CredentialType;
+use crate::domain::Uscc;
+use crate::status::StatusRef;
+use crate::store::{Batch, Tree};
+
+const SD_JWT: &str = "/sd_jwt";
+
+fn credential_context(id: &str) -> String {
+    format!("credential/{id}/sd_jwt")
+}
+
+/// The key of a credential in a company's wallet.
+fn wallet_key(uscc: &Uscc, id: &str) -> String {
+    format!("{uscc}/{id}")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialStatus {
+    Valid,
+    Revoked,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredCredential {
+    pub id: String,
+    pub uscc: Uscc,
+    #[serde(rename = "type")]
+    pub kind: CredentialType,
+    pub status: CredentialStatus,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub sd_jwt: String,
+    /// What a counter clerk is shown: the company's name, or the seal's or invoice's.
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Its entry in the region's status lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_ref: Option<StatusRef>,
+}
+
+impl Wallet {
+    /// Adds the credential to `batch`, its SD-JWT sealed; `new`: fails the batch if the id
+    /// exists.
+    pub fn put_credential(
+        &self,
+        batch: &mut Batch,
+        cred: &StoredCredential,
+        new: bool,
+    ) -> Result<(), WalletError> {
+        let mut v = to_value(cred)?;
+        seal_at(&self.master, &mut v, SD_JWT, &credential_context(&cred.id))?;
+        if new {
+            batch.put_new(Tree::Credentials, &cred.id, &v);
+        } else {
+            batch.put(Tree::Credentials, &cred.id, &v);
+        }
+        Ok(())
+    }
+
+    pub fn credential(&self, id: &str) -> Result<Option<StoredCredential>, WalletError> {
+        let Some(mut v) = self.store.get::<Value>(Tree::Credentials, id)? else {
+            return Ok(None);
+        };
+        open_at(&self.master, &mut v, SD_JWT, &credential_context(id))?;
+        from_value(v, id).map(Some)
+    }
+
+    /// Adds credential `id` to the wallet of `uscc` (its own, or an invoice it received).
+    pub fn put_in_wallet(&self, batch: &mut Batch, uscc: &Uscc, id: &str) {
+        batch.put(Tree::Wallets, &wallet_key(uscc, id), &());
+    }
+
+    /// Whether the credential is in the company's wallet (its own, or an invoice it received).
+    pub fn holds(&self, uscc: &Uscc, id: &str) -> bool {
+        matches!(
+            self.store.get_raw(Tree::Wallets, &wallet_key(uscc, id)),
+            Ok(Some(_))
+        )
+    }
+
+    /// Every credential in a company's wallet, oldest first.
+    pub fn credentials(&self, uscc: &Uscc) -> Result<Vec<StoredCredential>, WalletError> {
+        let mut out = Vec::new();
+        for key in self
+            .store
+            .keys_with_prefix(Tree::Wallets, &format!("{uscc}/"))?
+        {
+            let id = key.rsplit('/').next().unwrap_or_default();
+            if let Some(c) = self.credential(id)? {
+                out.push(c);
+            }
+        }
+        out.sort_by_key(|c| c.issued_at);
+        Ok(out)
+    }
+}
