@@ -549,6 +549,10 @@ impl Reason {
 }
 
 #[cfg(test)]
+#[path = "catalogue_tests.rs"]
+mod report_tests;
+
+#[cfg(test)]
 pub(crate) mod tests {
     use std::collections::HashMap;
 

@@ -293,8 +293,15 @@ pub fn problem(r: Response) -> (u16, Value) {
     (status, r.json().unwrap())
 }
 
+/// Runs the CLI in an English locale (reports follow `LC_ALL`/`LC_MESSAGES`/`LANG`).
 pub fn run_cli(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN).args(args).output().unwrap();
+    let out = Command::new(BIN)
+        .args(args)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
