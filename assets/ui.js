@@ -63,7 +63,9 @@ function describe(status, problem) {
  * body of a 2xx answer; rejects with an ApiError (status 0 when the server is unreachable).
  */
 export async function api(method, path, opts = {}) {
-  const headers = { Accept: 'application/json' };
+  // The pages are Chinese: reports come back with Chinese reasons (the API's own default is
+  // English).
+  const headers = { Accept: 'application/json', 'Accept-Language': document.documentElement.lang || 'zh-CN' };
   let body;
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   if (opts.json !== undefined) {

@@ -13,7 +13,7 @@ use zhengtong::pki::{self, Role, TrustStore};
 use zhengtong::present::qr;
 use zhengtong::server::{ServeConfig, serve};
 use zhengtong::trustlist::{self, TrustListState};
-use zhengtong::verify::{Report, Verifier};
+use zhengtong::verify::{Lang, Report, Verifier};
 
 /// Exit code for bad usage (sysexits EX_USAGE).
 const EX_USAGE: u8 = 64;
@@ -60,8 +60,8 @@ enum Command {
     Verify {
         #[command(flatten)]
         trust: TrustArgs,
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
+        #[command(flatten)]
+        out: OutputArgs,
         /// A photo or screenshot of the QR code (PNG or JPEG).
         #[arg(long, conflicts_with = "token")]
         qr_image: Option<PathBuf>,
@@ -231,8 +231,8 @@ enum SealCommand {
     Verify {
         #[command(flatten)]
         trust: TrustArgs,
-        #[arg(long, value_enum, default_value = "json")]
-        format: Format,
+        #[command(flatten)]
+        out: OutputArgs,
         /// The document as it was received.
         #[arg(long)]
         document: PathBuf,
@@ -246,6 +246,17 @@ enum SealCommand {
 enum Format {
     Json,
     Text,
+}
+
+/// How a report is printed.
+#[derive(Args, Clone, Copy)]
+struct OutputArgs {
+    #[arg(long, value_enum, default_value = "json")]
+    format: Format,
+    /// The language of the reasons and labels: zh-CN or en [default: from LC_ALL,
+    /// LC_MESSAGES or LANG: zh… gives zh-CN, anything else en].
+    #[arg(long)]
+    lang: Option<Lang>,
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
@@ -355,19 +366,19 @@ fn main() -> ExitCode {
         }
         Command::Verify {
             trust,
-            format,
+            out,
             qr_image,
             token,
-        } => verify(&trust, format, qr_image.as_deref(), token),
+        } => verify(&trust, out, qr_image.as_deref(), token),
         Command::Seal {
             command:
                 SealCommand::Verify {
                     trust,
-                    format,
+                    out,
                     document,
                     signature,
                 },
-        } => seal_verify(&trust, format, &document, &signature),
+        } => seal_verify(&trust, out, &document, &signature),
         Command::Admin {
             command: AdminCommand::RotateToken { data },
         } => admin::rotate_token(&data),
@@ -430,23 +441,24 @@ fn offline_verifier(t: &TrustArgs) -> Result<Verifier, String> {
     }
 }
 
-fn print_report(report: &Report, format: Format) -> ExitCode {
-    match format {
-        Format::Json => match serde_json::to_string_pretty(report) {
+fn print_report(report: &Report, out: OutputArgs) -> ExitCode {
+    let lang = out.lang.unwrap_or_else(Lang::from_env);
+    match out.format {
+        Format::Json => match serde_json::to_string_pretty(&report.localized(lang)) {
             Ok(json) => println!("{json}"),
             Err(e) => {
                 eprintln!("zhengtong: the report could not be written as JSON: {e}");
                 return ExitCode::from(EX_SOFTWARE);
             }
         },
-        Format::Text => print!("{}", report.to_text()),
+        Format::Text => print!("{}", report.to_text(lang)),
     }
     ExitCode::from(report.exit_code() as u8)
 }
 
 fn verify(
     trust: &TrustArgs,
-    format: Format,
+    out: OutputArgs,
     qr_image: Option<&Path>,
     token: Option<String>,
 ) -> ExitCode {
@@ -477,11 +489,11 @@ fn verify(
     };
     print_report(
         &verifier.verify(&token, zhengtong::clock::Clock::from_env().now(), None),
-        format,
+        out,
     )
 }
 
-fn seal_verify(trust: &TrustArgs, format: Format, document: &Path, signature: &Path) -> ExitCode {
+fn seal_verify(trust: &TrustArgs, out: OutputArgs, document: &Path, signature: &Path) -> ExitCode {
     let doc = match std::fs::read(document) {
         Ok(d) => d,
         Err(e) => return usage(format!("--document {}: {e}", document.display())),
@@ -502,6 +514,6 @@ fn seal_verify(trust: &TrustArgs, format: Format, document: &Path, signature: &P
             zhengtong::clock::Clock::from_env().now(),
             None,
         ),
-        format,
+        out,
     )
 }

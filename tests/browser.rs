@@ -251,7 +251,7 @@ fn wallet_shows_the_licence_and_a_qr_that_verifies() {
         v["tampered"]["reason"]
             .as_str()
             .unwrap()
-            .contains("signature does not match"),
+            .contains("签名与内容不符"),
         "{}",
         v["tampered"]
     );

@@ -61,11 +61,16 @@ async fn revoked_before_signing_is_revoked_after_is_not() {
         serde_json::to_value(r.sub_indication).unwrap(),
         "REVOKED",
         "{}",
-        r.to_text()
+        r.to_text(zhengtong::verify::Lang::En)
     );
     assert_eq!(r.exit_code(), 1);
 
     let after = RevokedAt(record.signed_at + Duration::seconds(60));
     let r = verifier.verify_sealed_document(&signature, &digest, Utc::now(), Some(&after));
-    assert_eq!(r.exit_code(), 0, "{}", r.to_text());
+    assert_eq!(
+        r.exit_code(),
+        0,
+        "{}",
+        r.to_text(zhengtong::verify::Lang::En)
+    );
 }

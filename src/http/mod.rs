@@ -6,6 +6,7 @@ mod establishments;
 mod extract;
 mod invoices;
 pub mod limits;
+mod localized;
 mod openapi;
 mod pages;
 mod problem;

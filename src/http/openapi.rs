@@ -108,19 +108,33 @@ pub struct VerifyRequest {
     token: String,
 }
 
+/// The language of a report's reasons (`checks[].reason`): `zh-CN` when the client
+/// prefers Chinese (`zh`, `zh-CN`, … with the highest q-value), else English. Indications,
+/// sub-indications and check names are the same in both.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct AcceptLanguage {
+    /// For example `zh-CN`, or `en-US,en;q=0.9,zh;q=0.8`.
+    #[param(rename = "Accept-Language")]
+    accept_language: Option<String>,
+}
+
 // Descriptions of the handlers in `verify.rs`; the router pairs each with its handler.
 
 /// Verify a QR presentation token or an SD-JWT credential: 200 with the report, whatever the
 /// indication; 429 for an invoice checked online too often today, or past the rate limit.
 #[utoipa::path(post, path = "/v1/verify", tag = "verification", request_body = VerifyRequest,
-    responses((status = 200, body = crate::verify::Report), E400, E408, E413, E415, E422, E429, E500, E503))]
+    params(AcceptLanguage),
+    responses((status = 200, body = crate::verify::Report, headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E400, E408, E413, E415, E422, E429, E500, E503))]
 #[allow(dead_code)]
 pub async fn verify_token() {}
 
 /// Verify a photo of a QR code (PNG or JPEG as the body): 200 with the report.
 #[utoipa::path(post, path = "/v1/verify/image", tag = "verification",
     request_body(content = Vec<u8>, content_type = "image/png"),
-    responses((status = 200, body = crate::verify::Report), E408, E413, E422, E429, E500, E503))]
+    params(AcceptLanguage),
+    responses((status = 200, body = crate::verify::Report, headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E408, E413, E422, E429, E500, E503))]
 #[allow(dead_code)]
 pub async fn verify_image() {}
 

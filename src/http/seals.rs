@@ -216,8 +216,13 @@ pub struct ValidateRequest {
 /// `signature` and `document` (up to 32 MiB, hashed as it streams).
 #[utoipa::path(post, path = "/v1/signatures/validate", tag = "verification",
     request_body(content((ValidateRequest = "application/json"), (Object = "multipart/form-data"))),
-    responses((status = 200, body = Report), E400, E408, E413, E415, E422, E429, E500, E503))]
-pub async fn validate(State(s): State<AppState>, req: Request) -> Result<Json<Report>, Problem> {
+    params(super::openapi::AcceptLanguage),
+    responses((status = 200, body = Report, headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E400, E408, E413, E415, E422, E429, E500, E503))]
+pub async fn validate(
+    State(s): State<AppState>,
+    req: Request,
+) -> Result<super::localized::LocalizedReport, Problem> {
+    let lang = super::localized::lang_of(req.headers());
     let (signature, digest) = if streamed::is_multipart(req.headers()) {
         let form = streamed::read_signed_document(req).await?;
         (form.signature, form.sha256)
@@ -231,7 +236,7 @@ pub async fn validate(State(s): State<AppState>, req: Request) -> Result<Json<Re
     let report = super::verify::online(&s, &verifier)
         .validate_sealed(&signature, &digest)
         .await;
-    Ok(Json(report))
+    Ok(super::localized::LocalizedReport(report, lang))
 }
 
 fn json_digest(req: &ValidateRequest) -> Result<String, Problem> {

@@ -1,16 +1,16 @@
 //! Public verification: a token, or a photo of a QR code. The policy (where status comes
 //! from, seal images, invoice check quotas) is `verify::Online`'s.
 
-use axum::Json;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::extract::{ApiBytes, ApiJson};
+use super::localized::{AcceptLanguage, LocalizedReport, lang_of};
 use super::{AppState, Problem};
 use crate::present::qr;
-use crate::verify::{CheckRefused, Online, Report, Verifier};
+use crate::verify::{CheckRefused, Lang, Online, Verifier};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,10 +45,10 @@ pub fn online<'a>(s: &'a AppState, verifier: &'a Verifier) -> Online<'a> {
     }
 }
 
-async fn run(s: &AppState, token: &str) -> Result<Json<Report>, Problem> {
+async fn run(s: &AppState, token: &str, lang: Lang) -> Result<LocalizedReport, Problem> {
     let verifier = s.verifier();
     match online(s, &verifier).verify(token).await {
-        Ok(report) => Ok(Json(report)),
+        Ok(report) => Ok(LocalizedReport(report, lang)),
         Err(e @ CheckRefused::Limit { retry_after, .. }) => {
             let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, e.to_string());
             p.retry_after = Some(retry_after);
@@ -61,9 +61,10 @@ async fn run(s: &AppState, token: &str) -> Result<Json<Report>, Problem> {
 /// `POST /v1/verify` `{"token"}` → 200 with the report, whatever the indication.
 pub async fn verify_token(
     State(s): State<AppState>,
+    AcceptLanguage(lang): AcceptLanguage,
     ApiJson(req): ApiJson<VerifyRequest>,
-) -> Result<Json<Report>, Problem> {
-    run(&s, &req.token).await
+) -> Result<LocalizedReport, Problem> {
+    run(&s, &req.token, lang).await
 }
 
 /// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report. At most
@@ -71,7 +72,8 @@ pub async fn verify_token(
 pub async fn verify_image(
     State(s): State<AppState>,
     req: Request,
-) -> Result<Json<Report>, Problem> {
+) -> Result<LocalizedReport, Problem> {
+    let lang = lang_of(req.headers());
     let _waiting = s.image_gate.enter()?;
     let ApiBytes(body) = ApiBytes::from_request(req, &s).await?;
     if body.is_empty() {
@@ -95,7 +97,7 @@ pub async fn verify_image(
         };
         Problem::field(status, "body", e.to_string())
     })?;
-    run(&s, &token).await
+    run(&s, &token, lang).await
 }
 
 /// `GET /v1/trust-list`: the signed trust list this node uses.

@@ -2,7 +2,9 @@
 //! reported as a validation report. The same code serves the CLI (offline) and the server
 //! (online, where it can also ask about a credential's status).
 
+mod catalogue;
 mod chains;
+mod lang;
 mod online;
 mod remote;
 mod report;
@@ -12,7 +14,9 @@ pub use online::{CheckRefused, Online};
 
 pub use remote::{RemoteStatus, check_list as check_status_list};
 
-pub use report::{Check, CheckResult, Indication, Report, SubIndication, Summary};
+pub use catalogue::{CertName, CheckName, Reason};
+pub use lang::Lang;
+pub use report::{Check, CheckResult, Indication, Localized, Report, SubIndication, Summary};
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -164,19 +168,19 @@ impl Verifier {
         let now = now.timestamp();
         if now > exp + grace {
             r.failed(
-                "trust_list",
+                CheckName::TrustList,
                 SubIndication::TryLater,
-                format!("The trust list expired at {} and its grace period of {grace} s is over: this verifier cannot tell which certificates are trusted. Update the trust list and try again.", describe_time(exp)),
+                Reason::TrustListExpired { exp, grace },
             );
             return false;
         }
         if now > exp {
-            r.warning("trust_list", format!("The trust list expired at {}; using the last good copy during the grace period (until {}).", describe_time(exp), describe_time(exp + grace)));
-        } else {
-            r.passed(
-                "trust_list",
-                format!("The trust list is valid until {}.", describe_time(exp)),
+            r.warning(
+                CheckName::TrustList,
+                Reason::TrustListInGrace { exp, grace },
             );
+        } else {
+            r.passed(CheckName::TrustList, Reason::TrustListValid { exp });
         }
         true
     }
@@ -229,9 +233,11 @@ impl Verifier {
             Ok(p) => p,
             Err(e) => {
                 r.failed(
-                    "format",
+                    CheckName::Format,
                     SubIndication::FormatFailure,
-                    format!("This is not a zhengtong QR presentation: {e}."),
+                    Reason::NotAPresentation {
+                        detail: e.to_string(),
+                    },
                 );
                 return Err(r);
             }
@@ -240,50 +246,48 @@ impl Verifier {
             Ok(c) => c,
             Err(e) => {
                 r.failed(
-                    "format",
+                    CheckName::Format,
                     SubIndication::FormatFailure,
-                    format!("The token's claims are incomplete or malformed: {e}."),
+                    Reason::PresentationClaimsMalformed {
+                        detail: e.to_string(),
+                    },
                 );
                 return Err(r);
             }
         };
-        r.passed(
-            "format",
-            "A compact JWS (ES256) with the claims of a QR presentation.",
-        );
+        r.passed(CheckName::Format, Reason::PresentationFormatOk);
         let kid = parsed.header_str("kid").unwrap_or("");
         let Some(cert) = self.trust.by_kid(kid) else {
             r.failed(
-                "signing_certificate",
+                CheckName::SigningCertificate,
                 SubIndication::NoCertificateChainFound,
-                format!("The token was signed with a certificate (kid {kid:?}) that is not in this verifier's trust list: it comes from a CA this verifier does not trust, or it is forged. Update the trust list, or do not accept it."),
+                Reason::PresentationKidUntrusted { kid: kid.into() },
             );
             return Err(r);
         };
         if !cert.info.roles.contains(&Role::PresentationSigner) {
             r.failed(
-                "signing_certificate",
+                CheckName::SigningCertificate,
                 SubIndication::ChainConstraintsFailure,
-                format!("{} may not sign presentations.", cert.info.describe()),
+                Reason::MayNotSignPresentations {
+                    cert: CertName::of(&cert.info),
+                },
             );
             return Err(r);
         }
         r.passed(
-            "signing_certificate",
-            format!(
-                "Signed with {}, issued by {} under the national root.",
-                cert.info.describe(),
-                cert.ca.subject_cn
-            ),
+            CheckName::SigningCertificate,
+            Reason::PresentationSignedBy { cert: cert.clone() },
         );
         if !parsed.verify(&cert.info.public_key) {
-            r.failed("signature", SubIndication::SigCryptoFailure, "The signature does not match the content: the token was altered after signing, or was not signed with this certificate. Do not accept it.");
+            r.failed(
+                CheckName::Signature,
+                SubIndication::SigCryptoFailure,
+                Reason::PresentationSignatureMismatch,
+            );
             return Err(r);
         }
-        r.passed(
-            "signature",
-            "The ES256 signature is valid: the content is exactly what the region signed.",
-        );
+        r.passed(CheckName::Signature, Reason::PresentationSignatureValid);
         self.summarise_presentation(&mut r, &claims, &cert.info);
         self.check_certificate_time(&mut r, cert.window, claims.iat, &cert.info);
         if r.is_failed() {
@@ -291,59 +295,50 @@ impl Verifier {
         }
         let Some(region) = cert.info.region else {
             r.failed(
-                "issuer",
+                CheckName::Issuer,
                 SubIndication::ChainConstraintsFailure,
-                format!("{} names no region.", cert.info.describe()),
+                Reason::CertificateNamesNoRegion {
+                    cert: CertName::of(&cert.info),
+                },
             );
             return Err(r);
         };
-        r.passed(
-            "issuer",
-            format!(
-                "Issued in {} ({region}), signed with that region's key.",
-                region.name()
-            ),
-        );
+        r.passed(CheckName::Issuer, Reason::PresentationIssuedIn { region });
         if !self.check_type_allowed(&mut r, region, CredentialType::from_short(&claims.t)) {
             return Err(r);
         }
         if claims.iat > now.timestamp() + SKEW_S {
             r.failed(
-                "validity_period",
+                CheckName::ValidityPeriod,
                 SubIndication::NotYetValid,
-                format!(
-                    "The QR code says it was made at {}, in the future: check this device's clock.",
-                    describe_time(claims.iat)
-                ),
+                Reason::PresentationNotYetValid { iat: claims.iat },
             );
             return Err(r);
         }
         if now.timestamp() > claims.exp {
             r.failed(
-                "validity_period",
+                CheckName::ValidityPeriod,
                 SubIndication::Expired,
-                format!(
-                    "The QR code expired at {} ({} s ago). Ask the company to show a fresh one.",
-                    describe_time(claims.exp),
-                    now.timestamp() - claims.exp
-                ),
+                Reason::QrExpired {
+                    exp: claims.exp,
+                    ago_s: now.timestamp() - claims.exp,
+                },
             );
             return Err(r);
         }
         if now.timestamp() > claims.vu {
             r.failed(
-                "validity_period",
+                CheckName::ValidityPeriod,
                 SubIndication::Expired,
-                format!(
-                    "The credential behind the QR code expired at {}.",
-                    describe_time(claims.vu)
-                ),
+                Reason::CredentialBehindQrExpired {
+                    valid_until: claims.vu,
+                },
             );
             return Err(r);
         }
         r.passed(
-            "validity_period",
-            format!("The QR code is valid until {}.", describe_time(claims.exp)),
+            CheckName::ValidityPeriod,
+            Reason::QrValidUntil { exp: claims.exp },
         );
         let query = StatusQuery {
             credential_id: claims.cid.clone(),
@@ -387,23 +382,19 @@ impl Verifier {
     ) {
         if signed_at < window.0 || signed_at > window.1 {
             r.failed(
-                "certificate_validity",
+                CheckName::CertificateValidity,
                 SubIndication::Expired,
-                format!(
-                    "{} (with its CA) is valid from {} to {}, but the signature is dated {}.",
-                    cert.describe(),
-                    describe_time(window.0),
-                    describe_time(window.1),
-                    describe_time(signed_at)
-                ),
+                Reason::CertificateOutsideWindow {
+                    cert: CertName::of(cert),
+                    from: window.0,
+                    to: window.1,
+                    signed_at,
+                },
             );
         } else {
             r.passed(
-                "certificate_validity",
-                format!(
-                    "The signing certificate was valid when it signed ({}).",
-                    describe_time(signed_at)
-                ),
+                CheckName::CertificateValidity,
+                Reason::CertificateValidAtSigning { signed_at },
             );
         }
     }
@@ -466,9 +457,9 @@ impl Verifier {
         }
         if token.len() > 256 * 1024 {
             r.failed(
-                "format",
+                CheckName::Format,
                 SubIndication::FormatFailure,
-                "The credential is longer than 256 KiB.",
+                Reason::CredentialTooLong,
             );
             return Err(r);
         }
@@ -476,9 +467,11 @@ impl Verifier {
             Ok(d) => d,
             Err(e) => {
                 r.failed(
-                    "format",
+                    CheckName::Format,
                     SubIndication::FormatFailure,
-                    format!("This is not a valid SD-JWT credential: {e}."),
+                    Reason::NotAnSdJwt {
+                        detail: e.to_string(),
+                    },
                 );
                 return Err(r);
             }
@@ -490,44 +483,45 @@ impl Verifier {
             .and_then(CredentialType::from_short);
         let Some(kind) = kind else {
             r.failed(
-                "format",
+                CheckName::Format,
                 SubIndication::FormatFailure,
-                "The credential has no known credential_type.",
+                Reason::NoCredentialType,
             );
             return Err(r);
         };
         r.passed(
-            "format",
-            format!(
-                "An SD-JWT VC ({}) with {} disclosure(s) that match their digests.",
-                kind.as_str(),
-                decoded.disclosed.len()
-            ),
+            CheckName::Format,
+            Reason::SdJwtFormatOk {
+                kind,
+                disclosures: decoded.disclosed.len(),
+            },
         );
         let trusted = match self.trusted_signer(&decoded.x5c, required_role(kind)) {
             Ok(t) => t,
             Err(why) => {
                 r.failed(
-                    "signing_certificate",
+                    CheckName::SigningCertificate,
                     SubIndication::NoCertificateChainFound,
-                    format!("{why}. The credential cannot be traced to a trusted regional CA."),
+                    Reason::CredentialChainUntrusted { detail: why },
                 );
                 return Err(r);
             }
         };
         r.passed(
-            "signing_certificate",
-            format!(
-                "Signed with {}, issued by {}.",
-                trusted.info.describe(),
-                trusted.ca.subject_cn
-            ),
+            CheckName::SigningCertificate,
+            Reason::CredentialSignedBy {
+                cert: trusted.clone(),
+            },
         );
         if !decoded.jwt.verify(&trusted.info.public_key) {
-            r.failed("signature", SubIndication::SigCryptoFailure, "The issuer's signature does not match the credential: it was altered after issuance.");
+            r.failed(
+                CheckName::Signature,
+                SubIndication::SigCryptoFailure,
+                Reason::CredentialSignatureMismatch,
+            );
             return Err(r);
         }
-        r.passed("signature", "The issuer's ES256 signature is valid.");
+        r.passed(CheckName::Signature, Reason::CredentialSignatureValid);
         let get = |k: &str| {
             claims
                 .get(k)
@@ -563,19 +557,16 @@ impl Verifier {
         let reg = match region {
             Some(reg) if get("iss") == issuer_uri(&reg) => {
                 r.passed(
-                    "issuer",
-                    format!("Issued by {} ({reg}).", reg.authority_name()),
+                    CheckName::Issuer,
+                    Reason::CredentialIssuedBy { region: reg },
                 );
                 reg
             }
             _ => {
                 r.failed(
-                    "issuer",
+                    CheckName::Issuer,
                     SubIndication::SigConstraintsFailure,
-                    format!(
-                        "iss {:?} does not match the signing certificate's region.",
-                        get("iss")
-                    ),
+                    Reason::IssuerMismatch { iss: get("iss") },
                 );
                 return Err(r);
             }
@@ -586,23 +577,23 @@ impl Verifier {
         );
         if nbf > now.timestamp() + SKEW_S {
             r.failed(
-                "validity_period",
+                CheckName::ValidityPeriod,
                 SubIndication::NotYetValid,
-                format!("The credential is valid only from {}.", describe_time(nbf)),
+                Reason::CredentialNotYetValid { nbf },
             );
             return Err(r);
         }
         if now.timestamp() > exp {
             r.failed(
-                "validity_period",
+                CheckName::ValidityPeriod,
                 SubIndication::Expired,
-                format!("The credential expired at {}.", describe_time(exp)),
+                Reason::CredentialExpired { exp },
             );
             return Err(r);
         }
         r.passed(
-            "validity_period",
-            format!("Valid until {}.", describe_time(exp)),
+            CheckName::ValidityPeriod,
+            Reason::CredentialValidUntil { exp },
         );
         if !self.check_type_allowed(&mut r, reg, Some(kind)) {
             return Err(r);
@@ -624,18 +615,18 @@ impl Verifier {
     ) -> bool {
         let Some(kind) = kind else {
             r.failed(
-                "credential_type",
+                CheckName::CredentialType,
                 SubIndication::FormatFailure,
-                "Unknown credential type.",
+                Reason::UnknownCredentialType,
             );
             return false;
         };
         match self.allowed.get(&region) {
             Some(types) if !types.contains(&kind) => {
                 r.failed(
-                    "credential_type",
+                    CheckName::CredentialType,
                     SubIndication::SigConstraintsFailure,
-                    format!("The trust list does not allow {} ({region}) to issue {} ({}). Do not accept it.", region.name(), kind.name_zh(), kind.as_str()),
+                    Reason::TypeNotAllowed { region, kind },
                 );
                 false
             }
@@ -652,25 +643,36 @@ fn check_status(
     signed_at: Option<i64>,
 ) {
     let Some(s) = status else {
-        r.skipped("credential_status", "Offline verification: revocation was not checked. Verify online to learn whether the credential has been revoked.");
+        r.skipped(CheckName::CredentialStatus, Reason::StatusOffline);
         return;
     };
     match s.status(query) {
-        StatusAnswer::Valid => r.passed("credential_status", "The issuer reports the credential as not revoked."),
+        StatusAnswer::Valid => r.passed(CheckName::CredentialStatus, Reason::StatusNotRevoked),
         StatusAnswer::Revoked { reason, at } => match (at, signed_at) {
             // Signing times are whole seconds: a revocation in the same second counts as
             // before the signing, since their order cannot be known.
-            (Some(at), Some(signed)) if at.timestamp() > signed => r.warning(
-                "credential_status",
-                format!("Revoked at {} ({reason}), after this signature was made at {}: the signature stays valid, as a paper seal's impression does.", at.to_rfc3339(), describe_time(signed)),
+            (Some(at), Some(signed_at)) if at.timestamp() > signed_at => r.warning(
+                CheckName::CredentialStatus,
+                Reason::RevokedAfterSigning {
+                    at,
+                    detail: reason,
+                    signed_at,
+                },
             ),
             (at, _) => {
-                let when = at.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default();
-                r.failed("credential_status", SubIndication::Revoked, format!("The credential was revoked{when}: {reason}. Do not accept it."));
+                r.failed(
+                    CheckName::CredentialStatus,
+                    SubIndication::Revoked,
+                    Reason::Revoked { at, detail: reason },
+                );
             }
         },
-        StatusAnswer::Unknown(why) => {
-            r.failed("credential_status", SubIndication::TryLater, format!("The credential's status cannot be learned now ({why}). Try again later; do not treat it as valid or as revoked."));
+        StatusAnswer::Unknown(detail) => {
+            r.failed(
+                CheckName::CredentialStatus,
+                SubIndication::TryLater,
+                Reason::StatusUnknown { detail },
+            );
         }
     }
 }

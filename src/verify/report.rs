@@ -7,6 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::catalogue::{CheckName, Reason};
+use super::lang::Lang;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Indication {
@@ -58,11 +61,15 @@ pub enum CheckResult {
     Skipped,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+/// One check: what was checked, how it came out, and why (rendered in the report's
+/// language only when the report is written out, see [`Report::localized`]).
+#[derive(Debug, Clone, utoipa::ToSchema)]
 pub struct Check {
-    pub name: String,
+    pub name: CheckName,
     pub result: CheckResult,
-    pub reason: String,
+    /// Why, in words a person can act on (in the language asked for).
+    #[schema(value_type = String)]
+    pub reason: Reason,
 }
 
 /// What was verified, in names.
@@ -87,7 +94,9 @@ pub struct Summary {
     pub details: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+/// The report as the verifier builds it; [`Report::localized`] is what is written out
+/// (this type is the JSON's schema).
+#[derive(Debug, Clone, utoipa::ToSchema)]
 pub struct Report {
     /// `presentation`, `credential` or `sealed_document`.
     pub subject: String,
@@ -112,26 +121,21 @@ impl Report {
         }
     }
 
-    pub fn passed(&mut self, name: &str, reason: impl Into<String>) {
-        self.push(name, CheckResult::Passed, reason.into());
+    pub fn passed(&mut self, name: CheckName, reason: Reason) {
+        self.push(name, CheckResult::Passed, reason);
     }
 
-    pub fn skipped(&mut self, name: &str, reason: impl Into<String>) {
-        self.push(name, CheckResult::Skipped, reason.into());
+    pub fn skipped(&mut self, name: CheckName, reason: Reason) {
+        self.push(name, CheckResult::Skipped, reason);
     }
 
-    pub fn warning(&mut self, name: &str, reason: impl Into<String>) {
-        self.push(name, CheckResult::Warning, reason.into());
+    pub fn warning(&mut self, name: CheckName, reason: Reason) {
+        self.push(name, CheckResult::Warning, reason);
     }
 
     /// Records a failed check; the first failure decides the indication.
-    pub fn failed(
-        &mut self,
-        name: &str,
-        sub: SubIndication,
-        reason: impl Into<String>,
-    ) -> &mut Self {
-        self.push(name, CheckResult::Failed, reason.into());
+    pub fn failed(&mut self, name: CheckName, sub: SubIndication, reason: Reason) -> &mut Self {
+        self.push(name, CheckResult::Failed, reason);
         if self.sub_indication.is_none() {
             self.indication = sub.indication();
             self.sub_indication = Some(sub);
@@ -143,12 +147,32 @@ impl Report {
         self.sub_indication.is_some()
     }
 
-    fn push(&mut self, name: &str, result: CheckResult, reason: String) {
+    fn push(&mut self, name: CheckName, result: CheckResult, reason: Reason) {
         self.checks.push(Check {
-            name: name.into(),
+            name,
             result,
             reason,
         });
+    }
+
+    /// The first failed check's reason, if any.
+    pub fn first_failure(&self) -> Option<&Reason> {
+        self.checks
+            .iter()
+            .find(|c| c.result == CheckResult::Failed)
+            .map(|c| &c.reason)
+    }
+
+    /// The report as written out (JSON), with every reason in `lang`.
+    pub fn localized(&self, lang: Lang) -> Localized<'_> {
+        Localized {
+            subject: &self.subject,
+            indication: self.indication,
+            sub_indication: self.sub_indication,
+            checks: Checks(&self.checks, lang),
+            summary: self.summary.as_ref(),
+            validation_time: self.validation_time,
+        }
     }
 
     /// CLI exit code: 0 passed, 1 failed, 2 indeterminate.
@@ -160,48 +184,126 @@ impl Report {
         }
     }
 
-    /// A plain-text rendering for people.
-    pub fn to_text(&self) -> String {
+    /// A plain-text rendering for people, in `lang`.
+    pub fn to_text(&self, lang: Lang) -> String {
+        let l = Labels::of(lang);
         let mut out = String::new();
-        let verdict = match self.indication {
-            Indication::TotalPassed => "TOTAL_PASSED  有效 valid",
-            Indication::TotalFailed => "TOTAL_FAILED  无效 not valid",
-            Indication::Indeterminate => "INDETERMINATE  无法确认 cannot be confirmed",
-        };
-        let _ = writeln!(out, "Result: {verdict}");
+        let i = self.indication;
+        let _ = writeln!(out, "{}{}  {}", l.result, i.as_str(), i.text(lang));
         if let Some(sub) = self.sub_indication {
-            let _ = writeln!(
-                out,
-                "Reason: {}",
-                serde_json::to_value(sub)
-                    .unwrap_or_default()
-                    .as_str()
-                    .unwrap_or("")
-            );
+            let _ = writeln!(out, "{}{}  {}", l.reason, sub.as_str(), sub.text(lang));
         }
         if let Some(s) = &self.summary {
             let _ = writeln!(out, "\n{} ({})", s.credential_type_name, s.credential_type);
-            let _ = writeln!(out, "  名称 Name:        {}", s.company_name);
-            let _ = writeln!(out, "  统一社会信用代码:  {}", s.uscc);
-            let _ = writeln!(out, "  Issued in:        {} ({})", s.region_name, s.region);
-            let _ = writeln!(out, "  Issuing authority: {}", s.issuing_authority);
-            let _ = writeln!(out, "  Signed by:        {}", s.signed_by);
-            let _ = writeln!(out, "  Credential id:    {}", s.credential_id);
+            let _ = writeln!(out, "  {}{}", l.name, s.company_name);
+            let _ = writeln!(out, "  {}{}", l.uscc, s.uscc);
+            let _ = writeln!(out, "  {}{} ({})", l.issued_in, s.region_name, s.region);
+            let _ = writeln!(out, "  {}{}", l.authority, s.issuing_authority);
+            let _ = writeln!(out, "  {}{}", l.signed_by, s.signed_by);
+            let _ = writeln!(out, "  {}{}", l.credential_id, s.credential_id);
             if let Some(v) = s.valid_until {
-                let _ = writeln!(out, "  Valid until:      {}", v.to_rfc3339());
+                let _ = writeln!(out, "  {}{}", l.valid_until, v.to_rfc3339());
             }
         }
-        let _ = writeln!(out, "\nChecks:");
+        let _ = writeln!(out, "\n{}", l.checks);
         for c in &self.checks {
-            let mark = match c.result {
-                CheckResult::Passed => "ok  ",
-                CheckResult::Failed => "FAIL",
-                CheckResult::Warning => "warn",
-                CheckResult::Skipped => "skip",
+            let name = match lang {
+                Lang::En => c.name.as_str().to_string(),
+                Lang::ZhCn => format!("{}（{}）", c.name.label(lang), c.name.as_str()),
             };
-            let _ = writeln!(out, "  [{mark}] {}: {}", c.name, c.reason);
+            let _ = writeln!(
+                out,
+                "  [{}] {name}: {}",
+                c.result.mark(lang),
+                c.reason.text(lang)
+            );
         }
-        let _ = writeln!(out, "\nValidated at {}", self.validation_time.to_rfc3339());
+        let _ = writeln!(
+            out,
+            "\n{}{}",
+            l.validated_at,
+            self.validation_time.to_rfc3339()
+        );
         out
+    }
+}
+
+/// The labels of the text report.
+struct Labels {
+    result: &'static str,
+    reason: &'static str,
+    name: &'static str,
+    uscc: &'static str,
+    issued_in: &'static str,
+    authority: &'static str,
+    signed_by: &'static str,
+    credential_id: &'static str,
+    valid_until: &'static str,
+    checks: &'static str,
+    validated_at: &'static str,
+}
+
+impl Labels {
+    fn of(lang: Lang) -> Labels {
+        match lang {
+            Lang::ZhCn => Labels {
+                result: "结论：",
+                reason: "原因：",
+                name: "名称：            ",
+                uscc: "统一社会信用代码：",
+                issued_in: "签发地区：        ",
+                authority: "签发机关：        ",
+                signed_by: "签名证书：        ",
+                credential_id: "凭证编号：        ",
+                valid_until: "有效期至：        ",
+                checks: "查验项目：",
+                validated_at: "查验时间：",
+            },
+            Lang::En => Labels {
+                result: "Result: ",
+                reason: "Reason: ",
+                name: "Name:              ",
+                uscc: "USCC:              ",
+                issued_in: "Issued in:         ",
+                authority: "Issuing authority: ",
+                signed_by: "Signed by:         ",
+                credential_id: "Credential id:     ",
+                valid_until: "Valid until:       ",
+                checks: "Checks:",
+                validated_at: "Validated at ",
+            },
+        }
+    }
+}
+
+/// [`Report`] as written out: the same fields, each reason rendered in one language.
+#[derive(Serialize)]
+pub struct Localized<'a> {
+    subject: &'a str,
+    indication: Indication,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub_indication: Option<SubIndication>,
+    checks: Checks<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<&'a Summary>,
+    validation_time: DateTime<Utc>,
+}
+
+/// The checks, each reason rendered as it is written out.
+pub struct Checks<'a>(&'a [Check], Lang);
+
+impl Serialize for Checks<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Out {
+            name: CheckName,
+            result: CheckResult,
+            reason: String,
+        }
+        s.collect_seq(self.0.iter().map(|c| Out {
+            name: c.name,
+            result: c.result,
+            reason: c.reason.text(self.1),
+        }))
     }
 }

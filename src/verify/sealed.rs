@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::{
-    Indication, Pending, Report, StatusQuery, StatusSource, SubIndication, Verifier, describe_time,
+    CheckName, Indication, Pending, Reason, Report, StatusQuery, StatusSource, SubIndication,
+    Verifier, describe_time,
 };
 use crate::credential::jws::Parsed;
 use crate::credential::p256_jwk;
@@ -53,19 +54,19 @@ impl Verifier {
             Ok(p) if p.header_str("typ") == Some(SEAL_TYP) => p,
             Ok(_) => {
                 r.failed(
-                    "format",
+                    CheckName::Format,
                     SubIndication::FormatFailure,
-                    format!(
-                        "This is a JWS but not a zhengtong seal signature (typ \"{SEAL_TYP}\")."
-                    ),
+                    Reason::NotASealSignatureType { typ: SEAL_TYP },
                 );
                 return Err(r);
             }
             Err(e) => {
                 r.failed(
-                    "format",
+                    CheckName::Format,
                     SubIndication::FormatFailure,
-                    format!("This is not a seal signature: {e}."),
+                    Reason::NotASealSignature {
+                        detail: e.to_string(),
+                    },
                 );
                 return Err(r);
             }
@@ -74,63 +75,74 @@ impl Verifier {
             Ok(p) => p,
             Err(e) => {
                 r.failed(
-                    "format",
+                    CheckName::Format,
                     SubIndication::FormatFailure,
-                    format!("The seal signature's content is malformed: {e}."),
+                    Reason::SealPayloadMalformed {
+                        detail: e.to_string(),
+                    },
                 );
                 return Err(r);
             }
         };
-        r.passed("format", "A compact JWS (ES256) seal signature.");
+        r.passed(CheckName::Format, Reason::SealFormatOk);
         let x5c = parsed.x5c();
         let cert = match self.trusted_signer(&x5c, Role::SealSigner) {
             Ok(c) => c,
             Err(why) => {
-                r.failed("signing_certificate", SubIndication::NoCertificateChainFound, format!("{why}. The seal's certificate cannot be traced to a trusted regional CA: do not rely on this seal."));
+                r.failed(
+                    CheckName::SigningCertificate,
+                    SubIndication::NoCertificateChainFound,
+                    Reason::SealChainUntrusted { detail: why },
+                );
                 return Err(r);
             }
         };
         r.passed(
-            "signing_certificate",
-            format!(
-                "Sealed with {}, issued by {}.",
-                cert.info.describe(),
-                cert.ca.subject_cn
-            ),
+            CheckName::SigningCertificate,
+            Reason::SealedWith { cert: cert.clone() },
         );
         if !parsed.verify(&cert.info.public_key) {
             r.failed(
-                "signature",
+                CheckName::Signature,
                 SubIndication::SigCryptoFailure,
-                "The seal signature does not match its content: it was altered after sealing.",
+                Reason::SealSignatureMismatch,
             );
             return Err(r);
         }
-        r.passed("signature", "The seal's ES256 signature is valid.");
+        r.passed(CheckName::Signature, Reason::SealSignatureValid);
         if payload.doc_sha256 != doc_sha256 {
             r.failed(
-                "document_hash",
+                CheckName::DocumentHash,
                 SubIndication::HashFailure,
-                format!("The document was changed after it was sealed: its SHA-256 is {doc_sha256}, the seal covers {}.", payload.doc_sha256),
+                Reason::DocumentChanged {
+                    actual: doc_sha256.into(),
+                    sealed: payload.doc_sha256.clone(),
+                },
             );
             return Err(r);
         }
         r.passed(
-            "document_hash",
-            format!("The document is exactly the one sealed (SHA-256 {doc_sha256})."),
+            CheckName::DocumentHash,
+            Reason::DocumentUnchanged {
+                sha256: doc_sha256.into(),
+            },
         );
         if payload.iat < cert.window.0 || payload.iat > cert.window.1 {
             r.failed(
-                "certificate_validity",
+                CheckName::CertificateValidity,
                 SubIndication::Expired,
-                format!(
-                    "The seal certificate was not valid at the signing time {}.",
-                    describe_time(payload.iat)
-                ),
+                Reason::SealCertificateNotValidAtSigning {
+                    signed_at: payload.iat,
+                },
             );
             return Err(r);
         }
-        r.passed("certificate_validity", format!("The seal certificate was valid at the signing time {} (claimed by the signer; no timestamp).", describe_time(payload.iat)));
+        r.passed(
+            CheckName::CertificateValidity,
+            Reason::SealCertificateValidAtSigning {
+                signed_at: payload.iat,
+            },
+        );
 
         // The e-seal credential, as it stood when the document was sealed.
         let at_signing = DateTime::from_timestamp(payload.iat, 0).unwrap_or(now);
@@ -138,16 +150,11 @@ impl Verifier {
         let cred_query = cred.query().cloned();
         let cred = cred.finish(None);
         if cred.indication != Indication::TotalPassed {
-            let why = cred
-                .checks
-                .iter()
-                .find(|c| c.result == super::CheckResult::Failed)
-                .map(|c| c.reason.clone())
-                .unwrap_or_default();
+            let inner = cred.first_failure().cloned().map(Box::new);
             r.failed(
-                "e_seal_credential",
+                CheckName::ESealCredential,
                 cred.sub_indication.unwrap_or(SubIndication::FormatFailure),
-                format!("The e-seal credential carried by the signature does not verify: {why}"),
+                Reason::ESealCredentialInvalid { inner },
             );
             return Err(r);
         }
@@ -162,20 +169,24 @@ impl Verifier {
             || seal["image_sha256"] != json!(payload.seal.image_sha256)
             || claims.get("uscc") != Some(&json!(payload.uscc))
         {
-            r.failed("e_seal_credential", SubIndication::SigConstraintsFailure, "The e-seal credential does not belong to the key that sealed, or names another seal.");
+            r.failed(
+                CheckName::ESealCredential,
+                SubIndication::SigConstraintsFailure,
+                Reason::ESealCredentialMismatch,
+            );
             return Err(r);
         }
         r.passed(
-            "e_seal_credential",
-            format!(
-                "The e-seal credential ({}) was issued by {} to {} and binds this seal's key.",
-                seal["type_name"].as_str().unwrap_or(""),
-                cred.summary
+            CheckName::ESealCredential,
+            Reason::ESealCredentialOk {
+                type_name: seal["type_name"].as_str().unwrap_or("").into(),
+                authority: cred
+                    .summary
                     .as_ref()
                     .map(|s| s.issuing_authority.clone())
                     .unwrap_or_default(),
-                payload.name
-            ),
+                company: payload.name.clone(),
+            },
         );
 
         let (matches_filing, svg) = self.check_police_filing(&mut r, &claims);
@@ -219,9 +230,9 @@ impl Verifier {
             Some(q) => Ok(Pending::ask(r, q, Some(payload.iat))),
             None => {
                 r.failed(
-                    "credential_status",
+                    CheckName::CredentialStatus,
                     SubIndication::FormatFailure,
-                    "The e-seal credential names no region or status entry.",
+                    Reason::ESealNoStatusEntry,
                 );
                 Err(r)
             }
@@ -239,9 +250,9 @@ impl Verifier {
         let template: Option<SealTemplate> = serde_json::from_value(seal["template"].clone()).ok();
         let Some(template) = template else {
             r.failed(
-                "police_filing",
+                CheckName::PoliceFiling,
                 SubIndication::FormatFailure,
-                "The e-seal credential carries no readable seal template.",
+                Reason::NoSealTemplate,
             );
             return (false, None);
         };
@@ -255,9 +266,9 @@ impl Verifier {
             .filter(|p| p.header_str("typ") == Some(FILING_TYP));
         let Some(filing) = filing else {
             r.failed(
-                "police_filing",
+                CheckName::PoliceFiling,
                 SubIndication::FormatFailure,
-                "The e-seal credential carries no police filing signature.",
+                Reason::NoPoliceFilingSignature,
             );
             return (false, Some(svg));
         };
@@ -267,14 +278,18 @@ impl Verifier {
             .by_kid(kid)
             .filter(|t| t.info.roles.contains(&Role::PoliceRegistry));
         let Some(registry) = registry else {
-            r.failed("police_filing", SubIndication::NoCertificateChainFound, format!("The police filing was signed by a certificate (kid {kid:?}) this verifier does not trust as a police seal registry."));
+            r.failed(
+                CheckName::PoliceFiling,
+                SubIndication::NoCertificateChainFound,
+                Reason::PoliceFilingKidUntrusted { kid: kid.into() },
+            );
             return (false, Some(svg));
         };
         if !filing.verify(&registry.info.public_key) {
             r.failed(
-                "police_filing",
+                CheckName::PoliceFiling,
                 SubIndication::SigCryptoFailure,
-                "The police registry's signature on the filing is not valid.",
+                Reason::PoliceFilingSignatureInvalid,
             );
             return (false, Some(svg));
         }
@@ -286,13 +301,20 @@ impl Verifier {
             && seal["image_sha256"] == json!(image);
         if !same {
             r.failed(
-                "police_filing",
+                CheckName::PoliceFiling,
                 SubIndication::SigConstraintsFailure,
-                "同章同模 failed: the seal image is not the one filed with the police.",
+                Reason::SealImageNotFiled,
             );
             return (false, Some(svg));
         }
-        r.passed("police_filing", format!("同章同模: the seal image (SHA-256 {image}) is the one filed with {} (filing {}). Compare it with the paper seal.", registry.info.organisation, facts.get("id").and_then(Value::as_str).unwrap_or("")));
+        r.passed(
+            CheckName::PoliceFiling,
+            Reason::SealImageFiled {
+                image_sha256: image,
+                registry: registry.info.organisation.clone(),
+                filing_id: facts.get("id").and_then(Value::as_str).unwrap_or("").into(),
+            },
+        );
         (true, Some(svg))
     }
 }

@@ -298,14 +298,19 @@ pub fn problem(r: Response) -> (u16, Value) {
     (status, r.json().unwrap())
 }
 
+/// Runs the CLI in an English locale (reports follow `LC_ALL`/`LC_MESSAGES`/`LANG`).
 pub fn run_cli(args: &[&str]) -> (i32, String, String) {
     run_cli_env(args, &[])
 }
 
-/// The CLI with extra environment (e.g. `ZT_TEST_CLOCK_FILE`, to run it at a later time).
+/// The CLI with extra environment (e.g. `ZT_TEST_CLOCK_FILE`, to run it at a later time),
+/// in an English locale unless `env` says otherwise.
 pub fn run_cli_env(args: &[&str], env: &[(&str, &Path)]) -> (i32, String, String) {
     let out = Command::new(BIN)
         .args(args)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8")
         .envs(env.iter().copied())
         .output()
         .unwrap();

@@ -1,0 +1,557 @@
+//! Every check name and every reason a verification report can give, in one place, in
+//! simplified Chinese (for the clerk at the counter) and English. A report holds the typed
+//! [`Reason`]; its text is rendered only when the report is written out, in the language
+//! asked for. The machine-readable parts (indication, sub-indication, check names) are the
+//! same strings in both languages.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::describe_time;
+use super::lang::Lang;
+use super::report::{CheckResult, Indication, SubIndication};
+use crate::credential::CredentialType;
+use crate::domain::RegionCode;
+use crate::pki::{CertInfo, TrustedCert};
+
+/// The checks of a report (`checks[].name`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckName {
+    TrustList,
+    Format,
+    SigningCertificate,
+    Signature,
+    CertificateValidity,
+    Issuer,
+    CredentialType,
+    ValidityPeriod,
+    CredentialStatus,
+    DocumentHash,
+    ESealCredential,
+    PoliceFiling,
+}
+
+impl CheckName {
+    /// The name as it appears in the JSON (`signing_certificate`).
+    pub fn as_str(self) -> &'static str {
+        use CheckName::*;
+        match self {
+            TrustList => "trust_list",
+            Format => "format",
+            SigningCertificate => "signing_certificate",
+            Signature => "signature",
+            CertificateValidity => "certificate_validity",
+            Issuer => "issuer",
+            CredentialType => "credential_type",
+            ValidityPeriod => "validity_period",
+            CredentialStatus => "credential_status",
+            DocumentHash => "document_hash",
+            ESealCredential => "e_seal_credential",
+            PoliceFiling => "police_filing",
+        }
+    }
+
+    /// What a person calls the check (the English label is the JSON name).
+    pub fn label(self, lang: Lang) -> &'static str {
+        use CheckName::*;
+        if lang == Lang::En {
+            return self.as_str();
+        }
+        match self {
+            TrustList => "信任列表",
+            Format => "格式",
+            SigningCertificate => "签名证书",
+            Signature => "签名",
+            CertificateValidity => "证书有效期",
+            Issuer => "签发机关",
+            CredentialType => "凭证类型",
+            ValidityPeriod => "有效期",
+            CredentialStatus => "吊销状态",
+            DocumentHash => "文件完整性",
+            ESealCredential => "电子印章凭证",
+            PoliceFiling => "公安备案",
+        }
+    }
+}
+
+impl Indication {
+    /// The JSON name (`TOTAL_PASSED`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Indication::TotalPassed => "TOTAL_PASSED",
+            Indication::TotalFailed => "TOTAL_FAILED",
+            Indication::Indeterminate => "INDETERMINATE",
+        }
+    }
+
+    /// The verdict in words.
+    pub fn text(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Indication::TotalPassed, Lang::ZhCn) => "有效",
+            (Indication::TotalPassed, Lang::En) => "valid",
+            (Indication::TotalFailed, Lang::ZhCn) => "无效",
+            (Indication::TotalFailed, Lang::En) => "not valid",
+            (Indication::Indeterminate, Lang::ZhCn) => "无法确认",
+            (Indication::Indeterminate, Lang::En) => "cannot be confirmed",
+        }
+    }
+}
+
+impl SubIndication {
+    /// The JSON name (`SIG_CRYPTO_FAILURE`).
+    pub fn as_str(self) -> &'static str {
+        use SubIndication::*;
+        match self {
+            FormatFailure => "FORMAT_FAILURE",
+            HashFailure => "HASH_FAILURE",
+            SigCryptoFailure => "SIG_CRYPTO_FAILURE",
+            Revoked => "REVOKED",
+            Expired => "EXPIRED",
+            NotYetValid => "NOT_YET_VALID",
+            NoCertificateChainFound => "NO_CERTIFICATE_CHAIN_FOUND",
+            ChainConstraintsFailure => "CHAIN_CONSTRAINTS_FAILURE",
+            SigConstraintsFailure => "SIG_CONSTRAINTS_FAILURE",
+            TryLater => "TRY_LATER",
+        }
+    }
+
+    /// What the sub-indication means, in a few words.
+    pub fn text(self, lang: Lang) -> &'static str {
+        use SubIndication::*;
+        let (zh, en) = match self {
+            FormatFailure => ("格式无法识别", "the format is not recognised"),
+            HashFailure => ("文件已被改动", "the document was changed"),
+            SigCryptoFailure => ("签名无效", "the signature is not valid"),
+            Revoked => ("已吊销", "revoked"),
+            Expired => ("已过期", "expired"),
+            NotYetValid => ("尚未生效", "not yet valid"),
+            NoCertificateChainFound => ("签名证书不受信任", "no trusted certificate chain"),
+            ChainConstraintsFailure => ("证书用途不符", "the certificate may not sign this"),
+            SigConstraintsFailure => ("不符合签发规则", "the signing rules are not met"),
+            TryLater => ("暂时无法确认，请稍后再试", "try again later"),
+        };
+        pick(lang, zh, en)
+    }
+}
+
+impl CheckResult {
+    /// The mark in the text report.
+    pub fn mark(self, lang: Lang) -> &'static str {
+        use CheckResult::*;
+        let (zh, en) = match self {
+            Passed => ("通过", "ok  "),
+            Failed => ("失败", "FAIL"),
+            Warning => ("注意", "warn"),
+            Skipped => ("跳过", "skip"),
+        };
+        pick(lang, zh, en)
+    }
+}
+
+fn pick<T>(lang: Lang, zh: T, en: T) -> T {
+    match lang {
+        Lang::ZhCn => zh,
+        Lang::En => en,
+    }
+}
+
+/// A certificate as a report names it: its common name and kid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertName {
+    pub cn: String,
+    pub kid: String,
+}
+
+impl CertName {
+    pub fn of(info: &CertInfo) -> Self {
+        CertName {
+            cn: info.subject_cn.clone(),
+            kid: info.kid.clone(),
+        }
+    }
+
+    fn text(&self, lang: Lang) -> String {
+        match lang {
+            // As `CertInfo::describe`.
+            Lang::En => format!("“{}” (kid {})", self.cn, self.kid),
+            Lang::ZhCn => format!("“{}”（证书标识 {}）", self.cn, self.kid),
+        }
+    }
+}
+
+/// A signer certificate traced to its CA (shared, not copied, in the report).
+pub type Signer = Arc<TrustedCert>;
+
+fn signer(s: &Signer, lang: Lang) -> (String, &str) {
+    (CertName::of(&s.info).text(lang), s.ca.subject_cn.as_str())
+}
+
+/// Every reason a check can give, with what it needs to say. `detail` fields hold a
+/// parser's or a status source's own English words: the English text shows them, the
+/// Chinese text says what they mean for the clerk without them.
+#[derive(Debug, Clone, strum::EnumDiscriminants)]
+#[strum_discriminants(name(ReasonKey), derive(strum::EnumIter, Hash))]
+pub enum Reason {
+    // trust_list
+    TrustListExpired {
+        exp: i64,
+        grace: i64,
+    },
+    TrustListInGrace {
+        exp: i64,
+        grace: i64,
+    },
+    TrustListValid {
+        exp: i64,
+    },
+    // presentation
+    NotAPresentation {
+        detail: String,
+    },
+    PresentationClaimsMalformed {
+        detail: String,
+    },
+    PresentationFormatOk,
+    PresentationKidUntrusted {
+        kid: String,
+    },
+    MayNotSignPresentations {
+        cert: CertName,
+    },
+    PresentationSignedBy {
+        cert: Signer,
+    },
+    PresentationSignatureMismatch,
+    PresentationSignatureValid,
+    CertificateNamesNoRegion {
+        cert: CertName,
+    },
+    PresentationIssuedIn {
+        region: RegionCode,
+    },
+    PresentationNotYetValid {
+        iat: i64,
+    },
+    QrExpired {
+        exp: i64,
+        ago_s: i64,
+    },
+    CredentialBehindQrExpired {
+        valid_until: i64,
+    },
+    QrValidUntil {
+        exp: i64,
+    },
+    // certificate_validity
+    CertificateOutsideWindow {
+        cert: CertName,
+        from: i64,
+        to: i64,
+        signed_at: i64,
+    },
+    CertificateValidAtSigning {
+        signed_at: i64,
+    },
+    // credential (SD-JWT)
+    CredentialTooLong,
+    NotAnSdJwt {
+        detail: String,
+    },
+    NoCredentialType,
+    SdJwtFormatOk {
+        kind: CredentialType,
+        disclosures: usize,
+    },
+    CredentialChainUntrusted {
+        detail: String,
+    },
+    CredentialSignedBy {
+        cert: Signer,
+    },
+    CredentialSignatureMismatch,
+    CredentialSignatureValid,
+    CredentialIssuedBy {
+        region: RegionCode,
+    },
+    IssuerMismatch {
+        iss: String,
+    },
+    CredentialNotYetValid {
+        nbf: i64,
+    },
+    CredentialExpired {
+        exp: i64,
+    },
+    CredentialValidUntil {
+        exp: i64,
+    },
+    // credential_type
+    UnknownCredentialType,
+    TypeNotAllowed {
+        region: RegionCode,
+        kind: CredentialType,
+    },
+    // credential_status
+    StatusOffline,
+    StatusNotRevoked,
+    RevokedAfterSigning {
+        at: DateTime<Utc>,
+        detail: String,
+        signed_at: i64,
+    },
+    Revoked {
+        at: Option<DateTime<Utc>>,
+        detail: String,
+    },
+    StatusUnknown {
+        detail: String,
+    },
+    // sealed document
+    NotASealSignatureType {
+        typ: &'static str,
+    },
+    NotASealSignature {
+        detail: String,
+    },
+    SealPayloadMalformed {
+        detail: String,
+    },
+    SealFormatOk,
+    SealChainUntrusted {
+        detail: String,
+    },
+    SealedWith {
+        cert: Signer,
+    },
+    SealSignatureMismatch,
+    SealSignatureValid,
+    DocumentChanged {
+        actual: String,
+        sealed: String,
+    },
+    DocumentUnchanged {
+        sha256: String,
+    },
+    SealCertificateNotValidAtSigning {
+        signed_at: i64,
+    },
+    SealCertificateValidAtSigning {
+        signed_at: i64,
+    },
+    // e_seal_credential
+    ESealCredentialInvalid {
+        inner: Option<Box<Reason>>,
+    },
+    ESealCredentialMismatch,
+    ESealCredentialOk {
+        type_name: String,
+        authority: String,
+        company: String,
+    },
+    ESealNoStatusEntry,
+    // police_filing
+    NoSealTemplate,
+    NoPoliceFilingSignature,
+    PoliceFilingKidUntrusted {
+        kid: String,
+    },
+    PoliceFilingSignatureInvalid,
+    SealImageNotFiled,
+    SealImageFiled {
+        image_sha256: String,
+        registry: String,
+        filing_id: String,
+    },
+}
+
+impl Reason {
+    /// The reason in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match lang {
+            Lang::ZhCn => self.zh(),
+            Lang::En => self.en(),
+        }
+    }
+
+    fn en(&self) -> String {
+        use Reason::*;
+        let t = describe_time;
+        match self {
+            TrustListExpired { exp, grace } => format!("The trust list expired at {} and its grace period of {grace} s is over: this verifier cannot tell which certificates are trusted. Update the trust list and try again.", t(*exp)),
+            TrustListInGrace { exp, grace } => format!("The trust list expired at {}; using the last good copy during the grace period (until {}).", t(*exp), t(exp + grace)),
+            TrustListValid { exp } => format!("The trust list is valid until {}.", t(*exp)),
+            NotAPresentation { detail } => format!("This is not a zhengtong QR presentation: {detail}."),
+            PresentationClaimsMalformed { detail } => format!("The token's claims are incomplete or malformed: {detail}."),
+            PresentationFormatOk => "A compact JWS (ES256) with the claims of a QR presentation.".into(),
+            PresentationKidUntrusted { kid } => format!("The token was signed with a certificate (kid {kid:?}) that is not in this verifier's trust list: it comes from a CA this verifier does not trust, or it is forged. Update the trust list, or do not accept it."),
+            MayNotSignPresentations { cert } => format!("{} may not sign presentations.", cert.text(Lang::En)),
+            PresentationSignedBy { cert } => {
+                let (c, ca) = signer(cert, Lang::En);
+                format!("Signed with {c}, issued by {ca} under the national root.")
+            }
+            PresentationSignatureMismatch => "The signature does not match the content: the token was altered after signing, or was not signed with this certificate. Do not accept it.".into(),
+            PresentationSignatureValid => "The ES256 signature is valid: the content is exactly what the region signed.".into(),
+            CertificateNamesNoRegion { cert } => format!("{} names no region.", cert.text(Lang::En)),
+            PresentationIssuedIn { region } => format!("Issued in {} ({region}), signed with that region's key.", region.name()),
+            PresentationNotYetValid { iat } => format!("The QR code says it was made at {}, in the future: check this device's clock.", t(*iat)),
+            QrExpired { exp, ago_s } => format!("The QR code expired at {} ({ago_s} s ago). Ask the company to show a fresh one.", t(*exp)),
+            CredentialBehindQrExpired { valid_until } => format!("The credential behind the QR code expired at {}.", t(*valid_until)),
+            QrValidUntil { exp } => format!("The QR code is valid until {}.", t(*exp)),
+            CertificateOutsideWindow { cert, from, to, signed_at } => format!("{} (with its CA) is valid from {} to {}, but the signature is dated {}.", cert.text(Lang::En), t(*from), t(*to), t(*signed_at)),
+            CertificateValidAtSigning { signed_at } => format!("The signing certificate was valid when it signed ({}).", t(*signed_at)),
+            CredentialTooLong => "The credential is longer than 256 KiB.".into(),
+            NotAnSdJwt { detail } => format!("This is not a valid SD-JWT credential: {detail}."),
+            NoCredentialType => "The credential has no known credential_type.".into(),
+            SdJwtFormatOk { kind, disclosures } => format!("An SD-JWT VC ({}) with {disclosures} disclosure(s) that match their digests.", kind.as_str()),
+            CredentialChainUntrusted { detail } => format!("{detail}. The credential cannot be traced to a trusted regional CA."),
+            CredentialSignedBy { cert } => {
+                let (c, ca) = signer(cert, Lang::En);
+                format!("Signed with {c}, issued by {ca}.")
+            }
+            CredentialSignatureMismatch => "The issuer's signature does not match the credential: it was altered after issuance.".into(),
+            CredentialSignatureValid => "The issuer's ES256 signature is valid.".into(),
+            CredentialIssuedBy { region } => format!("Issued by {} ({region}).", region.authority_name()),
+            IssuerMismatch { iss } => format!("iss {iss:?} does not match the signing certificate's region."),
+            CredentialNotYetValid { nbf } => format!("The credential is valid only from {}.", t(*nbf)),
+            CredentialExpired { exp } => format!("The credential expired at {}.", t(*exp)),
+            CredentialValidUntil { exp } => format!("Valid until {}.", t(*exp)),
+            UnknownCredentialType => "Unknown credential type.".into(),
+            TypeNotAllowed { region, kind } => format!("The trust list does not allow {} ({region}) to issue {} ({}). Do not accept it.", region.name(), kind.name_zh(), kind.as_str()),
+            StatusOffline => "Offline verification: revocation was not checked. Verify online to learn whether the credential has been revoked.".into(),
+            StatusNotRevoked => "The issuer reports the credential as not revoked.".into(),
+            RevokedAfterSigning { at, detail, signed_at } => format!("Revoked at {} ({detail}), after this signature was made at {}: the signature stays valid, as a paper seal's impression does.", at.to_rfc3339(), t(*signed_at)),
+            Revoked { at, detail } => {
+                let when = at.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default();
+                format!("The credential was revoked{when}: {detail}. Do not accept it.")
+            }
+            StatusUnknown { detail } => format!("The credential's status cannot be learned now ({detail}). Try again later; do not treat it as valid or as revoked."),
+            NotASealSignatureType { typ } => format!("This is a JWS but not a zhengtong seal signature (typ \"{typ}\")."),
+            NotASealSignature { detail } => format!("This is not a seal signature: {detail}."),
+            SealPayloadMalformed { detail } => format!("The seal signature's content is malformed: {detail}."),
+            SealFormatOk => "A compact JWS (ES256) seal signature.".into(),
+            SealChainUntrusted { detail } => format!("{detail}. The seal's certificate cannot be traced to a trusted regional CA: do not rely on this seal."),
+            SealedWith { cert } => {
+                let (c, ca) = signer(cert, Lang::En);
+                format!("Sealed with {c}, issued by {ca}.")
+            }
+            SealSignatureMismatch => "The seal signature does not match its content: it was altered after sealing.".into(),
+            SealSignatureValid => "The seal's ES256 signature is valid.".into(),
+            DocumentChanged { actual, sealed } => format!("The document was changed after it was sealed: its SHA-256 is {actual}, the seal covers {sealed}."),
+            DocumentUnchanged { sha256 } => format!("The document is exactly the one sealed (SHA-256 {sha256})."),
+            SealCertificateNotValidAtSigning { signed_at } => format!("The seal certificate was not valid at the signing time {}.", t(*signed_at)),
+            SealCertificateValidAtSigning { signed_at } => format!("The seal certificate was valid at the signing time {} (claimed by the signer; no timestamp).", t(*signed_at)),
+            ESealCredentialInvalid { inner } => format!("The e-seal credential carried by the signature does not verify: {}", inner.as_ref().map(|r| r.en()).unwrap_or_default()),
+            ESealCredentialMismatch => "The e-seal credential does not belong to the key that sealed, or names another seal.".into(),
+            ESealCredentialOk { type_name, authority, company } => format!("The e-seal credential ({type_name}) was issued by {authority} to {company} and binds this seal's key."),
+            ESealNoStatusEntry => "The e-seal credential names no region or status entry.".into(),
+            NoSealTemplate => "The e-seal credential carries no readable seal template.".into(),
+            NoPoliceFilingSignature => "The e-seal credential carries no police filing signature.".into(),
+            PoliceFilingKidUntrusted { kid } => format!("The police filing was signed by a certificate (kid {kid:?}) this verifier does not trust as a police seal registry."),
+            PoliceFilingSignatureInvalid => "The police registry's signature on the filing is not valid.".into(),
+            SealImageNotFiled => "同章同模 failed: the seal image is not the one filed with the police.".into(),
+            SealImageFiled { image_sha256, registry, filing_id } => format!("同章同模: the seal image (SHA-256 {image_sha256}) is the one filed with {registry} (filing {filing_id}). Compare it with the paper seal."),
+        }
+    }
+
+    fn zh(&self) -> String {
+        use Reason::*;
+        let t = describe_time;
+        let zh = Lang::ZhCn;
+        match self {
+            TrustListExpired { exp, grace } => format!("信任列表已于 {} 过期，{grace} 秒的宽限期也已结束：本查验端无法判断哪些证书可信。请更新信任列表后再试。", t(*exp)),
+            TrustListInGrace { exp, grace } => format!("信任列表已于 {} 过期，宽限期内（至 {}）暂用最后一份有效的信任列表。", t(*exp), t(exp + grace)),
+            TrustListValid { exp } => format!("信任列表有效，有效期至 {}。", t(*exp)),
+            NotAPresentation { .. } => "这不是证通亮照二维码，无法读取其内容。".into(),
+            PresentationClaimsMalformed { .. } => "二维码中的信息不完整或格式有误。".into(),
+            PresentationFormatOk => "格式正确：这是一份证通亮照二维码（ES256 签名）。".into(),
+            PresentationKidUntrusted { kid } => format!("签名所用的证书（证书标识 “{kid}”）不在本查验端的信任列表中：它来自本查验端不信任的发证机构，或是伪造的。请更新信任列表；否则不要采信。"),
+            MayNotSignPresentations { cert } => format!("证书{}无权签发亮照二维码。", cert.text(zh)),
+            PresentationSignedBy { cert } => {
+                let (c, ca) = signer(cert, zh);
+                format!("由{c}签名，该证书由{ca}签发，可追溯至国家根证书。")
+            }
+            PresentationSignatureMismatch => "签名与内容不符：二维码在签名后被改动过，或并非用该证书签名。请勿采信。".into(),
+            PresentationSignatureValid => "签名有效：内容与签发地区签名时完全一致。".into(),
+            CertificateNamesNoRegion { cert } => format!("证书{}未注明所属地区。", cert.text(zh)),
+            PresentationIssuedIn { region } => format!("由{}（{region}）签发，使用该地区的签名密钥。", region.name()),
+            PresentationNotYetValid { iat } => format!("二维码的生成时间为 {}，晚于当前时间：请检查本设备的时钟。", t(*iat)),
+            QrExpired { exp, ago_s } => format!("二维码已于 {} 过期（{ago_s} 秒前）。请企业重新出示新的二维码。", t(*exp)),
+            CredentialBehindQrExpired { valid_until } => format!("二维码对应的电子证照已于 {} 过期。", t(*valid_until)),
+            QrValidUntil { exp } => format!("二维码在有效期内，有效至 {}。", t(*exp)),
+            CertificateOutsideWindow { cert, from, to, signed_at } => format!("证书{}及其发证机构证书的有效期为 {} 至 {}，但签名时间为 {}，不在有效期内。", cert.text(zh), t(*from), t(*to), t(*signed_at)),
+            CertificateValidAtSigning { signed_at } => format!("签名时（{}）签名证书在有效期内。", t(*signed_at)),
+            CredentialTooLong => "该凭证超过 256 KiB，无法处理。".into(),
+            NotAnSdJwt { .. } => "这不是有效的 SD-JWT 凭证，无法读取其内容。".into(),
+            NoCredentialType => "凭证未注明可识别的凭证类型。".into(),
+            SdJwtFormatOk { kind, disclosures } => format!("格式正确：{}凭证（SD-JWT VC），{disclosures} 项披露信息均与其摘要一致。", kind.name_zh()),
+            CredentialChainUntrusted { .. } => "该凭证的签名证书无法追溯到受信任的地区发证机构。".into(),
+            CredentialSignedBy { cert } => {
+                let (c, ca) = signer(cert, zh);
+                format!("由{c}签名，该证书由{ca}签发。")
+            }
+            CredentialSignatureMismatch => "签发机关的签名与凭证内容不符：凭证在签发后被改动过。".into(),
+            CredentialSignatureValid => "签发机关的签名有效（ES256）。".into(),
+            CredentialIssuedBy { region } => format!("由{}（{region}）签发。", region.authority_name()),
+            IssuerMismatch { iss } => format!("凭证声明的签发者（“{iss}”）与签名证书所属地区不一致。"),
+            CredentialNotYetValid { nbf } => format!("该凭证自 {} 起才生效，目前尚未生效。", t(*nbf)),
+            CredentialExpired { exp } => format!("该凭证已于 {} 过期。", t(*exp)),
+            CredentialValidUntil { exp } => format!("凭证在有效期内，有效至 {}。", t(*exp)),
+            UnknownCredentialType => "无法识别的凭证类型。".into(),
+            TypeNotAllowed { region, kind } => format!("信任列表不允许{}（{region}）签发{}。请勿采信。", region.name(), kind.name_zh()),
+            StatusOffline => "离线查验：未检查吊销状态。如需确认该凭证是否已被吊销，请联网查验。".into(),
+            StatusNotRevoked => "签发机关确认该凭证未被吊销。".into(),
+            RevokedAfterSigning { at, signed_at, .. } => format!("该印章已于 {} 被吊销，但本次签章时间为 {}，早于吊销时间：签章仍然有效，如同吊销前盖下的纸质印章。", at.to_rfc3339(), t(*signed_at)),
+            Revoked { at: Some(at), .. } => format!("该凭证已于 {} 被吊销。请勿采信。", at.to_rfc3339()),
+            Revoked { at: None, .. } => "该凭证已被吊销。请勿采信。".into(),
+            StatusUnknown { .. } => "目前无法查询该凭证的吊销状态。请稍后再试；在此之前既不要当作有效，也不要当作已吊销。".into(),
+            NotASealSignatureType { .. } => "这不是证通电子印章签章（签名类型不符）。".into(),
+            NotASealSignature { .. } => "这不是电子印章签章，无法读取其内容。".into(),
+            SealPayloadMalformed { .. } => "电子印章签章的内容格式有误。".into(),
+            SealFormatOk => "格式正确：这是一份电子印章签章（ES256 签名）。".into(),
+            SealChainUntrusted { .. } => "该印章的证书无法追溯到受信任的地区发证机构：请勿信赖此印章。".into(),
+            SealedWith { cert } => {
+                let (c, ca) = signer(cert, zh);
+                format!("由{c}盖章，该证书由{ca}签发。")
+            }
+            SealSignatureMismatch => "签章与内容不符：签章在盖章后被改动过。".into(),
+            SealSignatureValid => "电子印章的签名有效（ES256）。".into(),
+            DocumentChanged { actual, sealed } => format!("文件在盖章后被改动过：当前文件的 SHA-256 摘要为 {actual}，而盖章的文件为 {sealed}。"),
+            DocumentUnchanged { sha256 } => format!("文件与盖章时完全一致（SHA-256 摘要 {sha256}）。"),
+            SealCertificateNotValidAtSigning { signed_at } => format!("签章时间 {} 时，印章证书不在有效期内。", t(*signed_at)),
+            SealCertificateValidAtSigning { signed_at } => format!("签章时间 {} 时，印章证书在有效期内（签章时间由盖章方声明，没有可信时间戳）。", t(*signed_at)),
+            ESealCredentialInvalid { inner: Some(inner) } => format!("签章所附的电子印章凭证未通过查验：{}", inner.zh()),
+            ESealCredentialInvalid { inner: None } => "签章所附的电子印章凭证未通过查验。".into(),
+            ESealCredentialMismatch => "电子印章凭证与盖章所用的密钥不对应，或对应的是另一枚印章。".into(),
+            ESealCredentialOk { type_name, authority, company } => format!("电子印章凭证（{type_name}）由{authority}签发给{company}，并绑定了本次盖章所用的密钥。"),
+            ESealNoStatusEntry => "电子印章凭证未注明所属地区或状态登记项，无法查询吊销状态。".into(),
+            NoSealTemplate => "电子印章凭证中没有可读取的印模。".into(),
+            NoPoliceFilingSignature => "电子印章凭证中没有公安备案签名。".into(),
+            PoliceFilingKidUntrusted { kid } => format!("公安备案的签名证书（证书标识 “{kid}”）不是本查验端信任的公安印章备案机构证书。"),
+            PoliceFilingSignatureInvalid => "公安备案机构对备案信息的签名无效。".into(),
+            SealImageNotFiled => "同章同模核验未通过：印模图片与公安备案的不一致。".into(),
+            SealImageFiled { image_sha256, registry, filing_id } => format!("同章同模：印模图片（SHA-256 摘要 {image_sha256}）与在{registry}备案的一致（备案编号 {filing_id}）。请与纸质印章比对。"),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "catalogue_tests.rs"]
+mod report_tests;
+
+#[cfg(test)]
+#[path = "catalogue_walk.rs"]
+pub(crate) mod tests;
