@@ -18,7 +18,7 @@ mod trust;
 pub use create::{InitReport, RegionCa, init, issuer_uri, rollover};
 pub use role::Role;
 pub use signer::Signer;
-pub use trust::{CertInfo, TrustStore, TrustedCert, kid_of};
+pub use trust::{CertInfo, ChainError, TrustStore, TrustedCert, kid_of};
 
 use std::path::PathBuf;
 

@@ -48,7 +48,12 @@ fn a_certificate_from_another_root_is_not_trusted() {
     let err = trust
         .validate_chain(&info, Role::LicenceIssuer)
         .unwrap_err();
-    assert!(err.contains("no trusted CA"), "{err}");
+    assert!(
+        matches!(err, super::ChainError::NoTrustedIssuer { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("no trusted CA"), "{err}");
+    assert!(err.zh().contains("没有受信任的发证机构"), "{}", err.zh());
 }
 
 #[test]

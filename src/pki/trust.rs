@@ -21,6 +21,61 @@ pub fn kid_of(der: &[u8]) -> String {
     crate::b64::encode_url(&digest(&SHA256, der).as_ref()[..8])
 }
 
+/// Why a certificate is not trusted for a role. `leaf`/`ca` are the certificates as a
+/// person recognises them ([`CertInfo::describe`]). Shown in reports in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainError {
+    #[error("not an X.509 certificate: {0}")]
+    NotX509(String),
+    #[error("no signing certificate in x5c")]
+    NoSigningCertificate,
+    #[error("the x5c certificate is unreadable")]
+    UnreadableX5c,
+    #[error("{leaf} carries no zhengtong role")]
+    NoRole { leaf: String },
+    #[error("no trusted CA issued {leaf}; it may come from outside the trusted regions")]
+    NoTrustedIssuer { leaf: String },
+    #[error("CA “{ca}” does not chain to the national root")]
+    CaNotUnderRoot { ca: String },
+    #[error("validity periods of {leaf} and its CA do not overlap")]
+    NoCommonValidity { leaf: String },
+    #[error("unreadable certificate: {0}")]
+    Unreadable(String),
+    #[error("chain of {leaf} does not validate for role {}: {why}", role.name_zh())]
+    NotValidForRole {
+        leaf: String,
+        role: Role,
+        why: String,
+    },
+    #[error("{leaf} lacks the digitalSignature key usage")]
+    NoDigitalSignature { leaf: String },
+}
+
+impl ChainError {
+    /// The same, in Chinese (the webpki or parser detail, a code, stays as it is).
+    pub fn zh(&self) -> String {
+        use ChainError::*;
+        match self {
+            NotX509(e) => format!("不是 X.509 证书（{e}）"),
+            NoSigningCertificate => "x5c 中没有签名证书".into(),
+            UnreadableX5c => "x5c 中的证书无法读取".into(),
+            NoRole { leaf } => format!("{leaf} 不带任何证通角色"),
+            NoTrustedIssuer { leaf } => {
+                format!("没有受信任的发证机构签发 {leaf}，它可能来自受信任地区以外")
+            }
+            CaNotUnderRoot { ca } => format!("发证机构“{ca}”不能追溯到国家根证书"),
+            NoCommonValidity { leaf } => format!("{leaf} 与其发证机构的有效期没有重叠"),
+            Unreadable(e) => format!("证书无法读取（{e}）"),
+            NotValidForRole { leaf, role, why } => {
+                format!("{leaf} 的证书链对角色“{}”无效（{why}）", role.name_zh())
+            }
+            NoDigitalSignature { leaf } => {
+                format!("{leaf} 缺少数字签名（digitalSignature）密钥用途")
+            }
+        }
+    }
+}
+
 /// What a report needs to say about a certificate, in names, not only fingerprints.
 #[derive(Debug, Clone)]
 pub struct CertInfo {
@@ -40,9 +95,9 @@ pub struct CertInfo {
 
 impl CertInfo {
     /// Parses untrusted DER; never panics.
-    pub fn parse(der: &[u8]) -> Result<CertInfo, String> {
+    pub fn parse(der: &[u8]) -> Result<CertInfo, ChainError> {
         let (_, cert) =
-            X509Certificate::from_der(der).map_err(|e| format!("not an X.509 certificate: {e}"))?;
+            X509Certificate::from_der(der).map_err(|e| ChainError::NotX509(e.to_string()))?;
         let subject = cert.subject();
         let first = |it: &mut dyn Iterator<Item = &x509_parser::x509::AttributeTypeAndValue>| {
             it.next()
@@ -163,7 +218,7 @@ impl TrustStore {
     pub fn add_ca(&mut self, der: Vec<u8>) {
         match CertInfo::parse(&der) {
             Ok(info) => self.cas.push(info),
-            Err(e) => self.rejected.push(("CA certificate".into(), e)),
+            Err(e) => self.rejected.push(("CA certificate".into(), e.to_string())),
         }
     }
 
@@ -171,24 +226,29 @@ impl TrustStore {
     pub fn add_leaf(&mut self, der: Vec<u8>) {
         let info = match CertInfo::parse(&der) {
             Ok(i) => i,
-            Err(e) => return self.rejected.push(("role certificate".into(), e)),
+            Err(e) => {
+                return self
+                    .rejected
+                    .push(("role certificate".into(), e.to_string()));
+            }
         };
         let Some(&role) = info.roles.first() else {
-            return self
-                .rejected
-                .push((info.subject_cn.clone(), "carries no zhengtong role".into()));
+            let e = ChainError::NoRole {
+                leaf: info.describe(),
+            };
+            return self.rejected.push((info.subject_cn.clone(), e.to_string()));
         };
         match self.validate_chain(&info, role) {
             Ok(trusted) => {
                 self.by_kid.insert(info.kid.clone(), Arc::new(trusted));
             }
-            Err(e) => self.rejected.push((info.subject_cn.clone(), e)),
+            Err(e) => self.rejected.push((info.subject_cn.clone(), e.to_string())),
         }
     }
 
     /// Validates `leaf` → a known CA → a root with rustls-webpki, requiring `role` as EKU,
     /// at a moment inside every certificate's validity (time is checked separately).
-    pub fn validate_chain(&self, leaf: &CertInfo, role: Role) -> Result<TrustedCert, String> {
+    pub fn validate_chain(&self, leaf: &CertInfo, role: Role) -> Result<TrustedCert, ChainError> {
         self.validate_chain_with(leaf, role, &[])
     }
 
@@ -199,31 +259,29 @@ impl TrustStore {
         leaf: &CertInfo,
         role: Role,
         extra_cas: &[CertInfo],
-    ) -> Result<TrustedCert, String> {
+    ) -> Result<TrustedCert, ChainError> {
         let ca = self
             .cas
             .iter()
             .chain(extra_cas.iter())
             .chain(self.root_infos.iter())
             .find(|ca| self.issued_by(leaf, ca))
-            .ok_or_else(|| {
-                format!(
-                    "no trusted CA issued {}; it may come from outside the trusted regions",
-                    leaf.describe()
-                )
+            .ok_or_else(|| ChainError::NoTrustedIssuer {
+                leaf: leaf.describe(),
             })?;
         let root = self
             .root_infos
             .iter()
             .find(|r| r.sha256_hex == ca.sha256_hex || self.issued_by(ca, r))
-            .ok_or_else(|| format!("CA “{}” does not chain to the national root", ca.subject_cn))?;
+            .ok_or_else(|| ChainError::CaNotUnderRoot {
+                ca: ca.subject_cn.clone(),
+            })?;
         let start = leaf.not_before.max(ca.not_before).max(root.not_before);
         let end = leaf.not_after.min(ca.not_after).min(root.not_after);
         if start >= end {
-            return Err(format!(
-                "validity periods of {} and its CA do not overlap",
-                leaf.describe()
-            ));
+            return Err(ChainError::NoCommonValidity {
+                leaf: leaf.describe(),
+            });
         }
         let anchors_der: Vec<CertificateDer<'_>> = self
             .roots
@@ -242,7 +300,7 @@ impl TrustStore {
             .collect();
         let leaf_der = CertificateDer::from(leaf.der.as_slice());
         let ee = EndEntityCert::try_from(&leaf_der)
-            .map_err(|e| format!("unreadable certificate: {e:?}"))?;
+            .map_err(|e| ChainError::Unreadable(format!("{e:?}")))?;
         let at =
             UnixTime::since_unix_epoch(std::time::Duration::from_secs((start + 1).max(0) as u64));
         ee.verify_for_usage(
@@ -254,18 +312,15 @@ impl TrustStore {
             None,
             None,
         )
-        .map_err(|e| {
-            format!(
-                "chain of {} does not validate for role {}: {e:?}",
-                leaf.describe(),
-                role.name_zh()
-            )
+        .map_err(|e| ChainError::NotValidForRole {
+            leaf: leaf.describe(),
+            role,
+            why: format!("{e:?}"),
         })?;
         if !leaf.digital_signature {
-            return Err(format!(
-                "{} lacks the digitalSignature key usage",
-                leaf.describe()
-            ));
+            return Err(ChainError::NoDigitalSignature {
+                leaf: leaf.describe(),
+            });
         }
         Ok(TrustedCert {
             info: leaf.clone(),

@@ -73,7 +73,7 @@ pub enum TrustListError {
     #[error("the trust list carries no signer certificate")]
     NoSigner,
     #[error("the trust list's signer is not trusted: {0}")]
-    UntrustedSigner(String),
+    UntrustedSigner(#[source] crate::pki::ChainError),
     #[error("the trust list's signature is not valid")]
     BadSignature,
     #[error("the trust list is malformed: {0}")]

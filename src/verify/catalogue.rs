@@ -14,7 +14,7 @@ use super::lang::Lang;
 use super::report::{CheckResult, Indication, SubIndication};
 use crate::credential::CredentialType;
 use crate::domain::RegionCode;
-use crate::pki::{CertInfo, TrustedCert};
+use crate::pki::{CertInfo, ChainError, TrustedCert};
 
 /// The checks of a report (`checks[].name`).
 #[derive(
@@ -277,7 +277,7 @@ pub enum Reason {
         disclosures: usize,
     },
     CredentialChainUntrusted {
-        detail: String,
+        detail: ChainError,
     },
     CredentialSignedBy {
         cert: Signer,
@@ -332,7 +332,7 @@ pub enum Reason {
     },
     SealFormatOk,
     SealChainUntrusted {
-        detail: String,
+        detail: ChainError,
     },
     SealedWith {
         cert: Signer,
@@ -498,7 +498,7 @@ impl Reason {
             NotAnSdJwt { .. } => "这不是有效的 SD-JWT 凭证，无法读取其内容。".into(),
             NoCredentialType => "凭证未注明可识别的凭证类型。".into(),
             SdJwtFormatOk { kind, disclosures } => format!("格式正确：{}凭证（SD-JWT VC），{disclosures} 项披露信息均与其摘要一致。", kind.name_zh()),
-            CredentialChainUntrusted { .. } => "该凭证的签名证书无法追溯到受信任的地区发证机构。".into(),
+            CredentialChainUntrusted { detail } => format!("{}。该凭证的签名证书无法追溯到受信任的地区发证机构。", detail.zh()),
             CredentialSignedBy { cert } => {
                 let (c, ca) = signer(cert, zh);
                 format!("由{c}签名，该证书由{ca}签发。")
@@ -522,7 +522,7 @@ impl Reason {
             NotASealSignature { .. } => "这不是电子印章签章，无法读取其内容。".into(),
             SealPayloadMalformed { .. } => "电子印章签章的内容格式有误。".into(),
             SealFormatOk => "格式正确：这是一份电子印章签章（ES256 签名）。".into(),
-            SealChainUntrusted { .. } => "该印章的证书无法追溯到受信任的地区发证机构：请勿信赖此印章。".into(),
+            SealChainUntrusted { detail } => format!("{}。该印章的证书无法追溯到受信任的地区发证机构：请勿信赖此印章。", detail.zh()),
             SealedWith { cert } => {
                 let (c, ca) = signer(cert, zh);
                 format!("由{c}盖章，该证书由{ca}签发。")

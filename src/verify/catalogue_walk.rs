@@ -55,7 +55,11 @@ pub(crate) fn samples() -> Vec<Reason> {
             kind: CredentialType::BusinessLicense,
             disclosures: 3,
         },
-        CredentialChainUntrusted { detail: d() },
+        CredentialChainUntrusted {
+            detail: crate::pki::ChainError::NoTrustedIssuer {
+                leaf: "“x” (kid k)".into(),
+            },
+        },
         CredentialSignedBy {
             cert: signer.clone(),
         },
@@ -95,7 +99,9 @@ pub(crate) fn samples() -> Vec<Reason> {
         NotASealSignature { detail: d() },
         SealPayloadMalformed { detail: d() },
         SealFormatOk,
-        SealChainUntrusted { detail: d() },
+        SealChainUntrusted {
+            detail: crate::pki::ChainError::CaNotUnderRoot { ca: "x".into() },
+        },
         SealedWith {
             cert: signer.clone(),
         },

@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 
 use ring::digest::{Context, SHA256};
 
-use crate::pki::{Role, TrustedCert};
+use crate::pki::{ChainError, Role, TrustedCert};
 
 /// At most this many chains are remembered.
 const CAPACITY: usize = 4096;
 
 pub type ChainKey = [u8; 32];
-type ChainResult = Result<Arc<TrustedCert>, String>;
+type ChainResult = Result<Arc<TrustedCert>, ChainError>;
 
 /// SHA-256 over the role and each certificate's length and DER.
 pub fn chain_digest(x5c: &[Vec<u8>], role: Role) -> ChainKey {
@@ -59,13 +59,16 @@ mod tests {
         for i in 0..(CAPACITY + 10) as u64 {
             cache.put(
                 chain_digest(&[i.to_be_bytes().to_vec()], Role::SealSigner),
-                Err("x".into()),
+                Err(ChainError::UnreadableX5c),
             );
         }
         assert!(cache.0.lock().unwrap().len() <= CAPACITY);
         let k = chain_digest(&[vec![1]], Role::SealSigner);
-        cache.put(k, Err("no".into()));
-        assert_eq!(cache.get(&k).unwrap().unwrap_err(), "no");
+        cache.put(k, Err(ChainError::NoSigningCertificate));
+        assert_eq!(
+            cache.get(&k).unwrap().unwrap_err(),
+            ChainError::NoSigningCertificate
+        );
         assert_ne!(k, chain_digest(&[vec![1]], Role::LicenceIssuer));
     }
 }

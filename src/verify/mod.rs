@@ -27,7 +27,7 @@ use serde_json::{Map, Value};
 use crate::credential::jws::Parsed;
 use crate::credential::{CredentialType, sdjwt};
 use crate::domain::RegionCode;
-use crate::pki::{CertInfo, Role, TrustStore, TrustedCert, issuer_uri, kid_of};
+use crate::pki::{CertInfo, ChainError, Role, TrustStore, TrustedCert, issuer_uri, kid_of};
 
 use crate::present::PresentationClaims;
 use chains::{ChainCache, chain_digest};
@@ -402,8 +402,12 @@ impl Verifier {
     /// The certificate that signed, traced to a trusted root for `role`: known role
     /// certificates directly (parsed once, when the trust store loaded), others (seal keys)
     /// through the chain they carry, validated once per chain and then cached by digest.
-    pub fn trusted_signer(&self, x5c: &[Vec<u8>], role: Role) -> Result<Arc<TrustedCert>, String> {
-        let leaf = x5c.first().ok_or("no signing certificate in x5c")?;
+    pub fn trusted_signer(
+        &self,
+        x5c: &[Vec<u8>],
+        role: Role,
+    ) -> Result<Arc<TrustedCert>, ChainError> {
+        let leaf = x5c.first().ok_or(ChainError::NoSigningCertificate)?;
         if let Some(t) = self.trust.by_kid(&kid_of(leaf))
             && t.info.der == *leaf
             && t.info.roles.contains(&role)
@@ -419,11 +423,11 @@ impl Verifier {
         result
     }
 
-    fn validate_x5c(&self, x5c: &[Vec<u8>], role: Role) -> Result<TrustedCert, String> {
+    fn validate_x5c(&self, x5c: &[Vec<u8>], role: Role) -> Result<TrustedCert, ChainError> {
         let leaf = x5c
             .first()
-            .ok_or("no signing certificate in x5c")
-            .and_then(|d| CertInfo::parse(d).map_err(|_| "the x5c certificate is unreadable"))?;
+            .ok_or(ChainError::NoSigningCertificate)
+            .and_then(|d| CertInfo::parse(d).map_err(|_| ChainError::UnreadableX5c))?;
         // Intermediates from the token are only candidates: webpki decides.
         let extra: Vec<CertInfo> = x5c
             .iter()
