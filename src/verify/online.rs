@@ -181,11 +181,11 @@ impl StatusSource for NodeStatus<'_> {
                 Err(why) => StatusAnswer::Unknown(why),
             };
         }
-        match o.wallet.credential(&q.credential_id) {
-            Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid,
-            Ok(Some(c)) => StatusAnswer::Revoked {
+        match o.wallet.credential_status(&q.credential_id) {
+            Ok(Some((CredentialStatus::Valid, _))) => StatusAnswer::Valid,
+            Ok(Some((_, revoked_at))) => StatusAnswer::Revoked {
                 reason: "the issuing region has revoked it".into(),
-                at: c.revoked_at,
+                at: revoked_at,
             },
             Ok(None) => {
                 StatusAnswer::Unknown("the issuing region has no record of this credential".into())

@@ -9,7 +9,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::{StoredCompany, StoredCredential, Wallet, WalletError};
+use chrono::{DateTime, Utc};
+
+use super::{CredentialStatus, StoredCompany, StoredCredential, Wallet, WalletError};
 use crate::domain::Uscc;
 use crate::keystore::MasterKey;
 use crate::store::{Batch, Tree};
@@ -123,6 +125,24 @@ impl Wallet {
         };
         open_at(&self.master, &mut v, SD_JWT, &credential_context(id))?;
         from_value(v, id).map(Some)
+    }
+
+    /// A credential's status and when it was revoked, read without opening its sealed
+    /// SD-JWT or building the whole record: what every online verification asks.
+    pub fn credential_status(
+        &self,
+        id: &str,
+    ) -> Result<Option<(CredentialStatus, Option<DateTime<Utc>>)>, WalletError> {
+        #[derive(serde::Deserialize)]
+        struct StatusFields {
+            status: CredentialStatus,
+            #[serde(default)]
+            revoked_at: Option<DateTime<Utc>>,
+        }
+        Ok(self
+            .store
+            .get::<StatusFields>(Tree::Credentials, id)?
+            .map(|f| (f.status, f.revoked_at)))
     }
 }
 
