@@ -182,10 +182,10 @@ impl StatusSource for NodeStatus<'_> {
             };
         }
         match o.wallet.credential_status(&q.credential_id) {
-            Ok(Some((CredentialStatus::Valid, _))) => StatusAnswer::Valid,
-            Ok(Some((_, revoked_at))) => StatusAnswer::Revoked {
+            Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid,
+            Ok(Some(c)) => StatusAnswer::Revoked {
                 reason: "the issuing region has revoked it".into(),
-                at: revoked_at,
+                at: c.revoked_at,
             },
             Ok(None) => {
                 StatusAnswer::Unknown("the issuing region has no record of this credential".into())

@@ -129,21 +129,17 @@ impl Wallet {
 
     /// A credential's status and when it was revoked, read without opening its sealed
     /// SD-JWT or building the whole record: what every online verification asks.
-    pub fn credential_status(
-        &self,
-        id: &str,
-    ) -> Result<Option<(CredentialStatus, Option<DateTime<Utc>>)>, WalletError> {
-        #[derive(serde::Deserialize)]
-        struct StatusFields {
-            status: CredentialStatus,
-            #[serde(default)]
-            revoked_at: Option<DateTime<Utc>>,
-        }
-        Ok(self
-            .store
-            .get::<StatusFields>(Tree::Credentials, id)?
-            .map(|f| (f.status, f.revoked_at)))
+    pub fn credential_status(&self, id: &str) -> Result<Option<StatusFields>, WalletError> {
+        Ok(self.store.get::<StatusFields>(Tree::Credentials, id)?)
     }
+}
+
+/// The status fields of a stored credential record.
+#[derive(Debug, serde::Deserialize)]
+pub struct StatusFields {
+    pub status: CredentialStatus,
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]
