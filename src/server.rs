@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 
 use crate::domain::RegionCode;
 use crate::http::limits::{Gate, ImageGate, VALIDATE_JSON_AT_ONCE};
-use crate::http::{AppState, Limits, RateLimit, router};
+use crate::http::{AppState, Limits, NodeState, RateLimit, router};
 use crate::keystore::MasterKey;
 use crate::node;
 use crate::pki::TrustStore;
@@ -73,7 +73,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         wallet.store().clone(),
         cfg.invoice_checks_per_day,
     );
-    Ok(AppState {
+    Ok(AppState::new(NodeState {
         wallet,
         verifier: Arc::new(RwLock::new(Arc::new(verifier))),
         trust_list: Arc::new(RwLock::new(list)),
@@ -91,7 +91,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         ),
         image_gate: Arc::new(ImageGate::new(cfg.limits.image_decodes)),
         validate_json: Arc::new(Gate::new(VALIDATE_JSON_AT_ONCE, "JSON validations")),
-    })
+    }))
 }
 
 /// The trust list from its source, or else the last good copy in the data folder.

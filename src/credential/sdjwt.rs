@@ -140,28 +140,34 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
             Err(_) => SdJwtError::Disclosure(parts.len() - 1),
         });
     }
-    let mut by_digest = std::collections::HashMap::new();
+    // Each disclosure by its digest; a disclosure is taken (moved into the claims) once.
+    let count = parts.len().saturating_sub(1);
+    let mut by_digest = Disclosures::with_capacity(count);
+    let mut disclosures = Vec::with_capacity(count);
     for (i, d) in parts.iter().skip(1).enumerate() {
         let raw = b64::decode_url(d).ok_or(SdJwtError::Disclosure(i))?;
         let arr: Vec<Value> =
             serde_json::from_slice(&raw).map_err(|_| SdJwtError::Disclosure(i))?;
-        let [_, Value::String(name), value] = arr.as_slice() else {
+        let Ok([_, Value::String(name), value]) = <[Value; 3]>::try_from(arr) else {
             return Err(SdJwtError::Disclosure(i));
         };
-        if by_digest
-            .insert(disclosure_digest(d), (i, name.clone(), value.clone()))
-            .is_some()
-        {
-            return Err(SdJwtError::Duplicate(disclosure_digest(d)));
+        let digest = disclosure_digest(d);
+        if by_digest.contains_key(&digest) {
+            return Err(SdJwtError::Duplicate(digest));
         }
+        by_digest.insert(digest, i);
+        disclosures.push(Some((name, value)));
     }
-    let mut used = std::collections::HashSet::new();
     let mut disclosed = Vec::new();
-    resolve(&mut claims, &by_digest, &mut used, &mut disclosed, "")?;
-    for (i, _, _) in by_digest.values() {
-        if !used.contains(i) {
-            return Err(SdJwtError::Unreferenced(*i));
-        }
+    resolve(
+        &mut claims,
+        &by_digest,
+        &mut disclosures,
+        &mut disclosed,
+        "",
+    )?;
+    if let Some(i) = disclosures.iter().position(Option::is_some) {
+        return Err(SdJwtError::Unreferenced(i));
     }
     Ok(Decoded {
         jwt,
@@ -171,29 +177,38 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
     })
 }
 
-type Disclosures = std::collections::HashMap<String, (usize, String, Value)>;
+/// Digest → index of the disclosure in the token.
+type Disclosures = std::collections::HashMap<String, usize>;
 
+/// Puts each disclosure an `_sd` digest names back in place (moving it: a digest met twice
+/// finds its disclosure gone, a duplicate).
 fn resolve(
     obj: &mut Map<String, Value>,
     by_digest: &Disclosures,
-    used: &mut std::collections::HashSet<usize>,
+    disclosures: &mut [Option<(String, Value)>],
     disclosed: &mut Vec<String>,
     prefix: &str,
 ) -> Result<(), SdJwtError> {
     if let Some(Value::Array(digests)) = obj.remove("_sd") {
         for d in digests.iter().filter_map(Value::as_str) {
-            if let Some((i, name, value)) = by_digest.get(d) {
-                if !used.insert(*i) {
+            if let Some(&i) = by_digest.get(d) {
+                let Some((name, value)) = disclosures[i].take() else {
                     return Err(SdJwtError::Duplicate(d.into()));
-                }
-                obj.insert(name.clone(), value.clone());
+                };
                 disclosed.push(format!("{prefix}{name}"));
+                obj.insert(name, value);
             }
         }
     }
     for (k, v) in obj.iter_mut() {
         if let Value::Object(inner) = v {
-            resolve(inner, by_digest, used, disclosed, &format!("{prefix}{k}."))?;
+            resolve(
+                inner,
+                by_digest,
+                disclosures,
+                disclosed,
+                &format!("{prefix}{k}."),
+            )?;
         }
     }
     Ok(())

@@ -51,8 +51,26 @@ pub const DOCUMENT_LIMIT: usize = crate::seal::sign::MAX_DOCUMENT_BYTES;
 /// `document_sha256`); larger documents come as `multipart/form-data`, hashed as they stream.
 pub const VALIDATE_JSON_LIMIT: usize = 1024 * 1024;
 
+/// The node's state, shared: every layer and extractor that takes the state clones it per
+/// request, so a clone is one reference count, not one per field.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<NodeState>);
+
+impl AppState {
+    pub fn new(state: NodeState) -> Self {
+        AppState(Arc::new(state))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = NodeState;
+
+    fn deref(&self) -> &NodeState {
+        &self.0
+    }
+}
+
+pub struct NodeState {
     pub wallet: Wallet,
     /// Replaced when a new trust list arrives; each request takes the current one.
     pub verifier: Arc<RwLock<Arc<Verifier>>>,
@@ -72,7 +90,7 @@ pub struct AppState {
     pub validate_json: Arc<limits::Gate>,
 }
 
-impl AppState {
+impl NodeState {
     pub fn verifier(&self) -> Arc<Verifier> {
         self.verifier
             .read()

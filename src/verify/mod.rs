@@ -467,7 +467,7 @@ impl Verifier {
             );
             return Err(r);
         }
-        let decoded = match sdjwt::decode(token) {
+        let mut decoded = match sdjwt::decode(token) {
             Ok(d) => d,
             Err(e) => {
                 r.failed(
@@ -480,8 +480,10 @@ impl Verifier {
                 return Err(r);
             }
         };
+        // The claims shown in the summary, moved out; `claims` keeps the protocol fields.
+        let details = disclosed_details(&mut decoded.claims);
         let claims = &decoded.claims;
-        let kind = claims
+        let kind = details
             .get("credential_type")
             .and_then(Value::as_str)
             .and_then(CredentialType::from_short);
@@ -534,20 +536,27 @@ impl Verifier {
                 .to_string()
         };
         let num = |k: &str| claims.get(k).and_then(Value::as_i64);
+        let shown = |k: &str| {
+            details
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         let region = trusted.info.region;
         r.summary = Some(Summary {
             credential_type: kind.as_str().into(),
             credential_type_name: kind.name_zh().into(),
             credential_id: get("jti"),
-            company_name: get("name"),
-            uscc: get("uscc"),
-            region: get("region"),
+            company_name: shown("name"),
+            uscc: shown("uscc"),
+            region: shown("region"),
             region_name: region.map(|r| r.name()).unwrap_or_default(),
             issuing_authority: trusted.info.organisation.clone(),
             signed_by: trusted.info.subject_cn.clone(),
             valid_until: num("exp").and_then(time),
             presentation_expires_at: None,
-            details: disclosed_details(claims),
+            details,
         });
         self.check_certificate_time(
             &mut r,
@@ -699,14 +708,17 @@ pub fn required_role(kind: CredentialType) -> Role {
     }
 }
 
-/// Claims worth showing besides the summary, without the protocol fields.
-fn disclosed_details(claims: &Map<String, Value>) -> Map<String, Value> {
+/// Claims worth showing besides the summary, moved out of `claims`, which keeps the
+/// protocol fields.
+fn disclosed_details(claims: &mut Map<String, Value>) -> Map<String, Value> {
     const HIDDEN: [&str; 9] = [
         "iss", "vct", "jti", "iat", "nbf", "exp", "cnf", "sub", "status",
     ];
-    claims
-        .iter()
-        .filter(|(k, _)| !HIDDEN.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect()
+    let mut shown = std::mem::take(claims);
+    for k in HIDDEN {
+        if let Some(v) = shown.remove(k) {
+            claims.insert(k.into(), v);
+        }
+    }
+    shown
 }

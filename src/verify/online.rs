@@ -181,7 +181,7 @@ impl StatusSource for NodeStatus<'_> {
                 Err(why) => StatusAnswer::Unknown(why),
             };
         }
-        match o.wallet.credential(&q.credential_id) {
+        match o.wallet.credential_status(&q.credential_id) {
             Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid,
             Ok(Some(c)) => StatusAnswer::Revoked {
                 reason: "the issuing region has revoked it".into(),

@@ -49,6 +49,14 @@ pub struct StoredCredential {
     pub status_ref: Option<StatusRef>,
 }
 
+/// The status fields of a stored credential record.
+#[derive(Debug, Deserialize)]
+pub struct StatusFields {
+    pub status: CredentialStatus,
+    #[serde(default)]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
 impl Wallet {
     /// Adds the credential to `batch`, its SD-JWT sealed; `new`: fails the batch if the id
     /// exists.
@@ -74,6 +82,12 @@ impl Wallet {
         };
         open_at(&self.master, &mut v, SD_JWT, &credential_context(id))?;
         from_value(v, id).map(Some)
+    }
+
+    /// A credential's status and when it was revoked, read without opening its sealed
+    /// SD-JWT or building the whole record: what every online verification asks.
+    pub fn credential_status(&self, id: &str) -> Result<Option<StatusFields>, WalletError> {
+        Ok(self.store.get::<StatusFields>(Tree::Credentials, id)?)
     }
 
     /// Adds credential `id` to the wallet of `uscc` (its own, or an invoice it received).
