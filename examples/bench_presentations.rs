@@ -79,6 +79,7 @@ fn main() {
         &signer,
         chrono::Utc::now(),
     )
+    .expect("claims serialise")
     .token;
     let now = Utc::now();
     assert_eq!(
@@ -106,7 +107,8 @@ fn main() {
             Default::default(),
             &signer,
             chrono::Utc::now(),
-        );
+        )
+        .expect("claims serialise");
         let code =
             qrcode::QrCode::with_error_correction_level(m.token.as_bytes(), qrcode::EcLevel::M)
                 .unwrap();
@@ -123,7 +125,8 @@ fn main() {
             Default::default(),
             &signer,
             chrono::Utc::now(),
-        );
+        )
+        .expect("claims serialise");
         std::hint::black_box(qr::render(&m.token).unwrap());
     });
     println!(

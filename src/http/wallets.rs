@@ -99,7 +99,8 @@ pub async fn present(
         extra,
         &s.wallet.keys.presentation,
         s.wallet.clock.now(),
-    );
+    )
+    .map_err(Problem::internal)?;
     let rendered = qr::render(&minted.token).map_err(Problem::internal)?;
     Ok((
         StatusCode::CREATED,

@@ -54,7 +54,7 @@ pub fn mint(
     extra: Map<String, Value>,
     signer: &Signer,
     now: DateTime<Utc>,
-) -> Minted {
+) -> Result<Minted, serde_json::Error> {
     let expires_at = now + Duration::seconds(ttl_s);
     let claims = PresentationClaims {
         sub: credential.uscc.to_string(),
@@ -71,9 +71,9 @@ pub fn mint(
     // No `typ` header: every byte counts in a QR code, and the claims identify the token.
     let mut header = Map::new();
     header.insert("kid".into(), Value::from(signer.kid.clone()));
-    let payload = serde_json::to_vec(&claims).unwrap_or_default();
-    Minted {
+    let payload = serde_json::to_vec(&claims)?;
+    Ok(Minted {
         token: jws::sign(header, &payload, signer),
         expires_at,
-    }
+    })
 }
