@@ -62,3 +62,48 @@ fn hostile_certificate_bytes_are_errors() {
         assert!(CertInfo::parse(bytes).is_err());
     }
 }
+
+/// A regional CA can issue neither the national trust-list signer nor another region's
+/// certificates: what it issues outside its remit is refused, with the reason.
+#[test]
+fn a_regional_ca_cannot_speak_for_the_nation_or_another_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gz, sh) = (
+        RegionCode::parse("440100").unwrap(),
+        RegionCode::parse("310000").unwrap(),
+    );
+    init(dir.path(), &[gz, sh]).unwrap();
+    let trust = TrustStore::load(dir.path()).unwrap();
+    let shanghai = RegionCa::load(dir.path(), &sh).unwrap();
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let leaf = |role: Role, ou: &str| {
+        let pem = shanghai
+            .issue(
+                role,
+                &[
+                    (rcgen::DnType::OrganizationalUnitName, ou.to_string()),
+                    (rcgen::DnType::CommonName, "forged".to_string()),
+                ],
+                &key,
+                30,
+            )
+            .unwrap();
+        CertInfo::parse(pem::parse(pem).unwrap().contents()).unwrap()
+    };
+    let err = trust
+        .validate_chain(
+            &leaf(Role::TrustListSigner, "310000"),
+            Role::TrustListSigner,
+        )
+        .unwrap_err();
+    assert!(matches!(err, ChainError::RoleNotForIssuer { .. }), "{err}");
+    let err = trust
+        .validate_chain(&leaf(Role::LicenceIssuer, "440100"), Role::LicenceIssuer)
+        .unwrap_err();
+    assert!(matches!(err, ChainError::RegionMismatch { .. }), "{err}");
+    assert!(err.zh().contains("440100"), "{}", err.zh());
+    // Within its remit it issues fine.
+    let ok = leaf(Role::LicenceIssuer, "310000");
+    assert_eq!(ok.region, Some(sh));
+    assert!(trust.validate_chain(&ok, Role::LicenceIssuer).is_ok());
+}

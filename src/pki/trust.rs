@@ -49,6 +49,18 @@ pub enum ChainError {
     },
     #[error("{leaf} lacks the digitalSignature key usage")]
     NoDigitalSignature { leaf: String },
+    #[error("{leaf} claims role {} but was issued by “{issuer}”, which may not issue it: the national root issues only the trust-list signer, a regional CA only its region's roles", role.name_zh())]
+    RoleNotForIssuer {
+        leaf: String,
+        role: Role,
+        issuer: String,
+    },
+    #[error("{leaf} claims region {claimed} but was issued by the CA of {issuer_region}")]
+    RegionMismatch {
+        leaf: String,
+        claimed: String,
+        issuer_region: String,
+    },
 }
 
 impl ChainError {
@@ -72,6 +84,15 @@ impl ChainError {
             NoDigitalSignature { leaf } => {
                 format!("{leaf} 缺少数字签名（digitalSignature）密钥用途")
             }
+            RoleNotForIssuer { leaf, role, issuer } => format!(
+                "{leaf} 声称角色“{}”，但签发者“{issuer}”无权签发：国家根证书只签发信任列表签名证书，地区发证机构只签发本地区的角色",
+                role.name_zh()
+            ),
+            RegionMismatch {
+                leaf,
+                claimed,
+                issuer_region,
+            } => format!("{leaf} 声称属于地区 {claimed}，却由 {issuer_region} 的发证机构签发"),
         }
     }
 }
@@ -276,6 +297,26 @@ impl TrustStore {
             .ok_or_else(|| ChainError::CaNotUnderRoot {
                 ca: ca.subject_cn.clone(),
             })?;
+        // Who may issue what: the root issues the trust-list signer (and regional CAs), a
+        // regional CA only regional roles, and only for its own region. A certificate's
+        // region is its issuing CA's; one that claims another is refused.
+        let by_root = ca.sha256_hex == root.sha256_hex;
+        if by_root != (role == Role::TrustListSigner) {
+            return Err(ChainError::RoleNotForIssuer {
+                leaf: leaf.describe(),
+                role,
+                issuer: ca.subject_cn.clone(),
+            });
+        }
+        if !by_root && leaf.region != ca.region {
+            let name =
+                |r: Option<RegionCode>| r.map_or_else(|| "(none)".to_string(), |r| r.to_string());
+            return Err(ChainError::RegionMismatch {
+                leaf: leaf.describe(),
+                claimed: name(leaf.region),
+                issuer_region: name(ca.region),
+            });
+        }
         let start = leaf.not_before.max(ca.not_before).max(root.not_before);
         let end = leaf.not_after.min(ca.not_after).min(root.not_after);
         if start >= end {
