@@ -77,7 +77,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         wallet,
         verifier: Arc::new(RwLock::new(Arc::new(verifier))),
         trust_list: Arc::new(RwLock::new(list)),
-        remote_status: Default::default(),
+        remote_status: Arc::new(crate::verify::RemoteStatus::new()?),
         certs_pem: Arc::new(certs_pem),
         status_ttl_s: cfg.status_ttl_s,
         status_cache: Default::default(),

@@ -204,7 +204,11 @@ pub async fn issue(
         tax_authority: invoice.tax_authority.clone(),
         seller: invoice.seller.clone(),
         buyer: invoice.buyer.clone(),
-        items: invoice.items.iter().map(item_claims).collect(),
+        items: invoice
+            .items
+            .iter()
+            .map(item_claims)
+            .collect::<Result<_, _>>()?,
         total_amount_fen: invoice.total_amount_fen,
         total_tax_fen: invoice.total_tax_fen,
         total_with_tax_fen: invoice.total_with_tax_fen,
@@ -238,11 +242,13 @@ pub async fn issue(
     Ok((invoice, cred))
 }
 
-fn item_claims(i: &ItemComputed) -> ItemClaims {
+/// The signed claims of a computed line; its tax rate was parsed when computed, so a rate
+/// that no longer parses is refused rather than signed with an empty label.
+fn item_claims(i: &ItemComputed) -> Result<ItemClaims, WalletError> {
     let label = TaxRate::parse(&i.tax_rate)
         .map(|r| r.label_zh())
-        .unwrap_or_default();
-    ItemClaims {
+        .map_err(invalid)?;
+    Ok(ItemClaims {
         name: i.name.clone(),
         spec: i.spec.clone(),
         unit: i.unit.clone(),
@@ -252,7 +258,7 @@ fn item_claims(i: &ItemComputed) -> ItemClaims {
         tax_rate: i.tax_rate.clone(),
         tax_rate_label: label,
         tax_fen: i.tax_fen,
-    }
+    })
 }
 
 pub use super::records::{by_credential, get};

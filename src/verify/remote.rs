@@ -22,19 +22,17 @@ pub struct RemoteStatus {
     cache: Mutex<HashMap<String, CachedList>>,
 }
 
-impl Default for RemoteStatus {
-    fn default() -> Self {
-        RemoteStatus {
+impl RemoteStatus {
+    /// An HTTP client with a 3 s timeout (a client without one could hang a verification).
+    pub fn new() -> Result<Self, reqwest::Error> {
+        Ok(RemoteStatus {
             client: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(3))
-                .build()
-                .unwrap_or_default(),
+                .build()?,
             cache: Mutex::new(HashMap::new()),
-        }
+        })
     }
-}
 
-impl RemoteStatus {
     fn fresh(&self, uri: &str, now: i64) -> bool {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         cache.get(uri).is_some_and(|c| now < c.fresh_until)
