@@ -1,6 +1,5 @@
 //! The `zhengtong` command: serve, pki, trust-list, verify, seal verify.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -220,6 +219,16 @@ enum TrustListCommand {
         /// How long the list is valid, in seconds (default 7 days).
         #[arg(long, default_value_t = 7 * 86400, value_parser = clap::value_parser!(i64).range(1..))]
         valid_for_s: i64,
+        /// When the next list is due, in seconds from now (default 1 day; at most --valid-for-s).
+        #[arg(long, default_value_t = 86400, value_parser = clap::value_parser!(i64).range(1..))]
+        next_update_s: i64,
+        /// The list's sequence number; nodes refuse a list lower than the one they hold.
+        /// Default: one more than the list already at --out, and at least the Unix time.
+        #[arg(long)]
+        sequence: Option<u64>,
+        /// The URL where this list will be published (written into the list).
+        #[arg(long)]
+        url: Option<String>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -349,14 +358,32 @@ fn main() -> ExitCode {
                     endpoints,
                     types,
                     valid_for_s,
+                    next_update_s,
+                    sequence,
+                    url,
                     out,
                 },
         } => {
-            let types: HashMap<_, _> = types.into_iter().collect();
-            match trustlist::sign(&certs, &endpoints, &types, valid_for_s) {
+            let now = zhengtong::clock::Clock::from_env().now();
+            let previous = std::fs::read_to_string(&out).ok();
+            let opts = trustlist::SignOptions {
+                endpoints,
+                types: types.into_iter().collect(),
+                valid_for_s,
+                next_update_s,
+                sequence: sequence
+                    .unwrap_or_else(|| trustlist::next_sequence(previous.as_deref(), now)),
+                distribution_point: url,
+            };
+            match trustlist::sign(&certs, &opts, now) {
                 Ok(token) => match zhengtong::fsutil::write_atomic(&out, token.as_bytes(), false) {
                     Ok(()) => {
-                        println!("wrote {} ({} regions)", out.display(), endpoints.len());
+                        println!(
+                            "wrote {} ({} regions, sequence {})",
+                            out.display(),
+                            opts.endpoints.len(),
+                            opts.sequence
+                        );
                         ExitCode::SUCCESS
                     }
                     Err(e) => fail(&format!("{}: {e}", out.display())),

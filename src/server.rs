@@ -11,7 +11,7 @@ use crate::keystore::MasterKey;
 use crate::node;
 use crate::pki::TrustStore;
 use crate::store::Store;
-use crate::trustlist::{TrustListError, TrustListSource, TrustListState};
+use crate::trustlist::{Replace, TrustListError, TrustListSource, TrustListState};
 use crate::verify::Verifier;
 use crate::wallet::Wallet;
 
@@ -94,32 +94,47 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
     }))
 }
 
-/// The trust list from its source, or else the last good copy in the data folder.
+/// The trust list from its source, or else the last good copy in the data folder. The copy
+/// also guards against rollback: a source that offers an older list than the copy (by
+/// sequence) is refused, and the copy is used.
 async fn initial_trust_list(
     cfg: &ServeConfig,
     source: &TrustListSource,
     base: &TrustStore,
 ) -> anyhow::Result<TrustListState> {
-    let copy = cfg.data.join(TRUST_LIST_COPY);
-    match fetch_verified(source, base).await {
-        Ok(state) => {
-            crate::fsutil::write_atomic(&copy, state.token.as_bytes(), false)?;
-            tracing::info!(%source, regions = state.list.regions.len(), expires = %state.list.expires_at().map_or_else(|e| e.to_string(), |t| t.to_rfc3339()), "trust list loaded");
-            Ok(state)
-        }
-        Err(why) => {
-            let token = std::fs::read_to_string(&copy).map_err(|_| {
-                anyhow::anyhow!(
-                    "trust list {source}: {why}; and no last good copy in {}",
-                    copy.display()
-                )
-            })?;
-            let state = TrustListState::verified(token, base)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", copy.display()))?;
+    let copy_path = cfg.data.join(TRUST_LIST_COPY);
+    let copy = match std::fs::read_to_string(&copy_path) {
+        Ok(token) => match TrustListState::verified(token, base) {
+            Ok(state) => Some(state),
+            Err(e) => {
+                tracing::warn!(copy = %copy_path.display(), error = %e, "ignoring the last copy of the trust list");
+                None
+            }
+        },
+        Err(_) => None,
+    };
+    let fetched = fetch_verified(source, base).await;
+    let state = match (fetched, copy) {
+        (Ok(new), Some(copy)) => match new.replaces(&copy) {
+            Ok(_) => new,
+            Err(why) => {
+                tracing::error!(%source, %why, "trust list from the source refused: using the last good copy");
+                return Ok(copy);
+            }
+        },
+        (Ok(new), None) => new,
+        (Err(why), Some(copy)) => {
             tracing::warn!(%source, %why, "trust list source unavailable: using the last good copy");
-            Ok(state)
+            return Ok(copy);
         }
-    }
+        (Err(why), None) => anyhow::bail!(
+            "trust list {source}: {why}; and no last good copy in {}",
+            copy_path.display()
+        ),
+    };
+    crate::fsutil::write_atomic(&copy_path, state.token.as_bytes(), false)?;
+    tracing::info!(%source, sequence = state.list.sequence, regions = state.list.regions.len(), expires = %state.list.expires_at().map_or_else(|e| e.to_string(), |t| t.to_rfc3339()), "trust list loaded");
+    Ok(state)
 }
 
 async fn fetch_verified(
@@ -143,25 +158,26 @@ fn spawn_trust_list_refresh(state: AppState, cfg: &ServeConfig, base: TrustStore
             tokio::time::sleep(every).await;
             match fetch_verified(&source, &base).await {
                 Ok(new) => {
-                    let current_iat = state
+                    let verdict = state
                         .trust_list
                         .read()
                         .unwrap_or_else(|e| e.into_inner())
                         .as_ref()
-                        .map(|t| t.list.iat);
-                    if current_iat.is_some_and(|iat| new.list.iat < iat) {
-                        tracing::warn!(%source, "refusing a trust list older than the one in use");
-                        continue;
-                    }
-                    if current_iat == Some(new.list.iat) {
-                        continue;
+                        .map(|current| new.replaces(current));
+                    match verdict {
+                        Some(Ok(Replace::Same)) => continue,
+                        Some(Err(why)) => {
+                            tracing::error!(%source, %why, "trust list refused: keeping the one in use");
+                            continue;
+                        }
+                        Some(Ok(Replace::Newer)) | None => {}
                     }
                     let v = Verifier::from_trust_list(&new.list, &base, grace);
                     if let Err(e) = crate::fsutil::write_atomic(&copy, new.token.as_bytes(), false)
                     {
                         tracing::warn!(error = %e, "could not keep a copy of the trust list");
                     }
-                    tracing::info!(%source, expires = %new.list.expires_at().map_or_else(|e| e.to_string(), |t| t.to_rfc3339()), "trust list refreshed");
+                    tracing::info!(%source, sequence = new.list.sequence, expires = %new.list.expires_at().map_or_else(|e| e.to_string(), |t| t.to_rfc3339()), "trust list refreshed");
                     *state.verifier.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(v);
                     *state.trust_list.write().unwrap_or_else(|e| e.into_inner()) = Some(new);
                 }

@@ -119,7 +119,8 @@ fn reports_in_chinese_and_english() {
     );
     assert_eq!(
         reason(&en, "credential_status"),
-        "The issuer reports the credential as not revoked."
+        // Says where the status came from, and so how fresh it is (issue 11).
+        "The issuing region's own records show the credential as not revoked (read at the time of this check)."
     );
     // English is also what a client preferring it, or an unsupported language, gets.
     for lang in ["en-US", "fr-FR", "zh-CN;q=0.1, en;q=0.9", "*"] {

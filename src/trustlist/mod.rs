@@ -25,6 +25,14 @@ pub struct TrustList {
     pub iss: String,
     pub iat: i64,
     pub exp: i64,
+    /// Higher than every earlier list's: a node refuses a list whose sequence is lower than
+    /// the one it holds (a replayed older list), or equal with other contents.
+    pub sequence: u64,
+    /// When the national operator will publish the next list (Unix seconds).
+    pub next_update: i64,
+    /// Where the current list can be fetched, if the operator publishes it at a URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub distribution_point: Option<String>,
     pub regions: Vec<RegionEntry>,
 }
 
@@ -82,6 +90,23 @@ pub enum TrustListError {
     BadExpiry(i64),
     #[error("the trust list could not be serialised: {0}")]
     Serialise(#[source] serde_json::Error),
+    #[error(
+        "refused: this trust list has sequence {offered}, older than the list {current} already accepted (a replayed older list)"
+    )]
+    Rollback { offered: u64, current: u64 },
+    #[error(
+        "refused: this trust list has the same sequence {sequence} as the list already accepted, but other contents"
+    )]
+    SequenceReused { sequence: u64 },
+}
+
+/// What to do with a newly fetched list, given the one in use.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Replace {
+    /// The same list as the one in use: nothing to do.
+    Same,
+    /// A newer list: use it from now on.
+    Newer,
 }
 
 fn b64_files(dir: &Path, pick: impl Fn(&str) -> bool) -> Result<Vec<String>, TrustListError> {
@@ -109,15 +134,43 @@ fn b64_files(dir: &Path, pick: impl Fn(&str) -> bool) -> Result<Vec<String>, Tru
         .collect()
 }
 
+/// What the national operator decides when signing a list (`trust-list sign`).
+#[derive(Debug, Clone)]
+pub struct SignOptions {
+    pub endpoints: Vec<(RegionCode, String)>,
+    pub types: HashMap<RegionCode, Vec<CredentialType>>,
+    pub valid_for_s: i64,
+    /// Seconds until the next list is due (at most `valid_for_s`).
+    pub next_update_s: i64,
+    pub sequence: u64,
+    pub distribution_point: Option<String>,
+}
+
+/// The sequence a new list gets unless the operator names one: higher than the list
+/// already at `previous` (read, not verified: it only has to be exceeded) and than the
+/// clock in seconds, so lists signed one after another always increase.
+pub fn next_sequence(previous: Option<&str>, now: DateTime<Utc>) -> u64 {
+    let previous = previous
+        .and_then(|t| Parsed::parse(t.trim()).ok())
+        .and_then(|p| serde_json::from_slice::<TrustList>(&p.payload).ok())
+        .map_or(0, |l| l.sequence.saturating_add(1));
+    previous.max(u64::try_from(now.timestamp()).unwrap_or(0))
+}
+
 /// Builds and signs a trust list from a certificate folder (`trust-list sign`).
 pub fn sign(
     certs: &Path,
-    endpoints: &[(RegionCode, String)],
-    types: &HashMap<RegionCode, Vec<CredentialType>>,
-    valid_for_s: i64,
+    opts: &SignOptions,
+    now: DateTime<Utc>,
 ) -> Result<String, TrustListError> {
+    let SignOptions {
+        endpoints,
+        types,
+        valid_for_s,
+        ..
+    } = opts;
+    let valid_for_s = *valid_for_s;
     let signer = Signer::load(certs, None, Role::TrustListSigner)?;
-    let now = Utc::now();
     let mut regions = Vec::new();
     for (code, url) in endpoints {
         let dir = certs.join(code.as_str());
@@ -145,6 +198,10 @@ pub fn sign(
         iss: "证通国家信任列表".into(),
         iat: now.timestamp(),
         exp: (now + Duration::seconds(valid_for_s)).timestamp(),
+        sequence: opts.sequence,
+        next_update: (now + Duration::seconds(opts.next_update_s.clamp(1, valid_for_s)))
+            .timestamp(),
+        distribution_point: opts.distribution_point.clone(),
         regions,
     };
     let header = crate::credential::jws::x5c_header(TYP, &signer);
@@ -178,6 +235,28 @@ pub fn verify(token: &str, base: &TrustStore) -> Result<TrustList, TrustListErro
 }
 
 impl TrustList {
+    /// Whether `self`, just fetched, may replace `current`, the list in use (`token` and
+    /// `current_token` are their signed forms).
+    pub fn replaces(
+        &self,
+        token: &str,
+        current: &TrustList,
+        current_token: &str,
+    ) -> Result<Replace, TrustListError> {
+        use std::cmp::Ordering::*;
+        match self.sequence.cmp(&current.sequence) {
+            Greater => Ok(Replace::Newer),
+            Equal if token.trim() == current_token.trim() => Ok(Replace::Same),
+            Equal => Err(TrustListError::SequenceReused {
+                sequence: self.sequence,
+            }),
+            Less => Err(TrustListError::Rollback {
+                offered: self.sequence,
+                current: current.sequence,
+            }),
+        }
+    }
+
     pub fn expires_at(&self) -> Result<DateTime<Utc>, TrustListError> {
         DateTime::from_timestamp(self.exp, 0).ok_or(TrustListError::BadExpiry(self.exp))
     }
@@ -218,5 +297,63 @@ impl TrustList {
             .iter()
             .find(|r| &r.code == region)
             .map(|r| r.status_endpoint.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pki::init;
+
+    fn signed(certs: &Path, sequence: u64, now: DateTime<Utc>) -> TrustListState {
+        let gz = RegionCode::parse("440100").unwrap();
+        let opts = SignOptions {
+            endpoints: vec![(gz, "http://gz.example".into())],
+            types: HashMap::new(),
+            valid_for_s: 3600,
+            next_update_s: 600,
+            sequence,
+            distribution_point: Some("http://nation.example/trust-list.jwt".into()),
+        };
+        let token = sign(certs, &opts, now).unwrap();
+        TrustListState::verified(token, &TrustStore::load(certs).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_list_replaces_the_one_in_use_only_with_a_higher_sequence() {
+        let dir = tempfile::tempdir().unwrap();
+        init(dir.path(), &[RegionCode::parse("440100").unwrap()]).unwrap();
+        let now = Utc::now();
+        let five = signed(dir.path(), 5, now);
+        assert_eq!(five.list.sequence, 5);
+        assert_eq!(five.list.next_update, now.timestamp() + 600);
+        let six = signed(dir.path(), 6, now);
+        let other_five = signed(dir.path(), 5, now + Duration::seconds(1));
+
+        assert_eq!(six.replaces(&five).unwrap(), Replace::Newer);
+        assert_eq!(five.replaces(&five).unwrap(), Replace::Same);
+        assert!(matches!(
+            five.replaces(&six),
+            Err(TrustListError::Rollback {
+                offered: 5,
+                current: 6
+            })
+        ));
+        assert!(matches!(
+            other_five.replaces(&five),
+            Err(TrustListError::SequenceReused { sequence: 5 })
+        ));
+    }
+
+    #[test]
+    fn the_default_sequence_exceeds_the_previous_list_and_the_clock() {
+        let dir = tempfile::tempdir().unwrap();
+        init(dir.path(), &[RegionCode::parse("440100").unwrap()]).unwrap();
+        let now = Utc::now();
+        let clock = now.timestamp() as u64;
+        assert_eq!(next_sequence(None, now), clock);
+        assert_eq!(next_sequence(Some("not a list"), now), clock);
+        let ahead = signed(dir.path(), clock + 100, now);
+        assert_eq!(next_sequence(Some(&ahead.token), now), clock + 101);
     }
 }

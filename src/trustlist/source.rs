@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{TrustList, TrustListError, verify};
+use super::{Replace, TrustList, TrustListError, verify};
 use crate::pki::TrustStore;
 
 #[derive(Debug, Clone)]
@@ -73,5 +73,13 @@ impl TrustListState {
     pub fn verified(token: String, base: &TrustStore) -> Result<Self, TrustListError> {
         let list = verify(&token, base)?;
         Ok(TrustListState { token, list })
+    }
+}
+
+impl TrustListState {
+    /// Whether `self`, just fetched, may replace `current` (see [`TrustList::replaces`]).
+    pub fn replaces(&self, current: &TrustListState) -> Result<Replace, TrustListError> {
+        self.list
+            .replaces(&self.token, &current.list, &current.token)
     }
 }

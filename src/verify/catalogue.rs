@@ -307,7 +307,12 @@ pub enum Reason {
     },
     // credential_status
     StatusOffline,
-    StatusNotRevoked,
+    /// Not revoked: from the issuing region's own records (`list_signed_at` none), or from
+    /// its status list signed at that moment, `age_s` seconds before the check.
+    StatusNotRevoked {
+        list_signed_at: Option<i64>,
+        age_s: i64,
+    },
     RevokedAfterSigning {
         at: DateTime<Utc>,
         detail: String,
@@ -432,7 +437,8 @@ impl Reason {
             UnknownCredentialType => "Unknown credential type.".into(),
             TypeNotAllowed { region, kind } => format!("The trust list does not allow {} ({region}) to issue {} ({}). Do not accept it.", region.name(), kind.name_zh(), kind.as_str()),
             StatusOffline => "Offline verification: revocation was not checked. Verify online to learn whether the credential has been revoked.".into(),
-            StatusNotRevoked => "The issuer reports the credential as not revoked.".into(),
+            StatusNotRevoked { list_signed_at: None, .. } => "The issuing region's own records show the credential as not revoked (read at the time of this check).".into(),
+            StatusNotRevoked { list_signed_at: Some(at), age_s } => format!("The issuing region's status list, signed at {} ({age_s} s before this check), shows the credential as not revoked.", t(*at)),
             RevokedAfterSigning { at, detail, signed_at } => format!("Revoked at {} ({detail}), after this signature was made at {}: the signature stays valid, as a paper seal's impression does.", at.to_rfc3339(), t(*signed_at)),
             Revoked { at, detail } => {
                 let when = at.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default();
@@ -513,7 +519,8 @@ impl Reason {
             UnknownCredentialType => "无法识别的凭证类型。".into(),
             TypeNotAllowed { region, kind } => format!("信任列表不允许{}（{region}）签发{}。请勿采信。", region.name(), kind.name_zh()),
             StatusOffline => "离线查验：未检查吊销状态。如需确认该凭证是否已被吊销，请联网查验。".into(),
-            StatusNotRevoked => "签发机关确认该凭证未被吊销。".into(),
+            StatusNotRevoked { list_signed_at: None, .. } => "签发地区的记录显示该凭证未被吊销（本次查验时读取）。".into(),
+            StatusNotRevoked { list_signed_at: Some(at), age_s } => format!("签发地区于 {} 签发的状态列表（本次查验前 {age_s} 秒）显示该凭证未被吊销。", t(*at)),
             RevokedAfterSigning { at, signed_at, .. } => format!("该印章已于 {} 被吊销，但本次签章时间为 {}，早于吊销时间：签章仍然有效，如同吊销前盖下的纸质印章。", at.to_rfc3339(), t(*signed_at)),
             Revoked { at: Some(at), .. } => format!("该凭证已于 {} 被吊销。请勿采信。", at.to_rfc3339()),
             Revoked { at: None, .. } => "该凭证已被吊销。请勿采信。".into(),

@@ -94,7 +94,9 @@ fn a_chinese_report_for_every_sub_indication_but_hash_failure() {
     let now = Utc::now();
     let v = Verifier::new(trust.clone());
     let ok = presentation(&keys.presentation, now, 300);
-    let valid = Answer(|| StatusAnswer::Valid);
+    let valid = Answer(|| StatusAnswer::Valid {
+        as_of: crate::verify::StatusAsOf::Records,
+    });
 
     let r = v.verify(&ok, now, Some(&valid));
     assert_eq!(r.indication, Indication::TotalPassed);

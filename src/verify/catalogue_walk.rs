@@ -78,7 +78,14 @@ pub(crate) fn samples() -> Vec<Reason> {
             kind: CredentialType::EInvoice,
         },
         StatusOffline,
-        StatusNotRevoked,
+        StatusNotRevoked {
+            list_signed_at: None,
+            age_s: 0,
+        },
+        StatusNotRevoked {
+            list_signed_at: Some(exp),
+            age_s: 42,
+        },
         RevokedAfterSigning {
             at,
             detail: d(),

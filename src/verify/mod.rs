@@ -36,8 +36,10 @@ use chains::{ChainCache, chain_digest};
 const SKEW_S: i64 = 60;
 
 /// What the verifier knows about a credential's revocation status.
+#[derive(Debug)]
 pub enum StatusAnswer {
-    Valid,
+    /// Not revoked, as of that moment.
+    Valid { as_of: StatusAsOf },
     /// Revoked, and when (a seal revoked after it sealed a document leaves that seal valid).
     Revoked {
         reason: String,
@@ -45,6 +47,15 @@ pub enum StatusAnswer {
     },
     /// The status could not be learned (issuer unreachable, list expired): never "valid".
     Unknown(String),
+}
+
+/// How fresh a "not revoked" answer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusAsOf {
+    /// The issuing region's own records, read at the moment of the check.
+    Records,
+    /// A status list the issuing region signed at this moment (Unix seconds).
+    ListSignedAt(i64),
 }
 
 /// Where a credential's status entry is: a list (by number, in the issuing region's status
@@ -660,7 +671,21 @@ fn check_status(
         return;
     };
     match s.status(query) {
-        StatusAnswer::Valid => r.passed(CheckName::CredentialStatus, Reason::StatusNotRevoked),
+        StatusAnswer::Valid { as_of } => {
+            let (list_signed_at, age_s) = match as_of {
+                StatusAsOf::Records => (None, 0),
+                StatusAsOf::ListSignedAt(iat) => {
+                    (Some(iat), (r.validation_time.timestamp() - iat).max(0))
+                }
+            };
+            r.passed(
+                CheckName::CredentialStatus,
+                Reason::StatusNotRevoked {
+                    list_signed_at,
+                    age_s,
+                },
+            )
+        }
         StatusAnswer::Revoked { reason, at } => match (at, signed_at) {
             // Signing times are whole seconds: a revocation in the same second counts as
             // before the signing, since their order cannot be known.

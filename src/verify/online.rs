@@ -70,7 +70,7 @@ impl Online<'_> {
                 .prefetch(&uri, q.region, self.verifier, now.timestamp())
                 .await
         {
-            tracing::warn!(%why, "status list not available");
+            tracing::warn!(%why, "status list not used");
         }
         pending.finish(Some(&NodeStatus {
             online: self,
@@ -182,7 +182,9 @@ impl StatusSource for NodeStatus<'_> {
             };
         }
         match o.wallet.credential_status(&q.credential_id) {
-            Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid,
+            Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid {
+                as_of: super::StatusAsOf::Records,
+            },
             Ok(Some(c)) => StatusAnswer::Revoked {
                 reason: "the issuing region has revoked it".into(),
                 at: c.revoked_at,

@@ -1,5 +1,7 @@
 //! Status lists of other regions, fetched over HTTP, verified and cached for their `ttl`.
 //! A list that cannot be fetched fresh gives "unknown" (TRY_LATER): never valid, never revoked.
+//! A list older (by `iat`) than one already accepted from the same URI is refused: a region's
+//! endpoint (or someone in the way) cannot roll a revocation back by replaying an old list.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -9,12 +11,70 @@ use serde_json::Value;
 use super::{StatusAnswer, Verifier};
 use crate::credential::jws::Parsed;
 use crate::domain::RegionCode;
-use crate::pki::Role;
-use crate::status::bits::StatusBits;
+use crate::pki::{ChainError, Role};
+use crate::status::bits::{StatusBits, StatusError as BitsError};
+
+/// Why a fetched status list was not used. Each names the list's URI.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusListError {
+    #[error("{uri}: {source}")]
+    Fetch { uri: String, source: reqwest::Error },
+    #[error("{uri}: HTTP {status}")]
+    HttpStatus {
+        uri: String,
+        status: reqwest::StatusCode,
+    },
+    #[error("{uri}: not a status list token: {source}")]
+    NotAToken {
+        uri: String,
+        source: crate::credential::jws::JwsError,
+    },
+    #[error("{uri}: typ is not statuslist+jwt")]
+    WrongType { uri: String },
+    #[error("{uri}: {source}")]
+    Untrusted { uri: String, source: ChainError },
+    #[error("{uri}: signed by {signer}, not by region {region}")]
+    WrongRegion {
+        uri: String,
+        signer: String,
+        region: RegionCode,
+    },
+    #[error("{uri}: the status list's signature is not valid")]
+    BadSignature { uri: String },
+    #[error("{uri}: the status list's payload is not JSON: {detail}")]
+    Malformed { uri: String, detail: String },
+    #[error("{uri}: the list names another URI")]
+    OtherUri { uri: String },
+    #[error("{uri}: the status list has no {claim}")]
+    Missing { uri: String, claim: &'static str },
+    #[error("{uri}: the status list expired")]
+    Expired { uri: String },
+    #[error("{uri}: only 1-bit status lists are understood")]
+    UnsupportedBits { uri: String },
+    #[error("{uri}: {source}")]
+    Bits { uri: String, source: BitsError },
+    #[error(
+        "{uri}: the region's endpoint served a status list signed at {offered}, older than the one signed at {seen} already seen: refused (a replayed older list could hide a revocation)"
+    )]
+    Rollback {
+        uri: String,
+        offered: i64,
+        seen: i64,
+    },
+}
+
+/// A verified status list: its bits, when it was signed and until when it may be used.
+#[derive(Debug)]
+pub struct CheckedList {
+    pub bits: StatusBits,
+    pub iat: i64,
+    pub fresh_until: i64,
+}
 
 struct CachedList {
-    bits: StatusBits,
-    fresh_until: i64,
+    list: CheckedList,
+    /// Why the last fetch was refused, if it was (shown when the copy goes stale).
+    refused: Option<String>,
 }
 
 pub struct RemoteStatus {
@@ -35,7 +95,7 @@ impl RemoteStatus {
 
     fn fresh(&self, uri: &str, now: i64) -> bool {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache.get(uri).is_some_and(|c| now < c.fresh_until)
+        cache.get(uri).is_some_and(|c| now < c.list.fresh_until)
     }
 
     /// Makes sure a fresh copy of the list at `uri` is cached, if it can be had.
@@ -46,25 +106,47 @@ impl RemoteStatus {
         region: RegionCode,
         verifier: &Verifier,
         now: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), StatusListError> {
         if self.fresh(uri, now) {
             return Ok(());
         }
-        let r = self
-            .client
-            .get(uri)
-            .send()
-            .await
-            .map_err(|e| format!("{uri}: {e}"))?;
+        let fetch = |source| StatusListError::Fetch {
+            uri: uri.to_string(),
+            source,
+        };
+        let r = self.client.get(uri).send().await.map_err(fetch)?;
         if !r.status().is_success() {
-            return Err(format!("{uri}: HTTP {}", r.status()));
+            return Err(StatusListError::HttpStatus {
+                uri: uri.to_string(),
+                status: r.status(),
+            });
         }
-        let token = r.text().await.map_err(|e| format!("{uri}: {e}"))?;
-        let (bits, fresh_until) = check_list(&token, uri, region, verifier, now)?;
-        self.cache
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(uri.to_string(), CachedList { bits, fresh_until });
+        let token = r.text().await.map_err(fetch)?;
+        let list = check_list(&token, uri, region, verifier, now)?;
+        self.accept(uri, list)
+    }
+
+    /// Caches `list` unless it is older than the copy already held.
+    fn accept(&self, uri: &str, list: CheckedList) -> Result<(), StatusListError> {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = cache.get_mut(uri)
+            && list.iat < held.list.iat
+        {
+            let e = StatusListError::Rollback {
+                uri: uri.to_string(),
+                offered: list.iat,
+                seen: held.list.iat,
+            };
+            held.refused = Some(e.to_string());
+            return Err(e);
+        }
+        cache.insert(
+            uri.to_string(),
+            CachedList {
+                list,
+                refused: None,
+            },
+        );
         Ok(())
     }
 
@@ -72,17 +154,22 @@ impl RemoteStatus {
     pub fn lookup(&self, uri: &str, idx: u32, now: i64) -> StatusAnswer {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         match cache.get(uri) {
-            Some(c) if now < c.fresh_until => match c.bits.get(idx as usize) {
+            Some(c) if now < c.list.fresh_until => match c.list.bits.get(idx as usize) {
                 Ok(true) => StatusAnswer::Revoked {
                     reason: format!("its entry {idx} in status list {uri} is set"),
                     at: None,
                 },
-                Ok(false) => StatusAnswer::Valid,
+                Ok(false) => StatusAnswer::Valid {
+                    as_of: super::StatusAsOf::ListSignedAt(c.list.iat),
+                },
                 Err(e) => StatusAnswer::Unknown(format!("status list {uri}: {e}")),
             },
-            Some(_) => StatusAnswer::Unknown(format!(
-                "the cached status list {uri} is stale and the issuing region could not be reached"
-            )),
+            Some(c) => StatusAnswer::Unknown(match &c.refused {
+                Some(why) => format!("the cached status list {uri} is stale, and {why}"),
+                None => format!(
+                    "the cached status list {uri} is stale and the issuing region could not be reached"
+                ),
+            }),
             None => StatusAnswer::Unknown(format!(
                 "the status list {uri} could not be fetched from the issuing region"
             )),
@@ -91,60 +178,86 @@ impl RemoteStatus {
 }
 
 /// Verifies a `statuslist+jwt`: signed by that region's status-list signer, for this URI,
-/// not expired. Returns the bits and until when they may be used.
+/// not expired. Returns the bits, when it was signed and until when they may be used.
 pub fn check_list(
     token: &str,
     uri: &str,
     region: RegionCode,
     verifier: &Verifier,
     now: i64,
-) -> Result<(StatusBits, i64), String> {
-    let p =
-        Parsed::parse(token.trim()).map_err(|e| format!("{uri}: not a status list token: {e}"))?;
+) -> Result<CheckedList, StatusListError> {
+    let uri_s = || uri.to_string();
+    let p = Parsed::parse(token.trim()).map_err(|source| StatusListError::NotAToken {
+        uri: uri_s(),
+        source,
+    })?;
     if p.header_str("typ") != Some("statuslist+jwt") {
-        return Err(format!("{uri}: typ is not statuslist+jwt"));
+        return Err(StatusListError::WrongType { uri: uri_s() });
     }
     let x5c = p.x5c();
     let cert = verifier
         .trusted_signer(&x5c, Role::StatusListSigner)
-        .map_err(|e| format!("{uri}: {e}"))?;
+        .map_err(|source| StatusListError::Untrusted {
+            uri: uri_s(),
+            source,
+        })?;
     if cert.info.region != Some(region) {
-        return Err(format!(
-            "{uri}: signed by {}, not by region {region}",
-            cert.info.describe()
-        ));
+        return Err(StatusListError::WrongRegion {
+            uri: uri_s(),
+            signer: cert.info.describe(),
+            region,
+        });
     }
     if !p.verify(&cert.info.public_key) {
-        return Err(format!("{uri}: the status list's signature is not valid"));
+        return Err(StatusListError::BadSignature { uri: uri_s() });
     }
-    let claims = p.payload_json().map_err(|e| format!("{uri}: {e}"))?;
+    let claims = p.payload_json().map_err(|e| StatusListError::Malformed {
+        uri: uri_s(),
+        detail: e.to_string(),
+    })?;
     if claims.get("sub").and_then(Value::as_str) != Some(uri) {
-        return Err(format!("{uri}: the list names another URI"));
+        return Err(StatusListError::OtherUri { uri: uri_s() });
     }
-    let exp = claims.get("exp").and_then(Value::as_i64).unwrap_or(0);
+    let int = |claim: &'static str| {
+        claims
+            .get(claim)
+            .and_then(Value::as_i64)
+            .ok_or(StatusListError::Missing {
+                uri: uri_s(),
+                claim,
+            })
+    };
+    let exp = int("exp")?;
+    let iat = int("iat")?;
     if exp <= now {
-        return Err(format!("{uri}: the status list expired"));
+        return Err(StatusListError::Expired { uri: uri_s() });
     }
-    let ttl = claims
-        .get("ttl")
-        .and_then(Value::as_i64)
-        .unwrap_or(300)
-        .clamp(1, 86_400);
-    let lst = claims
-        .get("status_list")
+    // `ttl` is optional (draft-ietf-oauth-status-list): absent, five minutes.
+    let ttl = match claims.get("ttl") {
+        None => 300,
+        Some(_) => int("ttl")?,
+    }
+    .clamp(1, 86_400);
+    let list = claims.get("status_list");
+    let lst = list
         .and_then(|s| s.get("lst"))
         .and_then(Value::as_str)
-        .ok_or_else(|| format!("{uri}: no status_list.lst"))?;
-    if claims
-        .get("status_list")
-        .and_then(|s| s.get("bits"))
-        .and_then(Value::as_u64)
-        != Some(1)
-    {
-        return Err(format!("{uri}: only 1-bit status lists are understood"));
+        .ok_or(StatusListError::Missing {
+            uri: uri_s(),
+            claim: "status_list.lst",
+        })?;
+    if list.and_then(|s| s.get("bits")).and_then(Value::as_u64) != Some(1) {
+        return Err(StatusListError::UnsupportedBits { uri: uri_s() });
     }
-    let bits = StatusBits::decode_lst(lst, None).map_err(|e| format!("{uri}: {e}"))?;
-    Ok((bits, (now + ttl).min(exp)))
+    let bits = StatusBits::decode_lst(lst, None).map_err(|source| StatusListError::Bits {
+        uri: uri_s(),
+        source,
+    })?;
+    Ok(CheckedList {
+        bits,
+        iat,
+        fresh_until: (now + ttl).min(exp),
+    })
 }
 
 #[cfg(test)]
@@ -156,10 +269,14 @@ mod tests {
     use serde_json::json;
 
     fn token(signer: &Signer, sub: &str, exp: i64) -> String {
+        token_at(signer, sub, 0, exp)
+    }
+
+    fn token_at(signer: &Signer, sub: &str, iat: i64, exp: i64) -> String {
         let h = jws::x5c_header("statuslist+jwt", signer);
         let mut bits = StatusBits::new(131_072);
         bits.set(7, true).unwrap();
-        let payload = json!({"sub": sub, "iat": 0, "exp": exp, "ttl": 60, "status_list": {"bits": 1, "lst": bits.encode_lst()}});
+        let payload = json!({"sub": sub, "iat": iat, "exp": exp, "ttl": 60, "status_list": {"bits": 1, "lst": bits.encode_lst()}});
         jws::sign(h, &serde_json::to_vec(&payload).unwrap(), signer)
     }
 
@@ -175,18 +292,19 @@ mod tests {
         let uri = "http://gz.example/v1/status-lists/1";
         let now = Utc::now().timestamp();
 
-        let (bits, fresh_until) =
-            check_list(&token(&status, uri, now + 3600), uri, gz, &verifier, now).unwrap();
-        assert!(bits.get(7).unwrap() && !bits.get(8).unwrap());
-        assert_eq!(fresh_until, now + 60);
-        let wrong_key =
-            check_list(&token(&licence, uri, now + 3600), uri, gz, &verifier, now).unwrap_err();
+        let list = check_list(&token(&status, uri, now + 3600), uri, gz, &verifier, now).unwrap();
+        assert!(list.bits.get(7).unwrap() && !list.bits.get(8).unwrap());
+        assert_eq!(list.fresh_until, now + 60);
+        let err = |t: &str, region| {
+            check_list(t, uri, region, &verifier, now)
+                .unwrap_err()
+                .to_string()
+        };
+        let wrong_key = err(&token(&licence, uri, now + 3600), gz);
         assert!(wrong_key.contains("does not validate"), "{wrong_key}");
-        let wrong_region =
-            check_list(&token(&status, uri, now + 3600), uri, sh, &verifier, now).unwrap_err();
+        let wrong_region = err(&token(&status, uri, now + 3600), sh);
         assert!(wrong_region.contains("not by region"), "{wrong_region}");
-        let expired =
-            check_list(&token(&status, uri, now - 1), uri, gz, &verifier, now).unwrap_err();
+        let expired = err(&token(&status, uri, now - 1), gz);
         assert!(expired.contains("expired"), "{expired}");
         let other_list = check_list(
             &token(&status, "http://gz.example/v1/status-lists/2", now + 60),
@@ -195,8 +313,41 @@ mod tests {
             &verifier,
             now,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(other_list.contains("another URI"), "{other_list}");
         assert!(check_list("garbage", uri, gz, &verifier, now).is_err());
+    }
+
+    #[test]
+    fn a_list_older_than_the_one_held_is_refused_and_the_report_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let gz = RegionCode::parse("440100").unwrap();
+        init(dir.path(), &[gz]).unwrap();
+        let verifier = Verifier::new(TrustStore::load(dir.path()).unwrap());
+        let status = Signer::load(dir.path(), Some(&gz), Role::StatusListSigner).unwrap();
+        let uri = "http://gz.example/v1/status-lists/1";
+        let now = Utc::now().timestamp();
+        let remote = RemoteStatus::new().unwrap();
+        let newer = token_at(&status, uri, now - 10, now + 3600);
+        let older = token_at(&status, uri, now - 100, now + 3600);
+        let checked = |t: &str, at| check_list(t, uri, gz, &verifier, at).unwrap();
+        remote.accept(uri, checked(&newer, now)).unwrap();
+        // The same list again is fine; an older one is refused and the newer one kept.
+        remote.accept(uri, checked(&newer, now)).unwrap();
+        let refused = remote.accept(uri, checked(&older, now)).unwrap_err();
+        assert!(
+            matches!(refused, StatusListError::Rollback { .. }),
+            "{refused}"
+        );
+        assert!(matches!(
+            remote.lookup(uri, 7, now),
+            StatusAnswer::Revoked { .. }
+        ));
+        // Once the held copy is stale, the answer is unknown, and says a rollback was refused.
+        match remote.lookup(uri, 8, now + 61) {
+            StatusAnswer::Unknown(why) => assert!(why.contains("older than"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 }
