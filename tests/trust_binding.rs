@@ -233,14 +233,52 @@ fn a_region_not_in_the_trust_list_is_indeterminate_with_the_reason() {
     });
     let (code, r) = offline(&certs, &tl, &from_bj);
     assert_eq!((code, indication(&r)), (2, "INDETERMINATE"), "{r:#}");
-    for r in [r, sh.verify(&from_bj)] {
-        assert_eq!(indication(&r), "INDETERMINATE", "{r:#}");
+    let unlisted = |r: &Value| {
+        assert_eq!(indication(r), "INDETERMINATE", "{r:#}");
         let text = r.to_string();
         assert!(
             text.contains("110000") && text.contains("not in the trust list"),
             "{r:#}"
         );
-    }
+    };
+    unlisted(&r);
+    unlisted(&sh.verify(&from_bj));
+
+    // A document sealed in Beijing (a development node on the shared folder): its seal
+    // certificate is under a CA the list does not name, offline and in Shanghai.
+    let bj = Server::start_with(tempfile::tempdir().unwrap(), Some(&certs), "110000", &[]);
+    let (auth, police) = (bj.role_token("authority"), bj.role_token("police"));
+    let name = "北京未列地区盖章示例有限公司";
+    let (uscc, wallet, _) = bj.register(&auth, &company(&common::uscc(76), name));
+    let (_, seal) = bj.official_seal(&police, &auth, &uscc, name, "1100007676");
+    let doc = b"%PDF-1.7 sealed in an unlisted region".to_vec();
+    let signature = bj.seal_document(&uscc, &wallet, seal["id"].as_str().unwrap(), &doc);
+    let (doc_path, sig_path) = (shared.path().join("doc.pdf"), shared.path().join("doc.sig"));
+    std::fs::write(&doc_path, &doc).unwrap();
+    std::fs::write(&sig_path, &signature).unwrap();
+    let (code, out, err) = run_cli(&[
+        "seal",
+        "verify",
+        "--certs",
+        certs.to_str().unwrap(),
+        "--trust-list",
+        tl.to_str().unwrap(),
+        "--document",
+        doc_path.to_str().unwrap(),
+        "--signature",
+        sig_path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{out}{err}");
+    unlisted(&serde_json::from_str(&out).unwrap());
+    let online: Value = sh
+        .post(
+            "/v1/signatures/validate",
+            None,
+            &json!({"document_base64": zhengtong::b64::encode_std(&doc), "signature": signature}),
+        )
+        .json()
+        .unwrap();
+    unlisted(&online);
 }
 
 #[test]
