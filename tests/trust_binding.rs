@@ -412,3 +412,59 @@ fn the_issuing_node_knows_its_credentials_by_digest_not_by_id() {
         "{r:#}"
     );
 }
+
+/// A `statuslist+jwt` for `uri` signed by `signer`, valid for an hour.
+fn status_list(signer: &Signer, uri: &str) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let bits = zhengtong::status::bits::StatusBits::new(131_072);
+    let payload = json!({"sub": uri, "iat": now, "exp": now + 3600, "ttl": 60,
+        "status_list": {"bits": 1, "lst": bits.encode_lst()}});
+    let header = jws::x5c_header("statuslist+jwt", signer);
+    jws::sign(header, &serde_json::to_vec(&payload).unwrap(), signer)
+}
+
+#[test]
+fn a_status_list_signed_by_a_delisted_key_is_refused() {
+    let shared = tempfile::tempdir().unwrap();
+    let certs = shared.path().join("certs");
+    init_pki(&certs, GZ);
+    let gz = certs.join(GZ);
+    let (old_key, old_crt) = (
+        shared.path().join("old-status.key"),
+        shared.path().join("old-status.crt"),
+    );
+    std::fs::copy(gz.join("status-list-signer.key"), &old_key).unwrap();
+    std::fs::copy(gz.join("status-list-signer.crt"), &old_crt).unwrap();
+    let (code, out, err) = run_cli(&[
+        "pki",
+        "rollover",
+        "--certs",
+        certs.to_str().unwrap(),
+        "--region",
+        GZ,
+        "--role",
+        "status-list-signer",
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let old_kid = zhengtong::pki::kid_of(&der(&old_crt));
+    std::fs::remove_file(gz.join(format!("status-list-signer.{old_kid}.crt"))).unwrap();
+    let tl = shared.path().join("tl.jwt");
+    sign_trust_list(&certs, &[(GZ, 1)], &tl);
+    let base = zhengtong::pki::TrustStore::load(&certs).unwrap();
+    let state =
+        zhengtong::trustlist::TrustListState::verified(read(&tl), &base).expect("trust list");
+    let verifier = zhengtong::verify::Verifier::from_trust_list(&state.list, &base, 0);
+    let uri = "http://127.0.0.1:1/v1/status-lists/1";
+    let now = chrono::Utc::now().timestamp();
+    let current = Signer::load(&certs, Some(&region(GZ)), Role::StatusListSigner).unwrap();
+    let check = |t: &str| zhengtong::verify::check_status_list(t, uri, region(GZ), &verifier, now);
+    assert!(check(&status_list(&current, uri)).is_ok());
+    let old = signer_from(
+        &old_key,
+        &[old_crt, gz.join("ca.crt")],
+        Role::StatusListSigner,
+        GZ,
+    );
+    let err = check(&status_list(&old, uri)).unwrap_err();
+    assert!(err.contains("not in the trust list"), "{err}");
+}
