@@ -91,3 +91,10 @@ pub fn p256_jwk(point: &[u8]) -> serde_json::Value {
         "y": crate::b64::encode_url(y),
     })
 }
+
+/// SHA-256 of an SD-JWT's issuer-signed JWT (the part before the first `~`): what the
+/// issuing node knows a credential by, whatever disclosures are presented with it.
+pub fn issuer_jwt_sha256(sd_jwt: &str) -> crate::domain::Sha256Hex {
+    let jwt = sd_jwt.trim().split('~').next().unwrap_or_default();
+    crate::domain::Sha256Hex::of(jwt.as_bytes())
+}

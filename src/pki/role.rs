@@ -49,6 +49,12 @@ impl Role {
         Role::StatusListSigner,
     ];
 
+    /// Whether a certificate for this role is trusted only when the trust list names it:
+    /// every role but a seal's own key (one per seal, under the regional CA).
+    pub fn listed_individually(self) -> bool {
+        self != Role::SealSigner
+    }
+
     fn number(self) -> u8 {
         match self {
             Role::LicenceIssuer => 1,

@@ -107,3 +107,60 @@ fn a_regional_ca_cannot_speak_for_the_nation_or_another_region() {
     assert_eq!(ok.region, Some(sh));
     assert!(trust.validate_chain(&ok, Role::LicenceIssuer).is_ok());
 }
+
+#[test]
+fn a_ca_listed_under_another_region_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let (gz, sh) = (
+        RegionCode::parse("440100").unwrap(),
+        RegionCode::parse("310000").unwrap(),
+    );
+    init(dir.path(), &[gz, sh]).unwrap();
+    let ca = files::read_pem_der(&dir.path().join("310000/ca.crt")).unwrap();
+    let mut store = TrustStore::default();
+    store.add_region_ca(gz, ca.clone());
+    assert!(store.cas().is_empty() && store.regions().is_empty());
+    assert!(
+        store.rejected[0].1.contains("listed under region 440100"),
+        "{:?}",
+        store.rejected
+    );
+    store.add_region_ca(sh, ca);
+    assert_eq!(store.regions(), &[sh]);
+}
+
+#[test]
+fn only_listed_role_certificates_and_seal_keys_under_a_listed_ca_are_signers() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = RegionCode::parse("440100").unwrap();
+    init(dir.path(), &[gz]).unwrap();
+    let licence = Signer::load(dir.path(), Some(&gz), Role::LicenceIssuer).unwrap();
+    let root = files::read_pem_der(&dir.path().join("root.crt")).unwrap();
+    let mut store = TrustStore::default();
+    store.add_root(root);
+    store.add_region_ca(gz, licence.chain[1].clone());
+    // Chains to the listed CA, but is not itself listed.
+    let err = store
+        .validate_signer(&licence.chain, Role::LicenceIssuer)
+        .unwrap_err();
+    assert!(matches!(err, ChainError::NotListed { .. }), "{err}");
+    // Without the CA listed: the region is named as not in the list.
+    let mut bare = store.roots_only();
+    let err = bare
+        .validate_signer(&licence.chain, Role::LicenceIssuer)
+        .unwrap_err();
+    assert!(
+        matches!(err, ChainError::RegionNotListed { region, .. } if region == gz),
+        "{err}"
+    );
+    // With the leaf only, nothing says which region: no trusted issuer.
+    let err = bare
+        .validate_signer(&licence.chain[..1], Role::LicenceIssuer)
+        .unwrap_err();
+    assert!(matches!(err, ChainError::NoTrustedIssuer { .. }), "{err}");
+    bare.add_leaf(licence.chain[0].clone());
+    assert!(
+        bare.by_kid(&licence.kid).is_none(),
+        "a leaf whose CA is not listed"
+    );
+}

@@ -61,6 +61,12 @@ pub enum ChainError {
         claimed: String,
         issuer_region: String,
     },
+    #[error(
+        "{leaf} is not in the trust list: a role certificate is trusted only when the list names it (a delisted or never listed key)"
+    )]
+    NotListed { leaf: String },
+    #[error("{leaf} was issued by the CA of region {region}, which is not in the trust list")]
+    RegionNotListed { leaf: String, region: RegionCode },
 }
 
 impl ChainError {
@@ -93,6 +99,12 @@ impl ChainError {
                 claimed,
                 issuer_region,
             } => format!("{leaf} 声称属于地区 {claimed}，却由 {issuer_region} 的发证机构签发"),
+            NotListed { leaf } => format!(
+                "{leaf} 不在信任列表中：角色证书只有被信任列表列出时才受信任（该密钥已被除名或从未列出）"
+            ),
+            RegionNotListed { leaf, region } => {
+                format!("{leaf} 由地区 {region} 的发证机构签发，而该地区不在信任列表中")
+            }
         }
     }
 }
@@ -175,13 +187,16 @@ pub struct TrustStore {
     roots: Vec<Vec<u8>>,
     root_infos: Vec<CertInfo>,
     cas: Vec<CertInfo>,
+    /// The regions whose CAs are listed (each CA is listed under its region's code).
+    regions: Vec<RegionCode>,
     by_kid: HashMap<String, Arc<TrustedCert>>,
     /// Certificates found but not trusted, with the reason (shown at start-up).
     pub rejected: Vec<(String, String)>,
 }
 
 impl TrustStore {
-    /// Loads `root.crt`, every `<region>/ca.crt` and every role certificate.
+    /// Loads `root.crt`, every `<region>/ca.crt` and every role certificate (a node without
+    /// a trust list trusts its own certificate folder; the folder names the region).
     pub fn load(dir: &Path) -> Result<Self, PkiError> {
         let root_path = dir.join("root.crt");
         if !root_path.exists() {
@@ -200,11 +215,13 @@ impl TrustStore {
         let mut entries: Vec<_> = fs::read_dir(dir)
             .map_err(super::files::io_err(dir))?
             .filter_map(Result::ok)
-            .filter(|e| RegionCode::parse(&e.file_name().to_string_lossy()).is_ok())
-            .map(|e| e.path())
+            .filter_map(|e| {
+                let region = RegionCode::parse(&e.file_name().to_string_lossy()).ok()?;
+                Some((e.path(), region))
+            })
             .collect();
-        entries.sort();
-        for rdir in entries {
+        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        for (rdir, region) in entries {
             // `ca*.crt` are regional CAs; every other `.crt` is a role certificate, current
             // or rolled over (`<role>.<kid>.crt`, still trusted for what it signed).
             let mut files: Vec<_> = fs::read_dir(&rdir)
@@ -217,7 +234,7 @@ impl TrustStore {
             for name in files {
                 let der = read_pem_der(&rdir.join(&name))?;
                 if name.starts_with("ca") {
-                    store.add_ca(der);
+                    store.add_region_ca(region, der);
                 } else {
                     leaves.push(der);
                 }
@@ -236,11 +253,72 @@ impl TrustStore {
         }
     }
 
-    pub fn add_ca(&mut self, der: Vec<u8>) {
+    /// Adds a regional CA listed under `region`: refused (in `rejected`) when the CA's own
+    /// region differs, so a certificate's region is always the region its CA is listed for.
+    pub fn add_region_ca(&mut self, region: RegionCode, der: Vec<u8>) {
         match CertInfo::parse(&der) {
-            Ok(info) => self.cas.push(info),
+            Ok(info) if info.region == Some(region) => {
+                self.cas.push(info);
+                if !self.regions.contains(&region) {
+                    self.regions.push(region);
+                }
+            }
+            Ok(info) => self.rejected.push((
+                info.subject_cn.clone(),
+                format!(
+                    "CA {} is listed under region {region} but names region {}",
+                    info.describe(),
+                    info.region
+                        .map_or_else(|| "(none)".into(), |r| r.to_string())
+                ),
+            )),
             Err(e) => self.rejected.push(("CA certificate".into(), e.to_string())),
         }
+    }
+
+    /// A store of the national root(s) alone: what a trust list is checked against.
+    pub fn roots_only(&self) -> TrustStore {
+        let mut store = TrustStore::default();
+        for root in &self.roots {
+            store.add_root(root.clone());
+        }
+        store
+    }
+
+    /// The signer of a token, from its `x5c`, when it is not a listed certificate (those
+    /// the caller finds by kid): a per-seal certificate must chain to a listed regional CA
+    /// (nothing else in `x5c` counts); any other role is trusted only when listed. The rest
+    /// of `x5c` serves only to say why not, e.g. that the issuing region is not listed.
+    pub fn validate_signer(&self, x5c: &[Vec<u8>], role: Role) -> Result<TrustedCert, ChainError> {
+        let leaf = x5c
+            .first()
+            .ok_or(ChainError::NoSigningCertificate)
+            .and_then(|d| CertInfo::parse(d).map_err(|_| ChainError::UnreadableX5c))?;
+        match self.validate_chain(&leaf, role) {
+            Ok(t) if !role.listed_individually() => Ok(t),
+            Ok(_) => Err(ChainError::NotListed {
+                leaf: leaf.describe(),
+            }),
+            Err(e @ ChainError::NoTrustedIssuer { .. }) => {
+                Err(self.unlisted_region(&leaf, &x5c[1..]).unwrap_or(e))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The region of a CA in `candidates` that issued `leaf`, is issued by a root, and is
+    /// not listed.
+    fn unlisted_region(&self, leaf: &CertInfo, candidates: &[Vec<u8>]) -> Option<ChainError> {
+        candidates
+            .iter()
+            .filter_map(|d| CertInfo::parse(d).ok())
+            .filter(|ca| self.issued_by(leaf, ca))
+            .filter(|ca| self.root_infos.iter().any(|r| self.issued_by(ca, r)))
+            .find_map(|ca| ca.region.filter(|r| !self.regions.contains(r)))
+            .map(|region| ChainError::RegionNotListed {
+                leaf: leaf.describe(),
+                region,
+            })
     }
 
     /// Adds a role certificate if its chain validates for one of its roles.
@@ -269,22 +347,11 @@ impl TrustStore {
 
     /// Validates `leaf` → a known CA → a root with rustls-webpki, requiring `role` as EKU,
     /// at a moment inside every certificate's validity (time is checked separately).
+    /// Only the store's CAs are intermediates: none are taken from a token.
     pub fn validate_chain(&self, leaf: &CertInfo, role: Role) -> Result<TrustedCert, ChainError> {
-        self.validate_chain_with(leaf, role, &[])
-    }
-
-    /// As [`Self::validate_chain`], with candidate intermediates (from a token's `x5c`)
-    /// besides the store's CAs; webpki decides whether they count. The store is not copied.
-    pub fn validate_chain_with(
-        &self,
-        leaf: &CertInfo,
-        role: Role,
-        extra_cas: &[CertInfo],
-    ) -> Result<TrustedCert, ChainError> {
         let ca = self
             .cas
             .iter()
-            .chain(extra_cas.iter())
             .chain(self.root_infos.iter())
             .find(|ca| self.issued_by(leaf, ca))
             .ok_or_else(|| ChainError::NoTrustedIssuer {
@@ -336,7 +403,6 @@ impl TrustStore {
         let intermediates: Vec<CertificateDer<'_>> = self
             .cas
             .iter()
-            .chain(extra_cas.iter())
             .map(|c| CertificateDer::from(c.der.as_slice()))
             .collect();
         let leaf_der = CertificateDer::from(leaf.der.as_slice());
@@ -386,6 +452,11 @@ impl TrustStore {
 
     pub fn trusted(&self) -> impl Iterator<Item = &Arc<TrustedCert>> {
         self.by_kid.values()
+    }
+
+    /// The regions whose CAs this store holds.
+    pub fn regions(&self) -> &[RegionCode] {
+        &self.regions
     }
 
     pub fn cas(&self) -> &[CertInfo] {

@@ -209,8 +209,9 @@ pub fn sign(
     Ok(jws::sign(header, &payload, &signer))
 }
 
-/// Checks a trust list's signature against the national root(s) in `base`. Expiry is
-/// checked by the caller, who decides what a stale list means.
+/// Checks a trust list's signature against the national root(s) in `base` alone (a
+/// regional CA cannot vouch for a trust-list signer). Expiry is checked by the caller, who
+/// decides what a stale list means.
 pub fn verify(token: &str, base: &TrustStore) -> Result<TrustList, TrustListError> {
     let parsed = Parsed::parse(token.trim()).map_err(TrustListError::NotAToken)?;
     if parsed.header_str("typ") != Some(TYP) {
@@ -222,6 +223,7 @@ pub fn verify(token: &str, base: &TrustStore) -> Result<TrustList, TrustListErro
         .and_then(|d| crate::pki::CertInfo::parse(d).ok())
         .ok_or(TrustListError::NoSigner)?;
     let trusted = base
+        .roots_only()
         .validate_chain(&leaf, Role::TrustListSigner)
         .map_err(TrustListError::UntrustedSigner)?;
     if !parsed.verify(&trusted.info.public_key) {
@@ -262,7 +264,7 @@ impl TrustList {
     }
 
     /// The verifier's trust store: the national root(s) of `base` plus every listed
-    /// certificate whose chain validates.
+    /// certificate whose chain validates; each CA under the region it is listed for.
     pub fn trust_store(&self, base: &TrustStore) -> TrustStore {
         let mut store = TrustStore::default();
         for root in base.roots() {
@@ -270,7 +272,7 @@ impl TrustList {
         }
         for r in &self.regions {
             for ca in r.ca_certificates.iter().filter_map(|c| b64::decode_std(c)) {
-                store.add_ca(ca);
+                store.add_region_ca(r.code, ca);
             }
         }
         for r in &self.regions {

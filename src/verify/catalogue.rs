@@ -305,6 +305,10 @@ pub enum Reason {
         region: RegionCode,
         kind: CredentialType,
     },
+    /// Signed under the CA of a region the trust list does not name.
+    RegionNotInTrustList {
+        region: RegionCode,
+    },
     // credential_status
     StatusOffline,
     /// Not revoked: from the issuing region's own records (`list_signed_at` none), or from
@@ -324,6 +328,10 @@ pub enum Reason {
     },
     StatusUnknown {
         detail: String,
+    },
+    /// The issuing node holds a credential with this id, but not these bytes.
+    NotTheIssuedCredential {
+        credential_id: String,
     },
     // sealed document
     NotASealSignatureType {
@@ -445,6 +453,8 @@ impl Reason {
                 format!("The credential was revoked{when}: {detail}. Do not accept it.")
             }
             StatusUnknown { detail } => format!("The credential's status cannot be learned now ({detail}). Try again later; do not treat it as valid or as revoked."),
+            RegionNotInTrustList { region } => format!("It was signed under the CA of {} ({region}), a region that is not in the trust list: nothing it signs can be verified here.", region.name()),
+            NotTheIssuedCredential { credential_id } => format!("The issuing region holds a credential with id {credential_id}, but these bytes are not the credential it issued: a forgery reusing a real credential's id. Do not accept it."),
             NotASealSignatureType { typ } => format!("This is a JWS but not a zhengtong seal signature (typ \"{typ}\")."),
             NotASealSignature { detail } => format!("This is not a seal signature: {detail}."),
             SealPayloadMalformed { detail } => format!("The seal signature's content is malformed: {detail}."),
@@ -525,6 +535,8 @@ impl Reason {
             Revoked { at: Some(at), .. } => format!("该凭证已于 {} 被吊销。请勿采信。", at.to_rfc3339()),
             Revoked { at: None, .. } => "该凭证已被吊销。请勿采信。".into(),
             StatusUnknown { .. } => "目前无法查询该凭证的吊销状态。请稍后再试；在此之前既不要当作有效，也不要当作已吊销。".into(),
+            RegionNotInTrustList { region } => format!("签名证书由{}（{region}）的发证机构签发，而该地区不在信任列表中：无法在此查验它签发的任何凭证。", region.name()),
+            NotTheIssuedCredential { credential_id } => format!("签发地区确有编号为 {credential_id} 的凭证，但所出示的内容并非其签发的凭证：这是冒用真实凭证编号的伪造件。请勿采信。"),
             NotASealSignatureType { .. } => "这不是证通电子印章签章（签名类型不符）。".into(),
             NotASealSignature { .. } => "这不是电子印章签章，无法读取其内容。".into(),
             SealPayloadMalformed { .. } => "电子印章签章的内容格式有误。".into(),

@@ -2,6 +2,8 @@
 //! status sources that answer as asked): every check's reason is Chinese, the
 //! machine-readable fields are the same as in English.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Map, Value};
 
@@ -138,10 +140,10 @@ fn a_chinese_report_for_every_sub_indication_but_hash_failure() {
     );
 
     let mut narrow = Verifier::new(trust.clone());
-    narrow.allowed.insert(
+    narrow.allowed = Some(HashMap::from([(
         keys.region,
         vec![crate::credential::CredentialType::EInvoice],
-    );
+    )]));
     check_zh(&narrow.verify(&ok, now, None), Some(SigConstraintsFailure));
 
     let unknown = Answer(|| StatusAnswer::Unknown("the status list could not be fetched".into()));

@@ -100,6 +100,12 @@ pub(crate) fn samples() -> Vec<Reason> {
             detail: d(),
         },
         StatusUnknown { detail: d() },
+        RegionNotInTrustList {
+            region: RegionCode::parse("110000").expect("region"),
+        },
+        NotTheIssuedCredential {
+            credential_id: "q3Zt9xYpLm2W".into(),
+        },
         NotASealSignatureType {
             typ: crate::seal::sign::SEAL_TYP,
         },
@@ -211,6 +217,7 @@ fn en_may_quote_chinese(key: ReasonKey) -> bool {
         PresentationIssuedIn
             | CredentialIssuedBy
             | TypeNotAllowed
+            | RegionNotInTrustList
             | ESealCredentialOk
             | SealImageNotFiled
             | SealImageFiled

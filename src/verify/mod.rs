@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 
 use crate::credential::jws::Parsed;
 use crate::credential::{CredentialType, sdjwt};
-use crate::domain::RegionCode;
+use crate::domain::{RegionCode, Sha256Hex};
 use crate::pki::{CertInfo, ChainError, Role, TrustStore, TrustedCert, issuer_uri, kid_of};
 
 use crate::present::PresentationClaims;
@@ -47,6 +47,9 @@ pub enum StatusAnswer {
     },
     /// The status could not be learned (issuer unreachable, list expired): never "valid".
     Unknown(String),
+    /// The issuing node holds a credential with this id, but not these bytes (a forgery
+    /// reusing a real credential's id).
+    NotIssued,
 }
 
 /// How fresh a "not revoked" answer is.
@@ -73,6 +76,9 @@ pub struct StatusQuery {
     pub credential_id: String,
     pub region: RegionCode,
     pub entry: Option<StatusEntry>,
+    /// SHA-256 of the issuer-signed JWT presented (SD-JWT credentials), which the issuing
+    /// node compares with what it issued under this id; none for a QR presentation.
+    pub jwt_sha256: Option<Sha256Hex>,
 }
 
 /// Where an online verifier asks for status.
@@ -128,8 +134,9 @@ impl Pending {
 
 pub struct Verifier {
     pub trust: TrustStore,
-    /// Credential types each region may issue, from the trust list (absent: no limit).
-    pub allowed: HashMap<RegionCode, Vec<CredentialType>>,
+    /// Credential types each region may issue, from the trust list; a region it does not
+    /// list may issue nothing. `None` (no trust list: the node's own folder): no limit.
+    pub allowed: Option<HashMap<RegionCode, Vec<CredentialType>>>,
     /// From a trust list: its expiry and the grace period after it. Past both, nothing can
     /// be verified (INDETERMINATE), rather than everything failing silently.
     pub trust_list_expiry: Option<(i64, i64)>,
@@ -151,7 +158,7 @@ impl Verifier {
     pub fn new(trust: TrustStore) -> Self {
         Verifier {
             trust,
-            allowed: HashMap::new(),
+            allowed: None,
             trust_list_expiry: None,
             chains: ChainCache::default(),
         }
@@ -165,7 +172,7 @@ impl Verifier {
     ) -> Self {
         Verifier {
             trust: list.trust_store(base),
-            allowed: list.allowed_types(),
+            allowed: Some(list.allowed_types()),
             trust_list_expiry: Some((list.exp, grace_s)),
             chains: ChainCache::default(),
         }
@@ -359,6 +366,7 @@ impl Verifier {
                 uri: None,
                 idx,
             }),
+            jwt_sha256: None,
         };
         Ok(Pending::ask(r, query, None))
     }
@@ -410,9 +418,10 @@ impl Verifier {
         }
     }
 
-    /// The certificate that signed, traced to a trusted root for `role`: known role
-    /// certificates directly (parsed once, when the trust store loaded), others (seal keys)
-    /// through the chain they carry, validated once per chain and then cached by digest.
+    /// The certificate that signed, trusted for `role`: a listed role certificate, found by
+    /// kid and compared byte for byte (parsed once, when the trust store loaded); a seal key
+    /// through a listed regional CA (never an intermediate from `x5c`), validated once per
+    /// chain and then cached by digest.
     pub fn trusted_signer(
         &self,
         x5c: &[Vec<u8>],
@@ -429,24 +438,9 @@ impl Verifier {
         if let Some(hit) = self.chains.get(&key) {
             return hit;
         }
-        let result = self.validate_x5c(x5c, role).map(Arc::new);
+        let result = self.trust.validate_signer(x5c, role).map(Arc::new);
         self.chains.put(key, result.clone());
         result
-    }
-
-    fn validate_x5c(&self, x5c: &[Vec<u8>], role: Role) -> Result<TrustedCert, ChainError> {
-        let leaf = x5c
-            .first()
-            .ok_or(ChainError::NoSigningCertificate)
-            .and_then(|d| CertInfo::parse(d).map_err(|_| ChainError::UnreadableX5c))?;
-        // Intermediates from the token are only candidates: webpki decides.
-        let extra: Vec<CertInfo> = x5c
-            .iter()
-            .skip(1)
-            .filter(|ca| !self.trust.cas().iter().any(|c| &c.der == *ca))
-            .filter_map(|ca| CertInfo::parse(ca).ok())
-            .collect();
-        self.trust.validate_chain_with(&leaf, role, &extra)
     }
 
     /// Verifies an SD-JWT VC with the issuer chain in `x5c`.
@@ -516,11 +510,9 @@ impl Verifier {
         let trusted = match self.trusted_signer(&decoded.x5c, required_role(kind)) {
             Ok(t) => t,
             Err(why) => {
-                r.failed(
-                    CheckName::SigningCertificate,
-                    SubIndication::NoCertificateChainFound,
-                    Reason::CredentialChainUntrusted { detail: why },
-                );
+                untrusted(&mut r, why, |detail| Reason::CredentialChainUntrusted {
+                    detail,
+                });
                 return Err(r);
             }
         };
@@ -626,6 +618,7 @@ impl Verifier {
             credential_id: get("jti"),
             region: reg,
             entry: status_entry(claims),
+            jwt_sha256: Some(crate::credential::issuer_jwt_sha256(token)),
         };
         Ok(Pending::ask(r, query, None))
     }
@@ -645,8 +638,12 @@ impl Verifier {
             );
             return false;
         };
-        match self.allowed.get(&region) {
-            Some(types) if !types.contains(&kind) => {
+        let Some(allowed) = &self.allowed else {
+            return true;
+        };
+        match allowed.get(&region) {
+            Some(types) if types.contains(&kind) => true,
+            Some(_) => {
                 r.failed(
                     CheckName::CredentialType,
                     SubIndication::SigConstraintsFailure,
@@ -654,9 +651,42 @@ impl Verifier {
                 );
                 false
             }
-            _ => true,
+            None => {
+                r.failed(
+                    CheckName::CredentialType,
+                    SubIndication::NoCertificateChainFound,
+                    Reason::RegionNotInTrustList { region },
+                );
+                false
+            }
         }
     }
+}
+
+/// Records why the signer is not trusted: a region the trust list does not name is
+/// INDETERMINATE with that reason; a certificate outside its issuer's remit (another
+/// region's, a role its CA may not issue) is a forgery, TOTAL_FAILED; any other reason
+/// (unknown chain, delisted key) INDETERMINATE, with `reason`.
+pub(crate) fn untrusted(
+    r: &mut Report,
+    why: ChainError,
+    reason: impl FnOnce(ChainError) -> Reason,
+) {
+    let sub = match &why {
+        ChainError::RegionNotListed { region, .. } => {
+            r.failed(
+                CheckName::SigningCertificate,
+                SubIndication::NoCertificateChainFound,
+                Reason::RegionNotInTrustList { region: *region },
+            );
+            return;
+        }
+        ChainError::RegionMismatch { .. } | ChainError::RoleNotForIssuer { .. } => {
+            SubIndication::SigConstraintsFailure
+        }
+        _ => SubIndication::NoCertificateChainFound,
+    };
+    r.failed(CheckName::SigningCertificate, sub, reason(why));
 }
 
 /// `signed_at`: for a signature, revocation after that moment leaves it valid.
@@ -710,6 +740,15 @@ fn check_status(
                 CheckName::CredentialStatus,
                 SubIndication::TryLater,
                 Reason::StatusUnknown { detail },
+            );
+        }
+        StatusAnswer::NotIssued => {
+            r.failed(
+                CheckName::CredentialStatus,
+                SubIndication::SigConstraintsFailure,
+                Reason::NotTheIssuedCredential {
+                    credential_id: query.credential_id.clone(),
+                },
             );
         }
     }

@@ -181,7 +181,19 @@ impl StatusSource for NodeStatus<'_> {
                 Err(why) => StatusAnswer::Unknown(why),
             };
         }
-        match o.wallet.credential_status(&q.credential_id) {
+        let fields = match o.wallet.credential_status(&q.credential_id) {
+            Ok(Some(c)) => match &q.jwt_sha256 {
+                // Its own credential by digest, not by id alone.
+                Some(d) => match o.wallet.issued_as(&q.credential_id, &c, d) {
+                    Ok(true) => Ok(Some(c)),
+                    Ok(false) => return StatusAnswer::NotIssued,
+                    Err(e) => Err(e),
+                },
+                None => Ok(Some(c)),
+            },
+            other => other,
+        };
+        match fields {
             Ok(Some(c)) if c.status == CredentialStatus::Valid => StatusAnswer::Valid {
                 as_of: super::StatusAsOf::Records,
             },

@@ -89,11 +89,7 @@ impl Verifier {
         let cert = match self.trusted_signer(&x5c, Role::SealSigner) {
             Ok(c) => c,
             Err(why) => {
-                r.failed(
-                    CheckName::SigningCertificate,
-                    SubIndication::NoCertificateChainFound,
-                    Reason::SealChainUntrusted { detail: why },
-                );
+                super::untrusted(&mut r, why, |detail| Reason::SealChainUntrusted { detail });
                 return Err(r);
             }
         };

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::sealed::{from_value, open_at, seal_at, to_value};
 use super::{Wallet, WalletError};
 use crate::credential::CredentialType;
-use crate::domain::Uscc;
+use crate::domain::{Sha256Hex, Uscc};
 use crate::status::StatusRef;
 use crate::store::{Batch, Tree};
 
@@ -49,12 +49,19 @@ pub struct StoredCredential {
     pub status_ref: Option<StatusRef>,
 }
 
+/// Beside the sealed SD-JWT in a record: SHA-256 of its issuer-signed JWT, so the node can
+/// tell its own credential from a forgery reusing its id without opening the record.
+const JWT_SHA256: &str = "jwt_sha256";
+
 /// The status fields of a stored credential record.
 #[derive(Debug, Deserialize)]
 pub struct StatusFields {
     pub status: CredentialStatus,
     #[serde(default)]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Absent in records written before it was kept.
+    #[serde(default)]
+    pub jwt_sha256: Option<Sha256Hex>,
 }
 
 impl Wallet {
@@ -67,6 +74,10 @@ impl Wallet {
         new: bool,
     ) -> Result<(), WalletError> {
         let mut v = to_value(cred)?;
+        if let Value::Object(m) = &mut v {
+            let digest = crate::credential::issuer_jwt_sha256(&cred.sd_jwt);
+            m.insert(JWT_SHA256.into(), Value::from(digest.as_str()));
+        }
         seal_at(&self.master, &mut v, SD_JWT, &credential_context(&cred.id))?;
         if new {
             batch.put_new(Tree::Credentials, &cred.id, &v);
@@ -88,6 +99,25 @@ impl Wallet {
     /// SD-JWT or building the whole record: what every online verification asks.
     pub fn credential_status(&self, id: &str) -> Result<Option<StatusFields>, WalletError> {
         Ok(self.store.get::<StatusFields>(Tree::Credentials, id)?)
+    }
+
+    /// Whether `jwt_sha256` is the digest of the issuer-signed JWT of the credential `id`
+    /// whose status fields are `fields` (records without the digest: computed from the
+    /// stored SD-JWT).
+    pub fn issued_as(
+        &self,
+        id: &str,
+        fields: &StatusFields,
+        jwt_sha256: &Sha256Hex,
+    ) -> Result<bool, WalletError> {
+        let stored = match &fields.jwt_sha256 {
+            Some(d) => d.clone(),
+            None => match self.credential(id)? {
+                Some(c) => crate::credential::issuer_jwt_sha256(&c.sd_jwt),
+                None => return Ok(false),
+            },
+        };
+        Ok(&stored == jwt_sha256)
     }
 
     /// Adds credential `id` to the wallet of `uscc` (its own, or an invoice it received).
