@@ -150,17 +150,19 @@ fn disclosure_names(token: &str) -> Vec<String> {
 #[test]
 fn a_kb_jwt_signed_by_a_random_key_is_total_failed() {
     let t = setup(40);
+    let check = |token: &str| {
+        for (nonce, aud) in [(None, None), (Some(NONCE), Some(AUD))] {
+            let r = t.verify(token, nonce, aud);
+            assert_kb_failed(&r, "SIG_CRYPTO_FAILURE", "not signed by the holder key");
+        }
+    };
     // On the issued licence, and replacing the wallet's own KB-JWT.
+    check(&forged(&t.licence()));
     let good = t.present(&["address"], NONCE, AUD)["sd_jwt"]
         .as_str()
         .unwrap()
         .to_string();
-    for token in [forged(&t.licence()), forged(&good)] {
-        for (nonce, aud) in [(Some(NONCE), Some(AUD)), (None, None)] {
-            let r = t.verify(&token, nonce, aud);
-            assert_kb_failed(&r, "SIG_CRYPTO_FAILURE", "not signed by the holder key");
-        }
-    }
+    check(&forged(&good));
 }
 
 #[test]
@@ -400,4 +402,44 @@ fn the_typescript_library_accepts_the_wallets_presentation_and_rejects_a_forged_
     let (code, out) = ts_verify(&root, &forged(&token));
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("Invalid JWT Signature"), "{out}");
+}
+
+#[test]
+fn the_python_reference_library_verifies_it_too() {
+    let t = setup(48);
+    let root = t.s.certs().join("root.crt");
+    let token = t.present(&["address"], NONCE, AUD)["sd_jwt"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let check = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/check.py");
+    let out = run_with_stdin(
+        Command::new(python())
+            .arg(&check)
+            .arg("sdjwt-kb")
+            .arg(&root)
+            .args([NONCE, AUD]),
+        &token,
+    );
+    let payload: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(payload["address"], "广州市天河区天河路1号");
+    // A forged KB-JWT, or another nonce: refused.
+    for (token, nonce) in [(forged(&token), NONCE), (token.clone(), "another")] {
+        let out = Command::new(python())
+            .arg(&check)
+            .arg("sdjwt-kb")
+            .arg(&root)
+            .args([nonce, AUD])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin.take().unwrap().write_all(token.as_bytes())?;
+                c.wait()
+            })
+            .unwrap();
+        assert!(!out.success(), "accepted with nonce {nonce}");
+    }
 }
