@@ -3,7 +3,8 @@
 # Debian packages (zbar-tools, openssl) and a Python venv in .venv with the reference
 # libraries pinned in tests/interop/requirements.txt; and what the browser tests need:
 # Debian's chromium, CJK fonts for readable screenshots, and `npm ci` in tests/browser
-# (playwright-core, which downloads no browser). Extra arguments go to `cargo test`.
+# (playwright-core, which downloads no browser), and `npm ci` in tests/sdjwt-ts (the
+# TypeScript SD-JWT VC library). Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,15 @@ installed=tests/browser/node_modules/.package-lock.json
 if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
   echo "installing the browser tests' node modules (npm ci)" >&2
   (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The TypeScript SD-JWT VC library (@sd-jwt/sd-jwt-vc) that checks the wallet's
+# presentations with key binding (tests/key_binding.rs).
+lock=tests/sdjwt-ts/package-lock.json
+installed=tests/sdjwt-ts/node_modules/.package-lock.json
+if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
+  echo "installing the SD-JWT interop check's node modules (npm ci)" >&2
+  (cd tests/sdjwt-ts && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 cargo test --all-targets "$@"

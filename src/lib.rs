@@ -11,7 +11,8 @@
 //!   built only by parsing.
 //! * [`pki`]: the national root, regional CAs and role certificates; creating them
 //!   (`pki init`), loading signers, validating chains with rustls-webpki.
-//! * [`credential`]: compact JWS and SD-JWT VC, and the claims of each credential type.
+//! * [`credential`]: compact JWS and SD-JWT VC (with the holder's key-binding JWT), and the
+//!   claims of each credential type.
 //! * [`store`]: the only module that knows sled; atomic batches flushed before they return.
 //! * [`keystore`]: the master key that encrypts private keys kept in the database.
 //! * [`status`]: Token Status List bitstrings and privacy-preserving index allocation.
@@ -28,7 +29,7 @@
 //! * [`establish`]: the start-up bundle (电子大礼包): licence, seals, invoicing rights, all or
 //!   nothing.
 //! * [`deregister`]: deregistration (注销): the company's e-seals and wallet revoked at once.
-//! * [`verify`]: the verifier and its ETSI-style validation report.
+//! * [`verify`]: the verifier (with key binding) and its ETSI-style validation report.
 //! * [`http`]: the axum API, problem details.
 //! * [`listen`]: the socket and its connection limits.
 //! * [`server`]: wires the API to a socket.

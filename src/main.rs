@@ -67,6 +67,12 @@ enum Command {
         /// The token (compact JWS) or credential (SD-JWT); "-" reads standard input.
         #[arg(required_unless_present = "qr_image")]
         token: Option<String>,
+        /// The nonce you gave the holder: the SD-JWT's key-binding JWT must answer it.
+        #[arg(long)]
+        nonce: Option<String>,
+        /// Your identifier: the key-binding JWT's `aud` must be it.
+        #[arg(long)]
+        aud: Option<String>,
     },
     /// Seal tasks.
     Seal {
@@ -396,7 +402,15 @@ fn main() -> ExitCode {
             out,
             qr_image,
             token,
-        } => verify(&trust, out, qr_image.as_deref(), token),
+            nonce,
+            aud,
+        } => verify(
+            &trust,
+            out,
+            qr_image.as_deref(),
+            token,
+            &zhengtong::verify::Challenge { nonce, aud },
+        ),
         Command::Seal {
             command:
                 SealCommand::Verify {
@@ -488,6 +502,7 @@ fn verify(
     out: OutputArgs,
     qr_image: Option<&Path>,
     token: Option<String>,
+    challenge: &zhengtong::verify::Challenge,
 ) -> ExitCode {
     let token = match (qr_image, token) {
         (Some(path), _) => {
@@ -515,7 +530,9 @@ fn verify(
         Err(e) => return usage(e),
     };
     print_report(
-        &verifier.verify(&token, zhengtong::clock::Clock::from_env().now(), None),
+        &verifier
+            .check_challenged(&token, zhengtong::clock::Clock::from_env().now(), challenge)
+            .finish(None),
         out,
     )
 }

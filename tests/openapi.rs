@@ -190,6 +190,24 @@ fn live_responses_of_the_main_flows_match_the_document() {
         let r = s.post("/v1/verify", None, &json!({"token": token}));
         v.check("/v1/verify", "post", r);
     }
+    // The answer to a partner's challenge (an SD-JWT with a key-binding JWT), verified
+    // with the nonce and aud.
+    let r = s.post(
+        &format!("/v1/wallets/{id}/presentations"),
+        Some(&wallet),
+        &json!({"credential_id": licence, "format": "sd-jwt", "disclose": ["address"],
+            "nonce": "n-1", "aud": "https://bank.example"}),
+    );
+    let kb = v.check("/v1/wallets/{uscc}/presentations", "post", r);
+    let r = s.post(
+        "/v1/verify",
+        None,
+        &json!({"token": kb["sd_jwt"], "nonce": "n-1", "aud": "https://bank.example"}),
+    );
+    assert_eq!(
+        v.check("/v1/verify", "post", r)["indication"],
+        "TOTAL_PASSED"
+    );
 
     // Seals: file, issue, list, sign, validate, revoke.
     let (filing, seal) = s.official_seal(

@@ -4,6 +4,7 @@ pub mod eseal;
 pub mod invoice;
 pub mod issue;
 pub mod jws;
+pub mod kb;
 pub mod licence;
 pub mod rights;
 pub mod sdjwt;

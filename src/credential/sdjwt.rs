@@ -96,10 +96,8 @@ pub enum SdJwtError {
     Duplicate(String),
     #[error("_sd_alg {0:?} is not supported; sha-256 is")]
     Alg(String),
-    #[error(
-        "a key-binding JWT follows the last '~': key binding is not supported; present the SD-JWT ending in '~'"
-    )]
-    KeyBinding,
+    #[error("the key-binding JWT after the last '~' is not a compact JWS: {0}")]
+    KeyBinding(JwsError),
 }
 
 /// An SD-JWT whose disclosures have been checked against the signed digests.
@@ -111,6 +109,13 @@ pub struct Decoded {
     pub claims: Map<String, Value>,
     pub x5c: Vec<Vec<u8>>,
     pub disclosed: Vec<String>,
+    /// The path of each disclosure (`address`, `legal_representative.name`), in the
+    /// token's order.
+    pub paths: Vec<String>,
+    /// The key-binding JWT after the last '~', parsed, not yet verified.
+    pub kb: Option<Parsed>,
+    /// What a KB-JWT's `sd_hash` covers: the token up to and including the last '~'.
+    pub presented: String,
 }
 
 pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
@@ -123,6 +128,7 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
         .pop()
         .filter(|_| !parts.is_empty())
         .unwrap_or_default();
+    let presented = token[..token.len() - kb.len()].to_string();
     let jwt = Parsed::parse(parts.first().copied().unwrap_or(token))?;
     match jwt.header_str("typ") {
         Some(TYP) | Some("vc+sd-jwt") => {}
@@ -134,12 +140,12 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
         None | Some("sha-256") => {}
         Some(other) => return Err(SdJwtError::Alg(other.into())),
     }
-    if !kb.is_empty() {
-        return Err(match Parsed::parse(kb) {
-            Ok(_) => SdJwtError::KeyBinding,
-            Err(_) => SdJwtError::Disclosure(parts.len() - 1),
-        });
-    }
+    // A last part without '.' is a disclosure that lost its closing '~'.
+    let kb = match kb {
+        "" => None,
+        kb if !kb.contains('.') => return Err(SdJwtError::Disclosure(parts.len() - 1)),
+        kb => Some(Parsed::parse(kb).map_err(SdJwtError::KeyBinding)?),
+    };
     // Each disclosure by its digest; a disclosure is taken (moved into the claims) once.
     let count = parts.len().saturating_sub(1);
     let mut by_digest = Disclosures::with_capacity(count);
@@ -159,11 +165,15 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
         disclosures.push(Some((name, value)));
     }
     let mut disclosed = Vec::new();
+    let mut paths = vec![String::new(); count];
     resolve(
         &mut claims,
         &by_digest,
         &mut disclosures,
-        &mut disclosed,
+        &mut Resolved {
+            disclosed: &mut disclosed,
+            paths: &mut paths,
+        },
         "",
     )?;
     if let Some(i) = disclosures.iter().position(Option::is_some) {
@@ -174,11 +184,20 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
         claims,
         x5c,
         disclosed,
+        paths,
+        kb,
+        presented,
     })
 }
 
 /// Digest → index of the disclosure in the token.
 type Disclosures = std::collections::HashMap<String, usize>;
+
+/// The paths of the disclosures put back: in the order met, and by token position.
+struct Resolved<'a> {
+    disclosed: &'a mut Vec<String>,
+    paths: &'a mut [String],
+}
 
 /// Puts each disclosure an `_sd` digest names back in place (moving it: a digest met twice
 /// finds its disclosure gone, a duplicate).
@@ -186,7 +205,7 @@ fn resolve(
     obj: &mut Map<String, Value>,
     by_digest: &Disclosures,
     disclosures: &mut [Option<(String, Value)>],
-    disclosed: &mut Vec<String>,
+    out: &mut Resolved,
     prefix: &str,
 ) -> Result<(), SdJwtError> {
     if let Some(Value::Array(digests)) = obj.remove("_sd") {
@@ -195,20 +214,16 @@ fn resolve(
                 let Some((name, value)) = disclosures[i].take() else {
                     return Err(SdJwtError::Duplicate(d.into()));
                 };
-                disclosed.push(format!("{prefix}{name}"));
+                let path = format!("{prefix}{name}");
+                out.paths[i] = path.clone();
+                out.disclosed.push(path);
                 obj.insert(name, value);
             }
         }
     }
     for (k, v) in obj.iter_mut() {
         if let Value::Object(inner) = v {
-            resolve(
-                inner,
-                by_digest,
-                disclosures,
-                disclosed,
-                &format!("{prefix}{k}."),
-            )?;
+            resolve(inner, by_digest, disclosures, out, &format!("{prefix}{k}."))?;
         }
     }
     Ok(())
@@ -273,17 +288,20 @@ mod tests {
     }
 
     #[test]
-    fn only_the_last_part_may_be_a_key_binding_jwt_and_it_is_refused() {
+    fn only_the_last_part_may_be_a_key_binding_jwt() {
         let token = issued();
         let jwt = token.split('~').next().unwrap();
         // An empty disclosure between two '~' is no disclosure.
         assert!(decode(&token.replacen('~', "~~", 1)).is_err());
         // A final disclosure without the closing '~' is in the KB-JWT position.
         assert!(decode(token.trim_end_matches('~')).is_err());
-        // A KB-JWT: key binding is not supported, so it cannot be checked: refused.
+        // A KB-JWT is parsed (and checked by the verifier); what it covers is kept.
+        let with_kb = decode(&format!("{token}{jwt}")).unwrap();
+        assert!(with_kb.kb.is_some());
+        assert_eq!(with_kb.presented, token);
         assert!(matches!(
-            decode(&format!("{token}{jwt}")),
-            Err(SdJwtError::KeyBinding)
+            decode(&format!("{token}a.b")),
+            Err(SdJwtError::KeyBinding(_))
         ));
         // No disclosures at all is fine (the holder withheld them all).
         assert!(decode(&format!("{jwt}~")).unwrap().disclosed.is_empty());

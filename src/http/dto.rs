@@ -112,6 +112,26 @@ pub struct Presentation {
     pub qr_png_base64: String,
 }
 
+/// The answer to a partner's challenge: an SD-JWT with the chosen disclosures and a
+/// key-binding JWT (`<jwt>~<disclosures>~<kb-jwt>`), verifiable with `POST /v1/verify`
+/// given the same `nonce` and `aud`.
+#[derive(Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SdJwtPresentation {
+    pub sd_jwt: String,
+    /// The paths of the claims it discloses.
+    pub disclosed: Vec<String>,
+}
+
+/// `POST /v1/wallets/{uscc}/presentations`: a QR presentation, or (`"format": "sd-jwt"`)
+/// an SD-JWT presentation.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum PresentationMade {
+    Qr(Presentation),
+    SdJwt(SdJwtPresentation),
+}
+
 /// What an admin is shown of a token: never the token or its hash.
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]

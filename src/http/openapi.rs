@@ -100,14 +100,6 @@ problems! {
     E503 = "503", "The request was not answered within the request timeout, or the server is busy; see `Retry-After`.";
 }
 
-/// The body of `POST /v1/verify` (the handler is in `verify.rs`).
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-pub struct VerifyRequest {
-    /// A QR presentation token, or an SD-JWT credential (it contains `~`).
-    token: String,
-}
-
 /// The language of a report's reasons (`checks[].reason`): `zh-CN` when the client
 /// prefers Chinese (`zh`, `zh-CN`, … with the highest q-value), else English. Indications,
 /// sub-indications and check names are the same in both.
@@ -123,8 +115,9 @@ pub struct AcceptLanguage {
 // Descriptions of the handlers in `verify.rs`; the router pairs each with its handler.
 
 /// Verify a QR presentation token or an SD-JWT credential: 200 with the report, whatever the
-/// indication; 429 for an invoice checked online too often today, or past the rate limit.
-#[utoipa::path(post, path = "/v1/verify", tag = "verification", request_body = VerifyRequest,
+/// indication. With a `nonce` or an `aud`, proof that the presenter holds the company's key
+/// is required: an SD-JWT with a key-binding JWT answering them; 429 for an invoice checked online too often today, or past the rate limit.
+#[utoipa::path(post, path = "/v1/verify", tag = "verification", request_body = super::verify::VerifyRequest,
     params(AcceptLanguage),
     responses((status = 200, body = crate::verify::Report, headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E400, E408, E413, E415, E422, E429, E500, E503))]
 #[allow(dead_code)]

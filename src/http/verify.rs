@@ -10,12 +10,22 @@ use super::extract::{ApiBytes, ApiJson};
 use super::localized::{AcceptLanguage, LocalizedReport, lang_of};
 use super::{AppState, Problem};
 use crate::present::qr;
-use crate::verify::{CheckRefused, Lang, Online, Verifier};
+use crate::verify::{Challenge, CheckRefused, Lang, Online, Verifier};
 
-#[derive(Deserialize)]
+/// The body of `POST /v1/verify`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
+    /// A QR presentation token, or an SD-JWT credential (it contains `~`), with or without
+    /// a key-binding JWT after the last `~`.
     token: String,
+    /// The nonce this verifier gave the holder: the key-binding JWT must answer it (an
+    /// SD-JWT without one, or a QR presentation, then fails).
+    #[serde(default)]
+    nonce: Option<String>,
+    /// This verifier's identifier: the key-binding JWT's `aud` must be it.
+    #[serde(default)]
+    aud: Option<String>,
 }
 
 /// The online verifier over this node's state (the current trust list's endpoints).
@@ -45,9 +55,14 @@ pub fn online<'a>(s: &'a AppState, verifier: &'a Verifier) -> Online<'a> {
     }
 }
 
-async fn run(s: &AppState, token: &str, lang: Lang) -> Result<LocalizedReport, Problem> {
+async fn run(
+    s: &AppState,
+    token: &str,
+    challenge: &Challenge,
+    lang: Lang,
+) -> Result<LocalizedReport, Problem> {
     let verifier = s.verifier();
-    match online(s, &verifier).verify(token).await {
+    match online(s, &verifier).verify(token, challenge).await {
         Ok(report) => Ok(LocalizedReport(report, lang)),
         Err(e @ CheckRefused::Limit { retry_after, .. }) => {
             let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, e.to_string());
@@ -58,13 +73,18 @@ async fn run(s: &AppState, token: &str, lang: Lang) -> Result<LocalizedReport, P
     }
 }
 
-/// `POST /v1/verify` `{"token"}` → 200 with the report, whatever the indication.
+/// `POST /v1/verify` `{"token", "nonce"?, "aud"?}` → 200 with the report, whatever the
+/// indication.
 pub async fn verify_token(
     State(s): State<AppState>,
     AcceptLanguage(lang): AcceptLanguage,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<LocalizedReport, Problem> {
-    run(&s, &req.token, lang).await
+    let challenge = Challenge {
+        nonce: req.nonce,
+        aud: req.aud,
+    };
+    run(&s, &req.token, &challenge, lang).await
 }
 
 /// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report. At most
@@ -97,7 +117,7 @@ pub async fn verify_image(
         };
         Problem::field(status, "body", e.to_string())
     })?;
-    run(&s, &token, lang).await
+    run(&s, &token, &Challenge::default(), lang).await
 }
 
 /// `GET /v1/trust-list`: the signed trust list this node uses.

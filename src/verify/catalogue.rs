@@ -43,6 +43,7 @@ pub enum CheckName {
     DocumentHash,
     ESealCredential,
     PoliceFiling,
+    KeyBinding,
 }
 
 impl CheckName {
@@ -62,6 +63,7 @@ impl CheckName {
             DocumentHash => "document_hash",
             ESealCredential => "e_seal_credential",
             PoliceFiling => "police_filing",
+            KeyBinding => "key_binding",
         }
     }
 
@@ -84,6 +86,7 @@ impl CheckName {
             DocumentHash => "文件完整性",
             ESealCredential => "电子印章凭证",
             PoliceFiling => "公安备案",
+            KeyBinding => "持有人密钥绑定",
         }
     }
 }
@@ -389,6 +392,41 @@ pub enum Reason {
         registry: String,
         filing_id: String,
     },
+    // key_binding
+    KeyBindingBearer,
+    KeyBindingMissing,
+    KeyBindingNotInQr,
+    KeyBindingNoHolderKey,
+    KeyBindingTyp {
+        typ: String,
+    },
+    KeyBindingMalformed {
+        detail: String,
+    },
+    KeyBindingSignatureMismatch,
+    KeyBindingSdHashMismatch,
+    KeyBindingStale {
+        iat: i64,
+        age_s: i64,
+        max_s: i64,
+    },
+    KeyBindingInFuture {
+        iat: i64,
+        max_s: i64,
+    },
+    KeyBindingNonceMismatch {
+        expected: String,
+        got: Option<String>,
+    },
+    KeyBindingAudMismatch {
+        expected: String,
+        got: Option<String>,
+    },
+    KeyBindingValid {
+        iat: i64,
+        nonce: Option<String>,
+        aud: Option<String>,
+    },
 }
 
 impl Reason {
@@ -480,6 +518,31 @@ impl Reason {
             PoliceFilingSignatureInvalid => "The police registry's signature on the filing is not valid.".into(),
             SealImageNotFiled => "同章同模 failed: the seal image is not the one filed with the police.".into(),
             SealImageFiled { image_sha256, registry, filing_id } => format!("同章同模: the seal image (SHA-256 {image_sha256}) is the one filed with {registry} (filing {filing_id}). Compare it with the paper seal."),
+            KeyBindingBearer => "No key-binding JWT: this is a bearer presentation. Nothing proves that whoever presented it holds the company's key; anyone with a copy can show it.".into(),
+            KeyBindingMissing => "This verifier asked for proof of possession (a nonce or an audience), but the credential carries no key-binding JWT. Ask the company to answer your challenge from its wallet.".into(),
+            KeyBindingNotInQr => "This verifier asked for proof of possession (a nonce or an audience), which a QR presentation cannot give. Ask for an SD-JWT presentation with key binding.".into(),
+            KeyBindingNoHolderKey => "A key-binding JWT is attached, but the credential names no usable holder key (cnf.jwk, EC P-256) to check it with. Do not accept it.".into(),
+            KeyBindingTyp { typ } => format!("The key-binding JWT has typ {typ:?}; \"kb+jwt\" is required."),
+            KeyBindingMalformed { detail } => format!("The key-binding JWT's claims are malformed: {detail}."),
+            KeyBindingSignatureMismatch => "The key-binding JWT is not signed by the holder key the credential names (cnf): whoever presented it does not hold the company's key. Do not accept it.".into(),
+            KeyBindingSdHashMismatch => "The key-binding JWT's sd_hash does not match the presented SD-JWT: disclosures were added or removed after the holder signed. Do not accept it.".into(),
+            KeyBindingStale { iat, age_s, max_s } => format!("The key-binding JWT was made at {} ({age_s} s ago); at most {max_s} s old is accepted: it may be replayed. Ask for a fresh presentation.", t(*iat)),
+            KeyBindingInFuture { iat, max_s } => format!("The key-binding JWT says it was made at {}, more than {max_s} s ahead of this verifier's clock: check the clocks.", t(*iat)),
+            KeyBindingNonceMismatch { expected, got } => match got {
+                Some(got) => format!("The key-binding JWT answers nonce {got:?}, not the nonce {expected:?} this verifier gave: it was made for another challenge. Do not accept it."),
+                None => format!("The key-binding JWT has no nonce; this verifier gave {expected:?}. Do not accept it."),
+            },
+            KeyBindingAudMismatch { expected, got } => match got {
+                Some(got) => format!("The key-binding JWT is addressed to {got:?}, not to {expected:?}: it was made for another verifier. Do not accept it."),
+                None => format!("The key-binding JWT names no audience; this verifier expected {expected:?}. Do not accept it."),
+            },
+            KeyBindingValid { iat, nonce, aud } => {
+                let asked = match (nonce, aud) {
+                    (None, None) => String::new(),
+                    (n, a) => format!(" It answers {}.", [n.as_ref().map(|n| format!("nonce {n:?}")), a.as_ref().map(|a| format!("audience {a:?}"))].into_iter().flatten().collect::<Vec<_>>().join(" and ")),
+                };
+                format!("The presenter holds the company's key (cnf): the key-binding JWT, made at {}, is signed by it and covers exactly the presented disclosures.{asked}", t(*iat))
+            }
         }
     }
 
@@ -563,6 +626,21 @@ impl Reason {
             PoliceFilingSignatureInvalid => "公安备案机构对备案信息的签名无效。".into(),
             SealImageNotFiled => "同章同模核验未通过：印模图片与公安备案的不一致。".into(),
             SealImageFiled { image_sha256, registry, filing_id } => format!("同章同模：印模图片（SHA-256 摘要 {image_sha256}）与在{registry}备案的一致（备案编号 {filing_id}）。请与纸质印章比对。"),
+            KeyBindingBearer => "未附持有人密钥绑定（KB-JWT）：这是一份无记名出示，无法证明出示者持有该企业的密钥，任何持有副本的人都能出示。".into(),
+            KeyBindingMissing => "本查验端要求出示者证明持有密钥（给出了随机数或接收方），但该凭证未附持有人密钥绑定（KB-JWT）。请企业用其钱包回应本次查验请求。".into(),
+            KeyBindingNotInQr => "本查验端要求出示者证明持有密钥（给出了随机数或接收方），而亮照二维码无法做到。请企业出示带持有人密钥绑定的 SD-JWT 凭证。".into(),
+            KeyBindingNoHolderKey => "凭证附有持有人密钥绑定（KB-JWT），但凭证中没有可用于核验的持有人密钥（cnf.jwk）。请勿采信。".into(),
+            KeyBindingTyp { .. } => "持有人密钥绑定（KB-JWT）的类型不符（应为 kb+jwt）。".into(),
+            KeyBindingMalformed { .. } => "持有人密钥绑定（KB-JWT）的内容格式有误。".into(),
+            KeyBindingSignatureMismatch => "持有人密钥绑定（KB-JWT）不是用凭证所载的持有人密钥签名的：出示者并不持有该企业的密钥。请勿采信。".into(),
+            KeyBindingSdHashMismatch => "持有人密钥绑定（KB-JWT）的摘要（sd_hash）与所出示的凭证不符：签名后披露信息被增删过。请勿采信。".into(),
+            KeyBindingStale { iat, age_s, max_s } => format!("持有人密钥绑定（KB-JWT）生成于 {}（{age_s} 秒前），超过了 {max_s} 秒的时限，可能是重放。请企业重新出示。", t(*iat)),
+            KeyBindingInFuture { iat, max_s } => format!("持有人密钥绑定（KB-JWT）声明的生成时间为 {}，比本查验端的时钟快了 {max_s} 秒以上：请检查时钟。", t(*iat)),
+            KeyBindingNonceMismatch { expected, got: Some(got) } => format!("持有人密钥绑定（KB-JWT）回应的随机数为 “{got}”，而不是本查验端给出的 “{expected}”：它是为另一次查验生成的。请勿采信。"),
+            KeyBindingNonceMismatch { expected, got: None } => format!("持有人密钥绑定（KB-JWT）中没有随机数，而本查验端给出了 “{expected}”。请勿采信。"),
+            KeyBindingAudMismatch { expected, got: Some(got) } => format!("持有人密钥绑定（KB-JWT）的接收方为 “{got}”，而不是 “{expected}”：它是为另一个查验端生成的。请勿采信。"),
+            KeyBindingAudMismatch { expected, got: None } => format!("持有人密钥绑定（KB-JWT）未注明接收方，而本查验端要求为 “{expected}”。请勿采信。"),
+            KeyBindingValid { iat, .. } => format!("出示者持有该企业的密钥：持有人密钥绑定（KB-JWT）生成于 {}，由凭证所载的持有人密钥签名，且与所出示的披露信息完全对应。", t(*iat)),
         }
     }
 }

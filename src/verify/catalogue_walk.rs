@@ -152,6 +152,53 @@ pub(crate) fn samples() -> Vec<Reason> {
             registry: "广州市公安局".into(),
             filing_id: "4401000012345".into(),
         },
+        KeyBindingBearer,
+        KeyBindingMissing,
+        KeyBindingNotInQr,
+        KeyBindingNoHolderKey,
+        KeyBindingTyp {
+            typ: "dc+sd-jwt".into(),
+        },
+        KeyBindingMalformed {
+            detail: "no sd_hash".into(),
+        },
+        KeyBindingSignatureMismatch,
+        KeyBindingSdHashMismatch,
+        KeyBindingStale {
+            iat: exp,
+            age_s: 900,
+            max_s: 300,
+        },
+        KeyBindingInFuture {
+            iat: exp,
+            max_s: 60,
+        },
+        KeyBindingNonceMismatch {
+            expected: "n-1".into(),
+            got: Some("n-2".into()),
+        },
+        KeyBindingNonceMismatch {
+            expected: "n-1".into(),
+            got: None,
+        },
+        KeyBindingAudMismatch {
+            expected: "https://bank.example".into(),
+            got: Some("https://other.example".into()),
+        },
+        KeyBindingAudMismatch {
+            expected: "https://bank.example".into(),
+            got: None,
+        },
+        KeyBindingValid {
+            iat: exp,
+            nonce: Some("n-1".into()),
+            aud: Some("https://bank.example".into()),
+        },
+        KeyBindingValid {
+            iat: exp,
+            nonce: None,
+            aud: None,
+        },
     ]
 }
 

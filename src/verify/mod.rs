@@ -4,12 +4,14 @@
 
 mod catalogue;
 mod chains;
+mod key_binding;
 mod lang;
 mod online;
 mod remote;
 mod report;
 mod sealed;
 
+pub use key_binding::Challenge;
 pub use online::{CheckRefused, Online};
 
 pub use remote::{RemoteStatus, check_list as check_status_list};
@@ -454,12 +456,17 @@ impl Verifier {
     }
 
     pub fn check_credential(&self, token: &str, now: DateTime<Utc>) -> Pending {
-        Self::pending(self.credential(token, now))
+        Self::pending(self.credential(token, now, &Challenge::default()))
     }
 
     // Err is the report ended early, returned at once (not an error travelling up).
     #[allow(clippy::result_large_err)]
-    fn credential(&self, token: &str, now: DateTime<Utc>) -> Result<Pending, Report> {
+    fn credential(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+        challenge: &Challenge,
+    ) -> Result<Pending, Report> {
         let mut r = Report::new("credential", now);
         if !self.check_trust_list(&mut r, now) {
             return Err(r);
@@ -612,6 +619,9 @@ impl Verifier {
             Reason::CredentialValidUntil { exp },
         );
         if !self.check_type_allowed(&mut r, reg, Some(kind)) {
+            return Err(r);
+        }
+        if !key_binding::check(&mut r, &decoded, challenge, now) {
             return Err(r);
         }
         let query = StatusQuery {

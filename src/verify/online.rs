@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Pending, RemoteStatus, Report, StatusAnswer, StatusQuery, StatusSource, Verifier};
+use super::{
+    Challenge, Pending, RemoteStatus, Report, StatusAnswer, StatusQuery, StatusSource, Verifier,
+};
 use crate::credential::CredentialType;
 use crate::domain::RegionCode;
 use crate::invoice::check::{CheckError, CheckLimiter};
@@ -41,10 +43,11 @@ pub enum CheckRefused {
 }
 
 impl Online<'_> {
-    /// `POST /v1/verify`: a QR presentation or an SD-JWT.
-    pub async fn verify(&self, token: &str) -> Result<Report, CheckRefused> {
+    /// `POST /v1/verify`: a QR presentation or an SD-JWT, with the verifier's challenge
+    /// for the key binding (empty: none).
+    pub async fn verify(&self, token: &str, challenge: &Challenge) -> Result<Report, CheckRefused> {
         let now = self.wallet.clock.now();
-        let pending = self.verifier.check(token, now);
+        let pending = self.verifier.check_challenged(token, now, challenge);
         let mut report = self.resolve(pending, now).await;
         self.add_seal_image(&mut report);
         self.count_invoice_check(&report, now).await?;

@@ -46,16 +46,20 @@ impl Wallet {
         self.put_secret(batch, &holder_name(uscc), pkcs8)
     }
 
-    /// The public key of the company's holder key, as a JWK for `cnf`.
-    pub(super) fn holder_jwk(&self, uscc: &Uscc) -> Result<serde_json::Value, WalletError> {
+    /// The company's holder key (to sign a key-binding JWT with), opened.
+    pub fn holder_key(&self, uscc: &Uscc) -> Result<EcdsaKeyPair, WalletError> {
         let name = holder_name(uscc);
         let pkcs8 = self.open_secret(&name, &format!("the holder key of {uscc}"))?;
-        let key = EcdsaKeyPair::from_pkcs8(
+        EcdsaKeyPair::from_pkcs8(
             &ECDSA_P256_SHA256_FIXED_SIGNING,
             &pkcs8,
             &ring::rand::SystemRandom::new(),
         )
-        .map_err(|e| WalletError::SigningKey(format!("{name}: {e}")))?;
-        Ok(p256_jwk(key.public_key().as_ref()))
+        .map_err(|e| WalletError::SigningKey(format!("{name}: {e}")))
+    }
+
+    /// The public key of the company's holder key, as a JWK for `cnf`.
+    pub(super) fn holder_jwk(&self, uscc: &Uscc) -> Result<serde_json::Value, WalletError> {
+        Ok(p256_jwk(self.holder_key(uscc)?.public_key().as_ref()))
     }
 }

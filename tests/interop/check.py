@@ -3,6 +3,9 @@
   check.py sdjwt ROOT_PEM             reads an SD-JWT VC on stdin; verifies the x5c chain to
                                       ROOT_PEM with `cryptography` and the SD-JWT with the
                                       OpenWallet reference library; prints the payload.
+  check.py sdjwt-kb ROOT_PEM NONCE AUD
+                                      the same for an SD-JWT with a key-binding JWT, which
+                                      the library checks against cnf, NONCE and AUD.
   check.py seal ROOT_PEM              reads a seal signature (JWS) on stdin; jwcrypto verifies
                                       it with the x5c certificate; prints the payload.
   check.py pyjwt CERT_PEM             reads a compact JWS on stdin; PyJWT verifies it with
@@ -45,6 +48,27 @@ def sdjwt(root_path):
     print(json.dumps(v.get_verified_payload(), ensure_ascii=False))
 
 
+def sdjwt_kb(root_path, nonce, aud):
+    from jwcrypto.jwk import JWK
+    from sd_jwt.verifier import SDJWTVerifier
+
+    token = sys.stdin.read().strip()
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    leaf = verify_chain([b64std(c) for c in header["x5c"]], open(root_path, "rb").read())
+
+    def issuer_key(issuer, header_params):
+        return JWK.from_pyca(leaf.public_key())
+
+    v = SDJWTVerifier(
+        token,
+        issuer_key,
+        expected_aud=aud,
+        expected_nonce=nonce,
+        serialization_format="compact",
+    )
+    print(json.dumps(v.get_verified_payload(), ensure_ascii=False))
+
+
 def pyjwt(cert_path):
     import jwt
 
@@ -54,7 +78,7 @@ def pyjwt(cert_path):
     print(json.dumps(claims, ensure_ascii=False))
 
 
-COMMANDS = {"sdjwt": sdjwt, "pyjwt": pyjwt}
+COMMANDS = {"sdjwt": sdjwt, "sdjwt-kb": sdjwt_kb, "pyjwt": pyjwt}
 
 
 def seal(root_path):
