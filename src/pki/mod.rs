@@ -56,4 +56,6 @@ pub enum PkiError {
 }
 
 #[cfg(test)]
+mod ceremony_tests;
+#[cfg(test)]
 mod tests;
