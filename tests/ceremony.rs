@@ -68,6 +68,13 @@ fn region(root: &Path, mail: &Path, base: &Path, code: &str, port: u16) -> PathB
         "--out",
         s(&dir),
     ]);
+    // A node on a folder with a request under way refuses to start, instead of covering the
+    // CA key with a development PKI.
+    let err = zhengtong::node::load_or_create_at(&dir, &code.parse().unwrap(), "http://x")
+        .err()
+        .expect("a node started on a pending region folder");
+    assert!(err.to_string().contains("pki region install"), "{err}");
+    assert!(!dir.join("root.crt").exists());
     let csr = send(
         &dir.join(code).join("ca.csr"),
         &mail.join(format!("{code}.csr")),
