@@ -10,7 +10,8 @@
 //! * [`domain`]: validated values (USCC, region code, ID number, registration record),
 //!   built only by parsing.
 //! * [`pki`]: the national root, regional CAs and role certificates; creating them
-//!   (`pki init`), loading signers, validating chains with rustls-webpki.
+//!   (`pki init`, or the ceremony: `pki root init`, `pki region …`), CRLs, loading
+//!   signers, validating chains with rustls-webpki.
 //! * [`credential`]: compact JWS and SD-JWT VC (with the holder's key-binding JWT), and the
 //!   claims of each credential type.
 //! * [`store`]: the only module that knows sled; atomic batches flushed before they return.

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use zhengtong::credential::CredentialType;
 use zhengtong::domain::RegionCode;
-use zhengtong::pki::{self, Role, TrustStore};
+use zhengtong::pki::TrustStore;
 use zhengtong::present::qr;
 use zhengtong::server::{ServeConfig, serve};
 use zhengtong::trustlist::{self, TrustListState};
@@ -21,6 +21,9 @@ const EX_SOFTWARE: u8 = 70;
 
 mod admin;
 mod demo;
+mod pki_cli;
+
+use pki_cli::PkiCommand;
 
 #[derive(Parser)]
 #[command(
@@ -188,29 +191,6 @@ struct TrustArgs {
 }
 
 #[derive(Subcommand)]
-enum PkiCommand {
-    /// Create the national root, regional CAs and role certificates (keeps existing ones).
-    Init {
-        #[arg(long, default_value = "./certs")]
-        certs: PathBuf,
-        /// Comma-separated GB/T 2260 region codes, e.g. 440100,310000.
-        #[arg(long, value_delimiter = ',', required = true)]
-        regions: Vec<RegionCode>,
-    },
-    /// Roll a region's role key over: a new key and certificate; the old certificate stays
-    /// trusted (what it signed verifies until it expires), its key is deleted.
-    Rollover {
-        #[arg(long, default_value = "./certs")]
-        certs: PathBuf,
-        #[arg(long)]
-        region: RegionCode,
-        /// licence-issuer, presentation-signer, police-registry, tax-issuer or status-list-signer.
-        #[arg(long, value_parser = parse_role)]
-        role: Role,
-    },
-}
-
-#[derive(Subcommand)]
 enum TrustListCommand {
     /// Sign a trust list from a certificate folder (national operator, offline).
     Sign {
@@ -274,12 +254,6 @@ struct OutputArgs {
     lang: Option<Lang>,
 }
 
-fn parse_role(s: &str) -> Result<Role, String> {
-    Role::from_file_stem(s)
-        .filter(|r| Role::REGIONAL.contains(r))
-        .ok_or_else(|| format!("{s:?} is not a regional role"))
-}
-
 fn parse_endpoint(s: &str) -> Result<(RegionCode, String), String> {
     let (code, url) = s.split_once('=').ok_or("expected REGION=URL")?;
     let region = RegionCode::parse(code).map_err(|e| e.to_string())?;
@@ -321,42 +295,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(a) => run_server(a),
         Command::Demo { server, data } => demo::run(&server, &data),
-        Command::Pki {
-            command: PkiCommand::Init { certs, regions },
-        } => match pki::init(&certs, &regions) {
-            Ok(report) => {
-                for p in &report.created {
-                    println!("created {}", p.display());
-                }
-                if report.created.is_empty() {
-                    println!(
-                        "nothing to do: {} already holds these regions",
-                        certs.display()
-                    );
-                }
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e.to_string()),
-        },
-        Command::Pki {
-            command:
-                PkiCommand::Rollover {
-                    certs,
-                    region,
-                    role,
-                },
-        } => match pki::rollover(&certs, &region, role) {
-            Ok(archived) => {
-                println!(
-                    "rolled over {} of {region}; the old certificate stays trusted as {}",
-                    role.file_stem(),
-                    archived.display()
-                );
-                println!("sign a new trust list so that other regions learn the new certificate");
-                ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e.to_string()),
-        },
+        Command::Pki { command } => pki_cli::run(command),
         Command::TrustList {
             command:
                 TrustListCommand::Sign {

@@ -30,13 +30,32 @@ impl RegionKeys {
     }
 }
 
-/// Loads the region's keys, creating a development PKI first if the folder has none.
+/// [`load_or_create_at`] with the development public URL.
 pub fn load_or_create(
     certs: &Path,
     region: &RegionCode,
 ) -> Result<(RegionKeys, TrustStore), PkiError> {
-    if !certs.join(region.as_str()).join("ca.crt").exists() || !certs.join("root.crt").exists() {
-        let report = crate::pki::init(certs, std::slice::from_ref(region))?;
+    load_or_create_at(certs, region, crate::pki::DEV_PUBLIC_URL)
+}
+
+/// Loads the region's keys, creating a development PKI first if the folder has none.
+/// `public_url` (this node's) goes into the CRL distribution points of what is issued.
+pub fn load_or_create_at(
+    certs: &Path,
+    region: &RegionCode,
+    public_url: &str,
+) -> Result<(RegionKeys, TrustStore), PkiError> {
+    let rdir = certs.join(region.as_str());
+    if rdir.join("ca.key").exists() && !rdir.join("ca.crt").exists() {
+        // A ceremony is under way: never cover a real CA key with a development PKI.
+        return Err(PkiError::Refused(format!(
+            "{} holds a CA key but no CA certificate: have the root sign {}, then run `zhengtong pki region install`",
+            rdir.display(),
+            rdir.join("ca.csr").display()
+        )));
+    }
+    if !rdir.join("ca.crt").exists() || !certs.join("root.crt").exists() {
+        let report = crate::pki::init_at(certs, std::slice::from_ref(region), public_url)?;
         tracing::warn!(
             certs = %certs.display(),
             region = %region,
@@ -44,7 +63,8 @@ pub fn load_or_create(
             "no PKI for this region: created a DEVELOPMENT PKI (root, regional CA, role certificates); not for production"
         );
     }
-    let keys = RegionKeys::load(certs, region)?;
+    let mut keys = RegionKeys::load(certs, region)?;
+    keys.ca.set_public_url(public_url);
     let trust = TrustStore::load(certs)?;
     for (what, why) in &trust.rejected {
         tracing::warn!(certificate = %what, reason = %why, "certificate not trusted");

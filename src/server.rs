@@ -46,12 +46,12 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         std::fs::set_permissions(&cfg.data, std::fs::Permissions::from_mode(0o700))?;
     }
     let master = MasterKey::load_or_create(&cfg.data)?;
-    let (keys, trust) = node::load_or_create(&cfg.certs, &cfg.region)?;
-    let store = Store::open(&cfg.data)?;
     let public_url = cfg
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", cfg.listen));
+    let (keys, trust) = node::load_or_create_at(&cfg.certs, &cfg.region, &public_url)?;
+    let store = Store::open(&cfg.data)?;
     let wallet = Wallet::new(store, master, keys, &public_url);
     let admin_path = cfg.data.join("admin.token");
     let created = wallet.ensure_admin_token(&admin_path).await?;
@@ -79,6 +79,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         trust_list: Arc::new(RwLock::new(list)),
         remote_status: Arc::new(crate::verify::RemoteStatus::new()?),
         certs_pem: Arc::new(certs_pem),
+        root_crl: cfg.certs.join(crate::pki::crl::ROOT_CRL_FILE),
         status_ttl_s: cfg.status_ttl_s,
         status_cache: Default::default(),
         metrics: Arc::new(crate::metrics::Metrics::new()),

@@ -22,6 +22,9 @@ const TABLE: &[(&str, &[&str])] = &[
     ("POST /v1/verify/image", &["*"]),
     ("POST /v1/signatures/validate", &["*"]),
     ("GET /v1/status-lists/{id}", &["*"]),
+    ("GET /v1/crl/{region}", &["*"]),
+    ("GET /v1/crl/{region}/{ca_kid}", &["*"]),
+    ("GET /v1/ca/{region}/{ca_kid}", &["*"]),
     ("GET /v1/seal-filings/{id}", &["*"]),
     ("GET /v1/seal-filings/{id}/image.svg", &["*"]),
     ("POST /v1/tokens", &["admin"]),
@@ -227,6 +230,7 @@ fn every_route_times_every_caller() {
             let path = template
                 .replace("{uscc}", &co.uscc)
                 .replace("{seal_id}", &co.seal)
+                .replace("{region}", "440100")
                 .replace(
                     "{id}",
                     if template.starts_with("/v1/tokens/") {

@@ -1,6 +1,7 @@
 //! The HTTP API (axum): routes, authentication, problem details.
 
 mod companies;
+mod crl;
 mod dto;
 mod establishments;
 mod extract;
@@ -77,6 +78,8 @@ pub struct NodeState {
     pub trust_list: Arc<RwLock<Option<TrustListState>>>,
     pub remote_status: Arc<RemoteStatus>,
     pub certs_pem: Arc<String>,
+    /// The copy of the national root's CRL (`<certs>/root.crl`), served as it is.
+    pub root_crl: std::path::PathBuf,
     pub metrics: Arc<crate::metrics::Metrics>,
     pub invoice_checks: Arc<crate::invoice::check::CheckLimiter>,
     /// How long verifiers may cache a status list (`ttl`, `Cache-Control: max-age`).
@@ -126,6 +129,9 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
                 .layer(from_fn(image_length_guard)),
         ))
         .routes(routes!(certs))
+        .routes(routes!(crl::current))
+        .routes(routes!(crl::of_ca))
+        .routes(routes!(crl::ca_cert))
         .routes(routes!(companies::change))
         .routes(routes!(companies::deregister))
         .routes(routes!(status::get_list))

@@ -5,15 +5,16 @@ use std::path::{Path, PathBuf};
 
 use rcgen::string::PrintableString;
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue,
+    BasicConstraints, CertificateParams, CrlDistributionPoint, DistinguishedName, DnType, DnValue,
     ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    PKCS_ECDSA_P256_SHA256, SanType, SerialNumber,
+    PKCS_ECDSA_P256_SHA256, PublicKeyData, SanType, SerialNumber,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 use time::{Duration, OffsetDateTime};
 
-use super::files::{io_err, read_to_string, write_atomic};
-use super::{PkiError, Role};
+use super::crl::{self, DEV_PUBLIC_URL, ROOT_CRL_DAYS, ROOT_CRL_FILE};
+use super::files::{io_err, read_pem_der, read_to_string, write_atomic};
+use super::{PkiError, Role, kid_of};
 use crate::domain::RegionCode;
 
 const ROOT_CN: &str = "证通国家根CA (开发)";
@@ -24,10 +25,40 @@ pub struct InitReport {
     pub created: Vec<PathBuf>,
 }
 
-/// Creates whatever is missing: the root, the trust-list signer, each region's CA and
-/// role certificates. Existing files are kept, so nodes of several regions can share
-/// one folder.
+/// [`init_at`] with the development public URL.
 pub fn init(dir: &Path, regions: &[RegionCode]) -> Result<InitReport, PkiError> {
+    init_at(dir, regions, DEV_PUBLIC_URL)
+}
+
+/// Creates whatever is missing: the root (with its empty CRL), the trust-list signer, each
+/// region's CA and role certificates. Existing files are kept, so nodes of several regions
+/// can share one folder. `public_url` is the node base named in CRL distribution points.
+pub fn init_at(
+    dir: &Path,
+    regions: &[RegionCode],
+    public_url: &str,
+) -> Result<InitReport, PkiError> {
+    let mut report = root_files(dir)?;
+    let root = load_issuer(&dir.join("root.crt"), &dir.join("root.key"))?;
+    for region in regions {
+        let rdir = dir.join(region.as_str());
+        fs::create_dir_all(&rdir).map_err(io_err(&rdir))?;
+        let ca_crt = rdir.join("ca.crt");
+        let ca_key = rdir.join("ca.key");
+        if !ca_crt.exists() {
+            let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+            let cert = region_ca_params(&key, region, public_url)?.signed_by(&key, &root)?;
+            write_atomic(&ca_key, key.serialize_pem().as_bytes(), true)?;
+            write_atomic(&ca_crt, cert.pem().as_bytes(), false)?;
+            report.created.push(ca_crt.clone());
+        }
+        report.created.extend(role_files(dir, region, public_url)?);
+    }
+    Ok(report)
+}
+
+/// The root key and certificate, its empty CRL and the trust-list signer, if missing.
+pub(super) fn root_files(dir: &Path) -> Result<InitReport, PkiError> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let mut report = InitReport::default();
     let root_crt = dir.join("root.crt");
@@ -43,43 +74,78 @@ pub fn init(dir: &Path, regions: &[RegionCode]) -> Result<InitReport, PkiError> 
         report.created.push(root_crt.clone());
     }
     let root = load_issuer(&root_crt, &root_key)?;
+    let root_crl = dir.join(ROOT_CRL_FILE);
+    if !root_crl.exists() {
+        // No regional CA is revoked yet: an empty CRL, so that `-crl_check_all` and
+        // path validators that want a CRL for every CA find one.
+        let der = crl::make_crl(
+            &root,
+            &read_pem_der(&root_crt)?,
+            &[],
+            OffsetDateTime::now_utc(),
+            Duration::days(ROOT_CRL_DAYS),
+        )?;
+        write_atomic(&root_crl, crl::crl_pem(&der).as_bytes(), false)?;
+        report.created.push(root_crl);
+    }
     let tl = dir.join("trust-list-signer.crt");
     if !tl.exists() {
-        issue_role_files(dir, &root, Role::TrustListSigner, None, "证通国家信任列表")?;
+        issue_role_files(
+            dir,
+            &root,
+            Role::TrustListSigner,
+            None,
+            "证通国家信任列表",
+            None,
+        )?;
         report.created.push(tl);
     }
-    for region in regions {
-        let rdir = dir.join(region.as_str());
-        fs::create_dir_all(&rdir).map_err(io_err(&rdir))?;
-        let ca_crt = rdir.join("ca.crt");
-        let ca_key = rdir.join("ca.key");
-        if !ca_crt.exists() {
-            let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-            let cn = format!("{} 区域CA {}", region.name(), region);
-            let mut params =
-                base_params(&key, &cn, &region.authority_name(), Some(region), 10 * 365)?;
-            params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-            params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-            params.extended_key_usages = Role::ALL
-                .iter()
-                .map(|r| ExtendedKeyUsagePurpose::Other(r.oid_components()))
-                .collect();
-            let cert = params.signed_by(&key, &root)?;
-            write_atomic(&ca_key, key.serialize_pem().as_bytes(), true)?;
-            write_atomic(&ca_crt, cert.pem().as_bytes(), false)?;
-            report.created.push(ca_crt.clone());
-        }
-        let ca = load_issuer(&ca_crt, &ca_key)?;
-        for role in Role::REGIONAL {
-            let crt = rdir.join(format!("{}.crt", role.file_stem()));
-            if !crt.exists() {
-                let org = organisation(role, region);
-                issue_role_files(&rdir, &ca, role, Some(region), &org)?;
-                report.created.push(crt);
-            }
+    Ok(report)
+}
+
+/// What the root puts in a regional CA certificate, whoever made the key: only the public
+/// key and the region come from the requester. The role EKUs stay on the CA because
+/// rustls-webpki checks the EKU on every certificate of the path.
+pub(super) fn region_ca_params(
+    key: &impl PublicKeyData,
+    region: &RegionCode,
+    public_url: &str,
+) -> Result<CertificateParams, PkiError> {
+    let cn = format!("{} 区域CA {}", region.name(), region);
+    let mut params = base_params(key, &cn, &region.authority_name(), Some(region), 10 * 365)?;
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.extended_key_usages = Role::ALL
+        .iter()
+        .map(|r| ExtendedKeyUsagePurpose::Other(r.oid_components()))
+        .collect();
+    params.crl_distribution_points = vec![CrlDistributionPoint {
+        uris: vec![crl::root_crl_uri(public_url)],
+    }];
+    Ok(params)
+}
+
+/// The region's role certificates under its current CA (`<region>/ca.crt` and `ca.key`),
+/// those that are missing. Returns the files made.
+pub(super) fn role_files(
+    dir: &Path,
+    region: &RegionCode,
+    public_url: &str,
+) -> Result<Vec<PathBuf>, PkiError> {
+    let rdir = dir.join(region.as_str());
+    let ca_crt = rdir.join("ca.crt");
+    let ca = load_issuer(&ca_crt, &rdir.join("ca.key"))?;
+    let cdp = crl::region_crl_uri(public_url, region, &kid_of(&read_pem_der(&ca_crt)?));
+    let mut made = Vec::new();
+    for role in Role::REGIONAL {
+        let crt = rdir.join(format!("{}.crt", role.file_stem()));
+        if !crt.exists() {
+            let org = organisation(role, region);
+            issue_role_files(&rdir, &ca, role, Some(region), &org, Some(&cdp))?;
+            made.push(crt);
         }
     }
-    Ok(report)
+    Ok(made)
 }
 
 /// The organisation that holds a role's key in a region.
@@ -97,12 +163,18 @@ fn issue_role_files(
     role: Role,
     region: Option<&RegionCode>,
     org: &str,
+    cdp: Option<&str>,
 ) -> Result<(), PkiError> {
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
     let cn = format!("{org} {}", role.name_zh());
     let mut params = base_params(&key, &cn, org, region, 5 * 365)?;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(role.oid_components())];
+    if let Some(uri) = cdp {
+        params.crl_distribution_points = vec![CrlDistributionPoint {
+            uris: vec![uri.to_string()],
+        }];
+    }
     if let Some(r) = region {
         params.subject_alt_names = vec![SanType::URI(issuer_uri(r).try_into()?)];
     }
@@ -124,18 +196,21 @@ pub fn issuer_uri(region: &RegionCode) -> String {
     format!("https://zhengtong.example/regions/{region}")
 }
 
-fn base_params(
-    key: &KeyPair,
+/// Subject Key Identifier by RFC 7093 method 1: the leftmost 160 bits of the SHA-256 of
+/// the subjectPublicKey bits (linters recognise it; rcgen's own hashes the whole SPKI).
+pub(super) fn key_id(subject_public_key: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, subject_public_key).as_ref()[..20].to_vec()
+}
+
+pub(super) fn base_params(
+    key: &impl PublicKeyData,
     cn: &str,
     org: &str,
     region: Option<&RegionCode>,
     days: i64,
 ) -> Result<CertificateParams, PkiError> {
     let mut params = CertificateParams::default();
-    // Subject Key Identifier by RFC 7093 method 1: the leftmost 160 bits of the SHA-256 of
-    // the subjectPublicKey bits (linters recognise it; rcgen's own hashes the whole SPKI).
-    let digest = ring::digest::digest(&ring::digest::SHA256, key.public_key_raw());
-    params.key_identifier_method = KeyIdMethod::PreSpecified(digest.as_ref()[..20].to_vec());
+    params.key_identifier_method = KeyIdMethod::PreSpecified(key_id(key.der_bytes()));
     let mut dn = DistinguishedName::new();
     push_country(&mut dn);
     dn.push(DnType::OrganizationName, org);
@@ -159,7 +234,7 @@ fn base_params(
 }
 
 /// RFC 5280 (appendix A) wants countryName as a PrintableString.
-fn push_country(dn: &mut DistinguishedName) {
+pub(super) fn push_country(dn: &mut DistinguishedName) {
     dn.push(
         DnType::CountryName,
         DnValue::PrintableString(PrintableString::try_from("CN").expect("CN is printable")),
@@ -168,7 +243,7 @@ fn push_country(dn: &mut DistinguishedName) {
 
 /// serialNumber (2.5.4.5) is a PrintableString too; a value that is not printable (never a
 /// USCC) stays UTF-8 rather than being lost.
-fn subject_value(t: &DnType, v: &str) -> DnValue {
+pub(super) fn subject_value(t: &DnType, v: &str) -> DnValue {
     let is_serial = matches!(t, DnType::CustomDnType(oid) if oid == &[2, 5, 4, 5]);
     match PrintableString::try_from(v) {
         Ok(p) if is_serial => DnValue::PrintableString(p),
@@ -185,7 +260,7 @@ fn random_serial() -> SerialNumber {
     SerialNumber::from_slice(&b)
 }
 
-fn load_issuer(crt: &Path, key: &Path) -> Result<Issuer<'static, KeyPair>, PkiError> {
+pub(super) fn load_issuer(crt: &Path, key: &Path) -> Result<Issuer<'static, KeyPair>, PkiError> {
     let key_pem = read_to_string(key)?;
     let kp = KeyPair::from_pem(&key_pem).map_err(|e| PkiError::Invalid {
         path: key.to_path_buf(),
@@ -197,47 +272,6 @@ fn load_issuer(crt: &Path, key: &Path) -> Result<Issuer<'static, KeyPair>, PkiEr
     })
 }
 
-/// A regional CA loaded with its key, to issue certificates at run time (company seals).
-pub struct RegionCa {
-    issuer: Issuer<'static, KeyPair>,
-    pub region: RegionCode,
-    pub ca_pem: String,
-}
-
-impl RegionCa {
-    pub fn load(dir: &Path, region: &RegionCode) -> Result<Self, PkiError> {
-        let rdir = dir.join(region.as_str());
-        let crt = rdir.join("ca.crt");
-        Ok(RegionCa {
-            issuer: load_issuer(&crt, &rdir.join("ca.key"))?,
-            region: *region,
-            ca_pem: read_to_string(&crt)?,
-        })
-    }
-
-    /// Issues a certificate for `role` to a public key generated elsewhere (a seal key).
-    /// Returns the certificate PEM.
-    pub fn issue(
-        &self,
-        role: Role,
-        subject: &[(DnType, String)],
-        public_key: &KeyPair,
-        days: i64,
-    ) -> Result<String, PkiError> {
-        let mut params = base_params(public_key, "", "", Some(&self.region), days)?;
-        let mut dn = DistinguishedName::new();
-        push_country(&mut dn);
-        dn.push(DnType::OrganizationalUnitName, self.region.as_str());
-        for (t, v) in subject {
-            dn.push(t.clone(), subject_value(t, v));
-        }
-        params.distinguished_name = dn;
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(role.oid_components())];
-        Ok(params.signed_by(public_key, &self.issuer)?.pem())
-    }
-}
-
 /// Rolls a region's role key over: the current certificate is kept as
 /// `<role>.<kid>.crt` (still trusted, so what it signed keeps verifying until it expires),
 /// its private key is deleted, and a new key and certificate take its place.
@@ -246,11 +280,20 @@ pub fn rollover(dir: &Path, region: &RegionCode, role: Role) -> Result<PathBuf, 
     let rdir = dir.join(region.as_str());
     let crt = rdir.join(format!("{}.crt", role.file_stem()));
     let key = rdir.join(format!("{}.key", role.file_stem()));
-    let der = super::files::read_pem_der(&crt)?;
-    let archived = rdir.join(format!("{}.{}.crt", role.file_stem(), super::kid_of(&der)));
+    let der = read_pem_der(&crt)?;
+    let archived = rdir.join(format!("{}.{}.crt", role.file_stem(), kid_of(&der)));
     let ca = load_issuer(&rdir.join("ca.crt"), &rdir.join("ca.key"))?;
+    // The new certificate keeps the old one's CRL distribution point (same CA, same node).
+    let cdp = crl::cdp_uris(&der).into_iter().next();
     fs::rename(&crt, &archived).map_err(io_err(&crt))?;
     fs::remove_file(&key).map_err(io_err(&key))?;
-    issue_role_files(&rdir, &ca, role, Some(region), &organisation(role, region))?;
+    issue_role_files(
+        &rdir,
+        &ca,
+        role,
+        Some(region),
+        &organisation(role, region),
+        cdp.as_deref(),
+    )?;
     Ok(archived)
 }

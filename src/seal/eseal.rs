@@ -136,6 +136,12 @@ pub fn prepare(
             ),
         ),
         (DnType::CustomDnType(vec![2, 5, 4, 5]), uscc.to_string()),
+        // organizationIdentifier, ETSI EN 319 412-1 §5.1.4: "NTR" (national trade
+        // register), the country, "-", the register's number: the USCC.
+        (
+            DnType::CustomDnType(vec![2, 5, 4, 97]),
+            format!("NTRCN-{uscc}"),
+        ),
         (
             DnType::CustomDnType(vec![2, 5, 4, 12]),
             filing.seal_type.as_str().to_string(),
@@ -299,4 +305,25 @@ pub fn by_credential(
     Ok(seals(wallet, uscc)?
         .into_iter()
         .find(|s| s.credential_id == credential_id))
+}
+
+/// A revoked e-seal's certificate (DER) and when it was revoked.
+pub type RevokedCertificate = (Vec<u8>, DateTime<Utc>);
+
+/// The certificate (DER) of every revoked e-seal, with when it was revoked: what the
+/// regional CA's CRL lists. Read from the store on each call, so the CRL cannot lag a
+/// revocation (one made by deregistration included).
+pub fn revoked_certificates(wallet: &Wallet) -> Result<Vec<RevokedCertificate>, WalletError> {
+    let mut out = Vec::new();
+    for seal in records::all(wallet)? {
+        if seal.status != SealStatus::Revoked {
+            continue;
+        }
+        let der = pem::parse(&seal.certificate_pem)
+            .map(|p| p.into_contents())
+            .map_err(|e| WalletError::Certificate(format!("e-seal {}: {e}", seal.id)))?;
+        // A revoked record without a time counts as revoked since issue: the safe side.
+        out.push((der, seal.revoked_at.unwrap_or(seal.issued_at)));
+    }
+    Ok(out)
 }

@@ -71,3 +71,8 @@ pub fn signings(wallet: &Wallet, uscc: &Uscc) -> Result<Vec<SigningRecord>, Wall
         .store()
         .values_with_prefix(Tree::Events, &format!("sign/{uscc}/"))?)
 }
+
+/// Every e-seal on record, of every company (for the CRL).
+pub fn all(wallet: &Wallet) -> Result<Vec<ESeal>, WalletError> {
+    Ok(wallet.store().values_with_prefix(Tree::Seals, "")?)
+}

@@ -10,6 +10,10 @@
                                       it with the x5c certificate; prints the payload.
   check.py pyjwt CERT_PEM             reads a compact JWS on stdin; PyJWT verifies it with
                                       the certificate's public key; prints the claims.
+  check.py path ROOT_PEM EKU LEAF_PEM [CA_PEM]
+                                      `cryptography`'s RFC 5280 path validator builds the path
+                                      LEAF -> CA -> ROOT, with the EKU (dotted OID) required
+                                      on the leaf; prints "OK" or fails.
 """
 import json
 import sys
@@ -97,6 +101,54 @@ def seal(root_path):
 
 
 COMMANDS["seal"] = seal
+
+
+def path(root_path, eku, leaf_path, ca_path=None):
+    """Path validation with cryptography's verifier (CA/B web PKI profile by default). Our
+    certificates carry private role EKUs: the EE policy requires the role's EKU on the leaf
+    (instead of serverAuth/clientAuth) and the CA policy permits EKUs on the regional CA
+    (rustls-webpki, our own validator, checks the EKU on every certificate of the path, so
+    the CA keeps them). Everything else is the library's default profile."""
+    import datetime
+    from cryptography.x509 import ExtendedKeyUsage, ObjectIdentifier, SubjectAlternativeName
+    from cryptography.x509.verification import (
+        Criticality,
+        ExtensionPolicy,
+        PolicyBuilder,
+        Store,
+    )
+
+    wanted = ObjectIdentifier(eku)
+
+    def leaf_has_role(policy, cert, ext):
+        if wanted not in list(ext):
+            raise ValueError(f"the leaf lacks EKU {eku}: {list(ext)}")
+
+    # The web profile wants a SAN (the name a TLS client is checked against); a seal
+    # certificate names its legal person in the subject DN (ETSI EN 319 412-3) and has none.
+    ee = (
+        ExtensionPolicy.webpki_defaults_ee()
+        .require_present(ExtendedKeyUsage, Criticality.AGNOSTIC, leaf_has_role)
+        .may_be_present(SubjectAlternativeName, Criticality.AGNOSTIC, None)
+    )
+    ca = ExtensionPolicy.webpki_defaults_ca().may_be_present(
+        ExtendedKeyUsage, Criticality.AGNOSTIC, None
+    )
+    root = x509.load_pem_x509_certificate(open(root_path, "rb").read())
+    leaf = x509.load_pem_x509_certificate(open(leaf_path, "rb").read())
+    inter = [x509.load_pem_x509_certificate(open(ca_path, "rb").read())] if ca_path else []
+    verifier = (
+        PolicyBuilder()
+        .store(Store([root]))
+        .time(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=5))
+        .extension_policies(ca_policy=ca, ee_policy=ee)
+        .build_client_verifier()
+    )
+    verifier.verify(leaf, inter)
+    print("OK")
+
+
+COMMANDS["path"] = path
 
 
 if __name__ == "__main__":
