@@ -468,3 +468,71 @@ fn a_status_list_signed_by_a_delisted_key_is_refused() {
     let err = check(&status_list(&old, uri)).unwrap_err().to_string();
     assert!(err.contains("not in the trust list"), "{err}");
 }
+
+#[test]
+fn a_running_node_distrusts_a_key_as_soon_as_a_new_list_delists_it() {
+    let shared = tempfile::tempdir().unwrap();
+    let certs = shared.path().join("certs");
+    init_pki(&certs, "440100,310000");
+    let (old_key, old_crt) = rollover_keeping_old_key(&certs, shared.path());
+    let (gz_port, sh_port) = (free_port(), free_port());
+    let tl = shared.path().join("tl.jwt");
+    // List 1 still lists the rolled-over certificate (it signed credentials in use).
+    sign_trust_list(&certs, &[(GZ, gz_port), (SH, sh_port)], &tl);
+    let gz = node(gz_port, &certs, GZ, &tl);
+    let sh = Server::start_on(
+        sh_port,
+        tempfile::tempdir().unwrap(),
+        Some(&certs),
+        SH,
+        &[
+            "--trust-list",
+            tl.to_str().unwrap(),
+            "--trust-list-refresh-s",
+            "1",
+        ],
+        &[],
+    );
+    let auth = gz.role_token("authority");
+    let (uscc, wallet, _) = gz.register(&auth, &company(&uscc(72), "广州在线除名示例有限公司"));
+    let real = licence_sd_jwt(&gz, &uscc, &wallet);
+    let old = signer_from(
+        &old_key,
+        &[old_crt, certs.join(GZ).join("ca.crt")],
+        Role::LicenceIssuer,
+        GZ,
+    );
+    // Signed with the old key while it is listed: its signature counts.
+    let by_old_key = forge(&real, &old, |_| {});
+    let r = sh.verify(&by_old_key);
+    let signer = r["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "signing_certificate")
+        .unwrap();
+    assert_eq!(signer["result"], "PASSED", "{r:#}");
+
+    // The operator delists it: the file goes, list 2 is signed; the running node takes it.
+    for e in std::fs::read_dir(certs.join(GZ)).unwrap().flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        if n.starts_with("licence-issuer.") && n != "licence-issuer.crt" && n.ends_with(".crt") {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    sign_trust_list(&certs, &[(GZ, gz_port), (SH, sh_port)], &tl);
+    let mut refreshed = false;
+    for _ in 0..200 {
+        if sh.log().contains("trust list refreshed") {
+            refreshed = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(refreshed, "{}", sh.log());
+    let r = sh.verify(&by_old_key);
+    assert_ne!(indication(&r), "TOTAL_PASSED", "{r:#}");
+    assert!(r.to_string().contains("not in the trust list"), "{r:#}");
+    // The current key still works.
+    assert_eq!(indication(&sh.verify(&real)), "TOTAL_PASSED");
+}
