@@ -180,6 +180,8 @@ fn spawn_trust_list_refresh(state: AppState, cfg: &ServeConfig, base: TrustStore
                     }
                     tracing::info!(%source, sequence = new.list.sequence, expires = %new.list.expires_at().map_or_else(|e| e.to_string(), |t| t.to_rfc3339()), "trust list refreshed");
                     *state.verifier.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(v);
+                    // Lists verified under the old trust list are checked again under the new.
+                    state.remote_status.invalidate();
                     *state.trust_list.write().unwrap_or_else(|e| e.into_inner()) = Some(new);
                 }
                 Err(why) => {

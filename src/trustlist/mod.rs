@@ -42,6 +42,10 @@ pub struct RegionEntry {
     pub name: String,
     /// Regional CA certificates (base64 DER); more than one during a CA rollover.
     pub ca_certificates: Vec<String>,
+    /// Each listed CA's kid and validity, as its certificate says: during a rollover a
+    /// partner sees until when the old CA (and what it issued) stays in use.
+    #[serde(default)]
+    pub ca_validity: Vec<CaValidity>,
     /// Role certificates (base64 DER), current and rolled-over ones still in use.
     pub role_certificates: Vec<String>,
     pub credential_types: Vec<CredentialType>,
@@ -51,8 +55,30 @@ pub struct RegionEntry {
     pub certificate_endpoint: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CaValidity {
+    pub kid: String,
+    pub not_before: DateTime<Utc>,
+    pub not_after: DateTime<Utc>,
+}
+
+impl CaValidity {
+    fn of(b64_der: &str) -> Result<Self, TrustListError> {
+        let der = b64::decode_std(b64_der).ok_or(TrustListError::UnreadableCa)?;
+        let info = crate::pki::CertInfo::parse(&der).map_err(|_| TrustListError::UnreadableCa)?;
+        let at = |t| DateTime::from_timestamp(t, 0).ok_or(TrustListError::UnreadableCa);
+        Ok(CaValidity {
+            kid: info.kid.clone(),
+            not_before: at(info.not_before)?,
+            not_after: at(info.not_after)?,
+        })
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TrustListError {
+    #[error("a regional CA certificate in the folder cannot be read")]
+    UnreadableCa,
     #[error(transparent)]
     Pki(#[from] PkiError),
     #[error("{}: {source}", path.display())]
@@ -181,10 +207,15 @@ pub fn sign(
             });
         }
         let base = url.trim_end_matches('/').to_string();
+        let ca_certificates = b64_files(&dir, |n| n.starts_with("ca"))?;
         regions.push(RegionEntry {
             code: *code,
             name: code.name(),
-            ca_certificates: b64_files(&dir, |n| n.starts_with("ca"))?,
+            ca_validity: ca_certificates
+                .iter()
+                .map(|c| CaValidity::of(c))
+                .collect::<Result<_, _>>()?,
+            ca_certificates,
             role_certificates: b64_files(&dir, |n| !n.starts_with("ca"))?,
             credential_types: types
                 .get(code)
@@ -329,6 +360,9 @@ mod tests {
         let five = signed(dir.path(), 5, now);
         assert_eq!(five.list.sequence, 5);
         assert_eq!(five.list.next_update, now.timestamp() + 600);
+        let ca = &five.list.regions[0].ca_validity;
+        assert_eq!(ca.len(), 1);
+        assert!(ca[0].not_before < ca[0].not_after && !ca[0].kid.is_empty());
         let six = signed(dir.path(), 6, now);
         let other_five = signed(dir.path(), 5, now + Duration::seconds(1));
 

@@ -150,6 +150,15 @@ impl RemoteStatus {
         Ok(())
     }
 
+    /// Marks every cached list stale, keeping what was seen (so the rollback check still
+    /// holds): after a new trust list, each is fetched and verified again under it.
+    pub fn invalidate(&self) {
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        for held in cache.values_mut() {
+            held.list.fresh_until = i64::MIN;
+        }
+    }
+
     /// The status at `idx` in the cached list at `uri`, as of `now` (Unix seconds).
     pub fn lookup(&self, uri: &str, idx: u32, now: i64) -> StatusAnswer {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -344,7 +353,13 @@ mod tests {
             remote.lookup(uri, 7, now),
             StatusAnswer::Revoked { .. }
         ));
+        // After a new trust list the copy must be fetched again; its iat still counts.
+        remote.invalidate();
+        assert!(!remote.fresh(uri, now));
+        assert!(remote.accept(uri, checked(&older, now)).is_err());
+        remote.accept(uri, checked(&newer, now)).unwrap();
         // Once the held copy is stale, the answer is unknown, and says a rollback was refused.
+        remote.accept(uri, checked(&older, now)).unwrap_err();
         match remote.lookup(uri, 8, now + 61) {
             StatusAnswer::Unknown(why) => assert!(why.contains("older than"), "{why}"),
             other => panic!("{other:?}"),
