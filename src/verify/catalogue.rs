@@ -382,6 +382,10 @@ pub enum Reason {
     // police_filing
     NoSealTemplate,
     NoPoliceFilingSignature,
+    /// The filing's signature is valid but what it signed is not a JSON object.
+    PoliceFilingMalformed {
+        detail: String,
+    },
     PoliceFilingKidUntrusted {
         kid: String,
     },
@@ -514,6 +518,7 @@ impl Reason {
             ESealNoStatusEntry => "The e-seal credential names no region or status entry.".into(),
             NoSealTemplate => "The e-seal credential carries no readable seal template.".into(),
             NoPoliceFilingSignature => "The e-seal credential carries no police filing signature.".into(),
+            PoliceFilingMalformed { detail } => format!("The police filing's signed content cannot be read ({detail}): the seal cannot be compared with the filing."),
             PoliceFilingKidUntrusted { kid } => format!("The police filing was signed by a certificate (kid {kid:?}) this verifier does not trust as a police seal registry."),
             PoliceFilingSignatureInvalid => "The police registry's signature on the filing is not valid.".into(),
             SealImageNotFiled => "同章同模 failed: the seal image is not the one filed with the police.".into(),
@@ -622,6 +627,7 @@ impl Reason {
             ESealNoStatusEntry => "电子印章凭证未注明所属地区或状态登记项，无法查询吊销状态。".into(),
             NoSealTemplate => "电子印章凭证中没有可读取的印模。".into(),
             NoPoliceFilingSignature => "电子印章凭证中没有公安备案签名。".into(),
+            PoliceFilingMalformed { .. } => "公安备案的签名内容无法读取，无法与备案印模比对。".into(),
             PoliceFilingKidUntrusted { kid } => format!("公安备案的签名证书（证书标识 “{kid}”）不是本查验端信任的公安印章备案机构证书。"),
             PoliceFilingSignatureInvalid => "公安备案机构对备案信息的签名无效。".into(),
             SealImageNotFiled => "同章同模核验未通过：印模图片与公安备案的不一致。".into(),

@@ -142,6 +142,7 @@ pub(crate) fn samples() -> Vec<Reason> {
         ESealNoStatusEntry,
         NoSealTemplate,
         NoPoliceFilingSignature,
+        PoliceFilingMalformed { detail: d() },
         PoliceFilingKidUntrusted {
             kid: cert.kid.clone(),
         },

@@ -154,9 +154,20 @@ impl Verifier {
             );
             return Err(r);
         }
-        let claims = crate::credential::sdjwt::decode(&payload.credential)
-            .map(|d| d.claims)
-            .unwrap_or_default();
+        // It verified above, so it decodes; should it not, that is a failure, not empty claims.
+        let claims = match crate::credential::sdjwt::decode(&payload.credential) {
+            Ok(d) => d.claims,
+            Err(e) => {
+                r.failed(
+                    CheckName::ESealCredential,
+                    SubIndication::FormatFailure,
+                    Reason::NotAnSdJwt {
+                        detail: e.to_string(),
+                    },
+                );
+                return Err(r);
+            }
+        };
         let seal = claims.get("seal").cloned().unwrap_or(Value::Null);
         let binds_key =
             claims.get("cnf").and_then(|c| c.get("jwk")) == Some(&p256_jwk(&cert.info.public_key));
@@ -289,7 +300,19 @@ impl Verifier {
             );
             return (false, Some(svg));
         }
-        let facts = filing.payload_json().unwrap_or_default();
+        let facts = match filing.payload_json() {
+            Ok(f) => f,
+            Err(e) => {
+                r.failed(
+                    CheckName::PoliceFiling,
+                    SubIndication::FormatFailure,
+                    Reason::PoliceFilingMalformed {
+                        detail: e.to_string(),
+                    },
+                );
+                return (false, Some(svg));
+            }
+        };
         // The SVG is rendered once: its hash is the image hash.
         let image = hex::encode(ring::digest::digest(&ring::digest::SHA256, svg.as_bytes()));
         let same = facts.get("image_sha256") == Some(&json!(image))
