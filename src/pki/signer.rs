@@ -29,6 +29,15 @@ impl std::fmt::Debug for Signer {
     }
 }
 
+/// Why a key and chain do not make a signer.
+#[derive(Debug, thiserror::Error)]
+pub enum SignerError {
+    #[error("not a P-256 PKCS#8 key: {0}")]
+    NotP256(ring::error::KeyRejected),
+    #[error("empty certificate chain")]
+    EmptyChain,
+}
+
 impl Signer {
     /// Loads `<dir>/<region>/<role>.key|.crt`, or `<dir>/<role>.key|.crt` for national roles.
     pub fn load(dir: &Path, region: Option<&RegionCode>, role: Role) -> Result<Self, PkiError> {
@@ -54,9 +63,9 @@ impl Signer {
         if region.is_some() {
             chain.push(read_pem_der(&ca_path)?);
         }
-        Self::from_pkcs8(&pkcs8, chain, role, region.copied()).map_err(|reason| PkiError::Invalid {
+        Self::from_pkcs8(&pkcs8, chain, role, region.copied()).map_err(|e| PkiError::Invalid {
             path: key_path,
-            reason,
+            reason: e.to_string(),
         })
     }
 
@@ -66,11 +75,11 @@ impl Signer {
         chain: Vec<Vec<u8>>,
         role: Role,
         region: Option<RegionCode>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, SignerError> {
         let rng = SystemRandom::new();
         let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8, &rng)
-            .map_err(|e| format!("not a P-256 PKCS#8 key: {e}"))?;
-        let kid = kid_of(chain.first().ok_or("empty certificate chain")?);
+            .map_err(SignerError::NotP256)?;
+        let kid = kid_of(chain.first().ok_or(SignerError::EmptyChain)?);
         Ok(Signer {
             key,
             rng,
