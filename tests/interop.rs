@@ -222,6 +222,11 @@ fn pkilint_finds_nothing_wrong_with_our_certificates() {
         }
     }
     assert!(files.len() >= 8, "{files:?}");
+    // The timestamp authority's certificate (critical timestamping EKU) too.
+    assert!(
+        files.iter().any(|f| f.ends_with("440100/tsa.crt")),
+        "{files:?}"
+    );
     let lint = python().with_file_name("lint_pkix_cert");
     for f in &files {
         let out = Command::new(&lint)

@@ -44,3 +44,6 @@ impl From<der::Error> for TsaError {
         TsaError::Malformed(e.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests;
