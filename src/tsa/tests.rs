@@ -75,3 +75,26 @@ fn a_changed_token_never_verifies_wrongly_and_never_panics() {
         let _ = verify_token(&good[..i], &sha256(b"d"), &trust);
     }
 }
+
+/// Without `certReq` the token carries no certificate: the trust store's is found by the
+/// signing-certificate-v2 hash.
+#[test]
+fn a_token_without_certificates_verifies_from_the_trust_store() {
+    use der::Encode;
+    let (dir, gz, trust) = pki();
+    let tsa = Signer::load(dir.path(), Some(&gz), Role::TimeStamping).unwrap();
+    let token = timestamp_imprint(
+        &tsa,
+        Imprint::sha256(sha256(b"q")),
+        None,
+        false,
+        &Clock::fixed(at()),
+    )
+    .unwrap()
+    .to_der()
+    .unwrap();
+    let info = verify_token(&token, &sha256(b"q"), &trust).unwrap();
+    assert_eq!(info.tsa_kid, tsa.kid);
+    let empty = TrustStore::default();
+    assert!(verify_token(&token, &sha256(b"q"), &empty).is_err());
+}
