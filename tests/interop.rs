@@ -137,8 +137,8 @@ fn reference_libraries_verify_licence_and_presentation() {
     let bundle = s.get("/v1/certs", None).text().unwrap();
     assert_eq!(
         bundle.matches("BEGIN CERTIFICATE").count(),
-        7,
-        "root, CA, 5 role certificates"
+        8,
+        "root, CA, 6 role certificates (the timestamp authority's too)"
     );
 }
 
