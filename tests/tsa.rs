@@ -215,6 +215,38 @@ fn bad_queries_are_rejected_never_a_500() {
         "{text}"
     );
 
+    // SHA-512 imprints are granted too, and verify.
+    let (ok, text) = openssl(
+        &[
+            "ts", "-query", "-data", "doc.txt", "-sha512", "-cert", "-out", "512.tsq",
+        ],
+        w,
+    );
+    assert!(ok, "{text}");
+    let r = post_query(
+        &s,
+        std::fs::read(w.join("512.tsq")).unwrap(),
+        "application/timestamp-query",
+    );
+    std::fs::write(w.join("512.tsr"), r.bytes().unwrap()).unwrap();
+    let certs = s.certs();
+    let (ok, text) = openssl(
+        &[
+            "ts",
+            "-verify",
+            "-in",
+            "512.tsr",
+            "-queryfile",
+            "512.tsq",
+            "-CAfile",
+            certs.join("root.crt").to_str().unwrap(),
+            "-untrusted",
+            certs.join("440100/ca.crt").to_str().unwrap(),
+        ],
+        w,
+    );
+    assert!(ok && text.contains("Verification: OK"), "{text}");
+
     let (ok, text) = openssl(
         &[
             "ts",
