@@ -12,6 +12,7 @@
 //! * [`pki`]: the national root, regional CAs and role certificates; creating them
 //!   (`pki init`, or the ceremony: `pki root init`, `pki region …`), CRLs, loading
 //!   signers, validating chains with rustls-webpki.
+//! * [`tsa`]: the region's RFC 3161 timestamp authority: tokens, replies, verification.
 //! * [`credential`]: compact JWS and SD-JWT VC (with the holder's key-binding JWT), and the
 //!   claims of each credential type.
 //! * [`store`]: the only module that knows sled; atomic batches flushed before they return.
@@ -57,5 +58,6 @@ pub mod server;
 pub mod status;
 pub mod store;
 pub mod trustlist;
+pub mod tsa;
 pub mod verify;
 pub mod wallet;

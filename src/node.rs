@@ -12,6 +12,8 @@ pub struct RegionKeys {
     pub police: Signer,
     pub tax: Signer,
     pub status: Signer,
+    /// The region's RFC 3161 timestamp authority.
+    pub tsa: Signer,
     pub ca: RegionCa,
 }
 
@@ -25,6 +27,7 @@ impl RegionKeys {
             police: load(Role::PoliceRegistry)?,
             tax: load(Role::TaxIssuer)?,
             status: load(Role::StatusListSigner)?,
+            tsa: load(Role::TimeStamping)?,
             ca: RegionCa::load(certs, region)?,
         })
     }

@@ -137,8 +137,8 @@ fn reference_libraries_verify_licence_and_presentation() {
     let bundle = s.get("/v1/certs", None).text().unwrap();
     assert_eq!(
         bundle.matches("BEGIN CERTIFICATE").count(),
-        7,
-        "root, CA, 5 role certificates"
+        8,
+        "root, CA, 6 role certificates (the timestamp authority's too)"
     );
 }
 
@@ -222,6 +222,11 @@ fn pkilint_finds_nothing_wrong_with_our_certificates() {
         }
     }
     assert!(files.len() >= 8, "{files:?}");
+    // The timestamp authority's certificate (critical timestamping EKU) too.
+    assert!(
+        files.iter().any(|f| f.ends_with("440100/tsa.crt")),
+        "{files:?}"
+    );
     let lint = python().with_file_name("lint_pkix_cert");
     for f in &files {
         let out = Command::new(&lint)

@@ -16,6 +16,7 @@ mod seals;
 mod status;
 mod streamed;
 mod tokens;
+mod tsa;
 mod verify;
 mod wallets;
 
@@ -129,6 +130,12 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
                 .layer(from_fn(image_length_guard)),
         ))
         .routes(routes!(certs))
+        .routes(
+            routes!(tsa::timestamp)
+                .layer(DefaultBodyLimit::max(crate::tsa::MAX_QUERY_BYTES))
+                .layer(rate())
+                .layer(from_fn(tsa_length_guard)),
+        )
         .routes(routes!(crl::current))
         .routes(routes!(crl::of_ca))
         .routes(routes!(crl::ca_cert))
@@ -207,6 +214,10 @@ async fn certs(State(s): State<AppState>) -> impl IntoResponse {
 
 async fn image_length_guard(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     length_guard(req, next, IMAGE_LIMIT).await
+}
+
+async fn tsa_length_guard(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    length_guard(req, next, crate::tsa::MAX_QUERY_BYTES).await
 }
 
 async fn document_length_guard(

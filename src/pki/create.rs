@@ -168,8 +168,20 @@ fn issue_role_files(
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
     let cn = format!("{org} {}", role.name_zh());
     let mut params = base_params(&key, &cn, org, region, 5 * 365)?;
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(role.oid_components())];
+    if role == Role::TimeStamping {
+        // RFC 3161 §2.3: id-kp-timeStamping alone, critical; nonRepudiation as linters want
+        // of a key whose signatures attest a fact (the time) to third parties.
+        params.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::ContentCommitment,
+        ];
+        params
+            .custom_extensions
+            .push(super::ext::critical_eku(&role.oid_components()));
+    } else {
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(role.oid_components())];
+    }
     if let Some(uri) = cdp {
         params.crl_distribution_points = vec![CrlDistributionPoint {
             uris: vec![uri.to_string()],

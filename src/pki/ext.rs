@@ -7,6 +7,11 @@ use rcgen::CustomExtension;
 /// deployment replaces it with its registered arc, as for the role EKUs).
 pub const SEAL_POLICY: [u64; 9] = [1, 3, 6, 1, 4, 1, 59999, 2, 1];
 
+/// The policy under which the regional timestamp authorities issue timestamps (TSTInfo
+/// `policy`), under the same placeholder arc.
+pub const TSA_POLICY: [u64; 9] = [1, 3, 6, 1, 4, 1, 59999, 3, 1];
+
+const EXTENDED_KEY_USAGE: [u64; 4] = [2, 5, 29, 37];
 const CERTIFICATE_POLICIES: [u64; 4] = [2, 5, 29, 32];
 const AUTHORITY_INFO_ACCESS: [u64; 9] = [1, 3, 6, 1, 5, 5, 7, 1, 1];
 const CA_ISSUERS: [u64; 9] = [1, 3, 6, 1, 5, 5, 7, 48, 2];
@@ -52,6 +57,14 @@ fn oid(components: &[u64]) -> Vec<u8> {
 pub fn certificate_policies(policy: &[u64]) -> CustomExtension {
     let info = tlv(0x30, &oid(policy));
     CustomExtension::from_oid_content(&CERTIFICATE_POLICIES, tlv(0x30, &info))
+}
+
+/// extendedKeyUsage with one purpose, critical: what RFC 3161 §2.3 wants of a TSA
+/// certificate (rcgen writes the extension only as non-critical).
+pub fn critical_eku(purpose: &[u64]) -> CustomExtension {
+    let mut ext = CustomExtension::from_oid_content(&EXTENDED_KEY_USAGE, tlv(0x30, &oid(purpose)));
+    ext.set_criticality(true);
+    ext
 }
 
 /// authorityInfoAccess with a caIssuers URI (where the issuing CA's certificate is).

@@ -5,7 +5,8 @@
 //! root.crt root.key                      national root CA
 //! trust-list-signer.crt .key             national trust-list signer (under the root)
 //! <region>/ca.crt ca.key                 regional CA, e.g. 440100/
-//! <region>/<role>.crt <role>.key         role certificates of that region
+//! <region>/<role>.crt <role>.key         role certificates of that region (tsa.crt: its
+//!                                        RFC 3161 timestamp authority)
 //! root.crl                               the root's CRL (revoked regional CAs)
 //! <region>/ca.<kid>.crt ca.<kid>.key     an earlier CA of the region (after a CA rollover;
 //!                                        its key signs only its CRL)
@@ -29,6 +30,7 @@ mod trust;
 pub use ceremony::{RegionRequest, region_install, region_request, region_sign, root_init};
 pub use create::{InitReport, init, init_at, issuer_uri, rollover};
 pub use crl::DEV_PUBLIC_URL;
+pub use ext::TSA_POLICY;
 pub use region_ca::{RegionCa, ca_cert_uri};
 pub use role::Role;
 pub use signer::Signer;

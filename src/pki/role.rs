@@ -16,10 +16,16 @@ pub enum Role {
     TrustListSigner,
     SealSigner,
     StatusListSigner,
+    /// The region's RFC 3161 timestamp authority: its EKU is the standard id-kp-timeStamping
+    /// (critical, and the only one, as RFC 3161 §2.3 wants), not one under our arc.
+    TimeStamping,
 }
 
 /// DER content bytes of 1.3.6.1.4.1.59999.1 (59999 = 0x83 0xD4 0x5F in base 128).
 const ARC: [u8; 9] = [0x2B, 0x06, 0x01, 0x04, 0x01, 0x83, 0xD4, 0x5F, 0x01];
+
+/// id-kp-timeStamping (RFC 5280 §4.2.1.12).
+pub const TIME_STAMPING: [u64; 9] = [1, 3, 6, 1, 5, 5, 7, 3, 8];
 
 macro_rules! oid_der {
     ($n:expr) => {
@@ -30,7 +36,7 @@ macro_rules! oid_der {
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::LicenceIssuer,
         Role::PresentationSigner,
         Role::PoliceRegistry,
@@ -38,15 +44,17 @@ impl Role {
         Role::TrustListSigner,
         Role::SealSigner,
         Role::StatusListSigner,
+        Role::TimeStamping,
     ];
 
     /// Roles whose certificate each region holds a key for.
-    pub const REGIONAL: [Role; 5] = [
+    pub const REGIONAL: [Role; 6] = [
         Role::LicenceIssuer,
         Role::PresentationSigner,
         Role::PoliceRegistry,
         Role::TaxIssuer,
         Role::StatusListSigner,
+        Role::TimeStamping,
     ];
 
     /// Whether a certificate for this role is trusted only when the trust list names it:
@@ -64,11 +72,15 @@ impl Role {
             Role::TrustListSigner => 5,
             Role::SealSigner => 6,
             Role::StatusListSigner => 7,
+            Role::TimeStamping => 0,
         }
     }
 
     pub fn oid_components(self) -> Vec<u64> {
-        vec![1, 3, 6, 1, 4, 1, 59999, 1, self.number() as u64]
+        match self {
+            Role::TimeStamping => TIME_STAMPING.to_vec(),
+            _ => vec![1, 3, 6, 1, 4, 1, 59999, 1, self.number() as u64],
+        }
     }
 
     /// The OID's DER content bytes, as rustls-webpki's `KeyUsage::required` wants them.
@@ -81,6 +93,7 @@ impl Role {
             Role::TrustListSigner => oid_der!(5),
             Role::SealSigner => oid_der!(6),
             Role::StatusListSigner => oid_der!(7),
+            Role::TimeStamping => &[0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x08],
         }
     }
 
@@ -105,6 +118,7 @@ impl Role {
             Role::TrustListSigner => "trust-list-signer",
             Role::SealSigner => "seal-signer",
             Role::StatusListSigner => "status-list-signer",
+            Role::TimeStamping => "tsa",
         }
     }
 
@@ -121,6 +135,7 @@ impl Role {
             Role::TrustListSigner => "信任列表签名",
             Role::SealSigner => "电子印章",
             Role::StatusListSigner => "状态列表签名",
+            Role::TimeStamping => "时间戳服务",
         }
     }
 }

@@ -100,6 +100,17 @@ impl Signer {
             .to_vec()
     }
 
+    /// The same signature as DER (`ECDSA-Sig-Value`), as CMS and X.509 carry it.
+    pub fn sign_der(&self, message: &[u8]) -> Vec<u8> {
+        let sig = self.sign(message);
+        let (r, s) = sig.split_at(sig.len() / 2);
+        let mut body = der_uint(r);
+        body.extend(der_uint(s));
+        let mut out = vec![0x30, body.len() as u8];
+        out.extend(body);
+        out
+    }
+
     pub fn public_key(&self) -> &[u8] {
         use ring::signature::KeyPair;
         self.key.public_key().as_ref()
@@ -108,4 +119,19 @@ impl Signer {
     pub fn certificate_pem(&self) -> String {
         pem::encode(&pem::Pem::new("CERTIFICATE", self.chain[0].clone()))
     }
+}
+
+/// A DER INTEGER of an unsigned big-endian value of at most 32 bytes (short form length).
+fn der_uint(v: &[u8]) -> Vec<u8> {
+    let v = match v.iter().position(|b| *b != 0) {
+        Some(i) => &v[i..],
+        None => &[0u8][..],
+    };
+    let pad = v[0] & 0x80 != 0;
+    let mut out = vec![0x02, (v.len() + usize::from(pad)) as u8];
+    if pad {
+        out.push(0);
+    }
+    out.extend_from_slice(v);
+    out
 }

@@ -13,7 +13,7 @@ fn every_role_certificate_chains_for_its_role_only() {
     init(dir.path(), &regions).unwrap();
     let trust = TrustStore::load(dir.path()).unwrap();
     assert!(trust.rejected.is_empty(), "{:?}", trust.rejected);
-    assert_eq!(trust.trusted().count(), 11);
+    assert_eq!(trust.trusted().count(), 2 * Role::REGIONAL.len() + 1);
     for region in &regions {
         for role in Role::REGIONAL {
             let signer = Signer::load(dir.path(), Some(region), role).unwrap();
@@ -32,6 +32,25 @@ fn every_role_certificate_chains_for_its_role_only() {
             assert!(trust.validate_chain(&t.info, role).is_ok());
         }
     }
+}
+
+/// RFC 3161 §2.3: the TSA certificate's only EKU is id-kp-timeStamping, and critical.
+#[test]
+fn the_tsa_certificate_has_one_critical_timestamping_eku() {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let dir = tempfile::tempdir().unwrap();
+    let gz = RegionCode::parse("440100").unwrap();
+    init(dir.path(), &[gz]).unwrap();
+    let signer = Signer::load(dir.path(), Some(&gz), Role::TimeStamping).unwrap();
+    let (_, cert) = X509Certificate::from_der(&signer.chain[0]).unwrap();
+    let eku = cert.extended_key_usage().unwrap().unwrap();
+    assert!(eku.critical);
+    assert!(eku.value.time_stamping && eku.value.other.is_empty());
+    assert!(!(eku.value.any || eku.value.server_auth || eku.value.code_signing));
+    let ku = cert.key_usage().unwrap().unwrap().value;
+    assert!(ku.digital_signature() && ku.non_repudiation());
+    let info = CertInfo::parse(&signer.chain[0]).unwrap();
+    assert_eq!(info.roles, [Role::TimeStamping]);
 }
 
 #[test]

@@ -142,12 +142,19 @@ impl CertInfo {
         let organisation = first(&mut subject.iter_organization());
         let ou = first(&mut subject.iter_organizational_unit());
         let roles = match cert.extended_key_usage() {
-            Ok(Some(eku)) => eku
-                .value
-                .other
-                .iter()
-                .filter_map(|o| Role::from_oid_string(&o.to_id_string()))
-                .collect(),
+            Ok(Some(eku)) => {
+                let mut roles: Vec<Role> = eku
+                    .value
+                    .other
+                    .iter()
+                    .filter_map(|o| Role::from_oid_string(&o.to_id_string()))
+                    .collect();
+                // x509-parser reads the standard purposes into flags, not `other`.
+                if eku.value.time_stamping {
+                    roles.push(Role::TimeStamping);
+                }
+                roles
+            }
             _ => vec![],
         };
         let digital_signature =
