@@ -1,9 +1,8 @@
 //! The filed seal template drawn as PDF path operators, red, at its physical size
 //! (1 mm = 72/25.4 pt), as the content of the signature widget's appearance stream.
 //!
-//! Drawn: the border ring (round or oval, the filed border width) and the star. Not yet
-//! drawn: the Chinese arc, centre and bottom text and the seal code (they need glyph
-//! outlines from an embedded CJK font).
+//! Drawn: the border ring (round or oval, the filed border width), the star, and the
+//! text as glyph outlines placed as the canonical SVG places it (see [`super::glyphs`]).
 
 use crate::seal::template::{SealShape, SealTemplate};
 
@@ -33,8 +32,13 @@ pub fn content(t: &SealTemplate) -> Vec<u8> {
     ellipse(&mut s, cx, cy, rx, ry);
     s.push_str("S\n");
     if t.star {
-        star(&mut s, cx, cy, w.min(height) * 0.19);
+        // As in the canonical SVG: radius a sixth of the smaller side.
+        star(&mut s, cx, cy, w.min(height) / 6.0);
         s.push_str("f\n");
+    }
+    // The text, from the canonical SVG (same places, same sizes).
+    if let Some(text) = super::glyphs::text_paths(&t.render_svg(), t.height_mm, PT_PER_MM) {
+        s.push_str(&text);
     }
     s.push_str("Q\n");
     s.into_bytes()

@@ -5,12 +5,14 @@
 //! * [`parse`]: untrusted bytes checked and parsed (never a panic), the page found.
 //! * [`syntax`]: writing PDF objects.
 //! * [`appearance`]: the filed seal template as PDF path operators, at physical size.
+//! * [`glyphs`]: the seal's text as glyph outlines from a CJK font.
 //! * [`cms`]: the CMS SignedData (signing-certificate-v2, no signing-time).
 //! * [`update`]: the incremental update: field, widget, /Sig dictionary, xref, trailer.
 //! * [`validate`]: every signature of a PDF checked against its byte range.
 
 pub mod appearance;
 pub mod cms;
+pub mod glyphs;
 pub mod parse;
 pub mod service;
 pub mod syntax;
@@ -45,3 +47,6 @@ pub enum PdfError {
     #[error("the signature does not fit the space reserved for it")]
     SignatureTooLarge,
 }
+
+#[cfg(test)]
+mod tests;
