@@ -282,6 +282,24 @@ fn sealed_pdf_validates_with_us_pyhanko_and_pdfsig() {
         "pdfsig missed the change: {out}"
     );
 
+    // A's seal revoked after it sealed: its signature stays valid, with a warning.
+    s.advance_clock(3600.0);
+    let r = s.post(
+        &format!("/v1/wallets/{a_uscc}/seals/{a_seal}/revocation"),
+        Some(&auth),
+        &serde_json::json!({}),
+    );
+    assert_eq!(r.status(), 200, "{}", r.text().unwrap());
+    let reports = validate(&s, &two);
+    assert_eq!(reports[0]["indication"], "TOTAL_PASSED", "{:#}", reports[0]);
+    let warned = reports[0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["result"] == "WARNING" && c["reason"].as_str().unwrap().contains("revoked"));
+    assert!(warned, "{:#}", reports[0]);
+    assert_eq!(reports[1]["indication"], "TOTAL_PASSED", "{:#}", reports[1]);
+
     // Bytes appended after the last signature (not a signed revision): HASH_FAILURE.
     let mut appended = one.clone();
     appended.extend_from_slice(b"\n% appended\n");
