@@ -156,8 +156,8 @@ struct HashOnly {
 /// body (any bytes, up to 32 MiB), or `{"sha256"}` with `Content-Type: application/json`.
 #[utoipa::path(post, path = "/v1/wallets/{uscc}/seals/{seal_id}/sign", tag = "seals", security(("bearer" = [])),
     params(("uscc" = String, Path), ("seal_id" = String, Path)),
-    request_body(content((HashOnly = "application/json"), (Vec<u8> = "application/octet-stream"))),
-    responses((status = 201, body = SealSignature), E401, E403, E404, E408, E409, E413, E422, E500))]
+    request_body(content((HashOnly = "application/json"), (Vec<u8> = "application/octet-stream"), (Vec<u8> = "application/pdf"))),
+    responses((status = 201, body = SealSignature, description = "The seal signature; for an application/pdf body, the sealed PDF (application/pdf)."), E401, E403, E404, E408, E409, E413, E422, E500))]
 pub async fn sign_document(
     State(s): State<AppState>,
     caller: Caller,
