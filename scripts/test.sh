@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v pdfsig >/dev/null 2>&1 || need+=(poppler-utils)
+command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -n "$(fc-list ':lang=zh' 2>/dev/null)" ] || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
@@ -21,7 +23,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if ! .venv/bin/python -c "import sd_jwt, jwt, jwcrypto, cryptography, schemathesis, pkilint" >/dev/null 2>&1; then
+if ! .venv/bin/python -c "import sd_jwt, jwt, jwcrypto, cryptography, schemathesis, pkilint, pyhanko, pyhanko.cli" >/dev/null 2>&1; then
   echo "creating .venv with the reference libraries" >&2
   python3 -m venv .venv
   .venv/bin/pip install -q -r tests/interop/requirements.txt

@@ -32,6 +32,8 @@
 //!   nothing.
 //! * [`deregister`]: deregistration (注销): the company's e-seals and wallet revoked at once.
 //! * [`verify`]: the verifier (with key binding) and its ETSI-style validation report.
+//! * [`pdf`]: sealed PDFs: the seal drawn on the page and a PAdES signature added as an
+//!   incremental update; validating them.
 //! * [`http`]: the axum API, problem details.
 //! * [`listen`]: the socket and its connection limits.
 //! * [`server`]: wires the API to a socket.
@@ -51,6 +53,7 @@ pub mod keystore;
 pub mod listen;
 pub mod metrics;
 pub mod node;
+pub mod pdf;
 pub mod pki;
 pub mod present;
 pub mod seal;

@@ -54,7 +54,7 @@ fn sign_bytes(st: &Setup, seal_id: &str, doc: &[u8]) -> Value {
         st.s.client
             .post(st.s.url(&format!("/v1/wallets/{}/seals/{seal_id}/sign", st.uscc)))
             .bearer_auth(&st.wallet)
-            .header("content-type", "application/pdf")
+            .header("content-type", "application/octet-stream")
             .body(doc.to_vec())
             .send()
             .unwrap();

@@ -10,6 +10,7 @@ pub mod limits;
 mod localized;
 mod openapi;
 mod pages;
+mod pdf;
 mod problem;
 mod ratelimit;
 mod seals;
@@ -234,6 +235,9 @@ async fn validate_length_guard(
 ) -> Response {
     if streamed::is_multipart(req.headers()) {
         return length_guard(req, next, streamed::FORM_LIMIT as usize).await;
+    }
+    if pdf::is_pdf(req.headers()) {
+        return length_guard(req, next, crate::pdf::MAX_PDF_BYTES).await;
     }
     if declared_length(&req).is_some_and(|n| n > VALIDATE_JSON_LIMIT) {
         return Problem::new(

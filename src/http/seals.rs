@@ -156,17 +156,21 @@ struct HashOnly {
 /// body (any bytes, up to 32 MiB), or `{"sha256"}` with `Content-Type: application/json`.
 #[utoipa::path(post, path = "/v1/wallets/{uscc}/seals/{seal_id}/sign", tag = "seals", security(("bearer" = [])),
     params(("uscc" = String, Path), ("seal_id" = String, Path)),
-    request_body(content((HashOnly = "application/json"), (Vec<u8> = "application/octet-stream"))),
-    responses((status = 201, body = SealSignature), E401, E403, E404, E408, E409, E413, E422, E500))]
+    request_body(content((HashOnly = "application/json"), (Vec<u8> = "application/octet-stream"), (Vec<u8> = "application/pdf"))),
+    responses((status = 201, body = SealSignature, description = "The seal signature; for an application/pdf body, the sealed PDF (application/pdf)."), E401, E403, E404, E408, E409, E413, E422, E500))]
 pub async fn sign_document(
     State(s): State<AppState>,
     caller: Caller,
     Path((uscc, seal_id)): Path<(String, String)>,
     headers: HeaderMap,
+    query: axum::extract::RawQuery,
     ApiBytes(body): ApiBytes,
-) -> Result<(StatusCode, Json<SealSignature>), Problem> {
+) -> Result<axum::response::Response, Problem> {
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, false)?;
+    if super::pdf::is_pdf(&headers) {
+        return super::pdf::seal(&s, &uscc, &seal_id, query.0.as_deref(), &body).await;
+    }
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -196,7 +200,8 @@ pub async fn sign_document(
             document_size: size,
             signed_at: record.signed_at,
         }),
-    ))
+    )
+        .into_response())
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -221,8 +226,12 @@ pub struct ValidateRequest {
 pub async fn validate(
     State(s): State<AppState>,
     req: Request,
-) -> Result<super::localized::LocalizedReport, Problem> {
+) -> Result<axum::response::Response, Problem> {
     let lang = super::localized::lang_of(req.headers());
+    if super::pdf::is_pdf(req.headers()) {
+        let reports = super::pdf::validate(&s, req).await?;
+        return Ok(super::pdf::reports_response(&reports, lang));
+    }
     let (signature, digest) = if streamed::is_multipart(req.headers()) {
         let form = streamed::read_signed_document(req).await?;
         (form.signature, form.sha256)
@@ -236,7 +245,7 @@ pub async fn validate(
     let report = super::verify::online(&s, &verifier)
         .validate_sealed(&signature, &digest)
         .await;
-    Ok(super::localized::LocalizedReport(report, lang))
+    Ok(super::localized::LocalizedReport(report, lang).into_response())
 }
 
 fn json_digest(req: &ValidateRequest) -> Result<String, Problem> {

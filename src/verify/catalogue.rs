@@ -379,6 +379,38 @@ pub enum Reason {
         company: String,
     },
     ESealNoStatusEntry,
+    // PDF signatures (PAdES)
+    PdfMalformed {
+        detail: String,
+    },
+    PdfNoSignatures,
+    PdfByteRangeInvalid,
+    PdfChangedAfterSigning {
+        covered: usize,
+        total: usize,
+    },
+    PdfSignedRevision {
+        covered: usize,
+        total: usize,
+    },
+    PdfSealUnknown {
+        seal_id: String,
+    },
+    PdfSealActive,
+    PdfSealRevokedAfterSigning {
+        revoked_at: i64,
+    },
+    PdfSealRevokedBeforeSigning {
+        revoked_at: i64,
+    },
+    PdfSealImageFiled {
+        image_sha256: String,
+        filing_id: String,
+    },
+    PdfSealImageMismatch {
+        signed: String,
+        filed: String,
+    },
     // police_filing
     NoSealTemplate,
     NoPoliceFilingSignature,
@@ -508,6 +540,21 @@ impl Reason {
             }
             SealSignatureMismatch => "The seal signature does not match its content: it was altered after sealing.".into(),
             SealSignatureValid => "The seal's ES256 signature is valid.".into(),
+            PdfMalformed { detail } => format!("The PDF or its signature cannot be read: {detail}."),
+            PdfNoSignatures => "The PDF has no signatures.".into(),
+            PdfByteRangeInvalid => "The signature's /ByteRange does not describe this file: it does not start at 0 or does not leave out exactly the /Contents string.".into(),
+            PdfChangedAfterSigning { covered, total } => format!("The PDF was changed after this signature: the signature covers {covered} bytes of {total}, and what follows is not covered by a later intact signature."),
+            PdfSignedRevision { covered, total } => if covered == total {
+                format!("The signature covers the whole file ({total} bytes).")
+            } else {
+                format!("The signature covers its revision ({covered} of {total} bytes); what follows is a later signature, itself intact.")
+            },
+            PdfSealUnknown { seal_id } => format!("The e-seal {seal_id:?} is not held by this node: its status and filed image were not checked here."),
+            PdfSealActive => "The e-seal is in force.".into(),
+            PdfSealRevokedAfterSigning { revoked_at } => format!("The e-seal was revoked at {}, after this signature: the signature stays valid, but the seal can no longer be used.", t(*revoked_at)),
+            PdfSealRevokedBeforeSigning { revoked_at } => format!("The e-seal was revoked at {}, before the signing time: do not rely on this seal.", t(*revoked_at)),
+            PdfSealImageFiled { image_sha256, filing_id } => format!("The seal image named in the signature (SHA-256 {image_sha256}) is the one filed with the police (filing {filing_id})."),
+            PdfSealImageMismatch { signed, filed } => format!("The seal image named in the signature ({signed:?}) is not the filed one ({filed}): do not rely on this seal."),
             DocumentChanged { actual, sealed } => format!("The document was changed after it was sealed: its SHA-256 is {actual}, the seal covers {sealed}."),
             DocumentUnchanged { sha256 } => format!("The document is exactly the one sealed (SHA-256 {sha256})."),
             SealCertificateNotValidAtSigning { signed_at } => format!("The seal certificate was not valid at the signing time {}.", t(*signed_at)),
@@ -616,6 +663,21 @@ impl Reason {
             }
             SealSignatureMismatch => "签章与内容不符：签章在盖章后被改动过。".into(),
             SealSignatureValid => "电子印章的签名有效（ES256）。".into(),
+            PdfMalformed { .. } => "无法读取该 PDF 或其中的签名：文件格式有误或已损坏。".into(),
+            PdfNoSignatures => "该 PDF 中没有任何签名。".into(),
+            PdfByteRangeInvalid => "签名的字节范围（/ByteRange）与本文件不符：未从 0 开始，或未恰好排除签名值（/Contents）。".into(),
+            PdfChangedAfterSigning { covered, total } => format!("该 PDF 在本签名之后被改动过：签名只覆盖了 {total} 字节中的 {covered} 字节，其后的内容没有完好的后续签名覆盖。"),
+            PdfSignedRevision { covered, total } => if covered == total {
+                format!("签名覆盖了整个文件（{total} 字节）。")
+            } else {
+                format!("签名覆盖了它所在的版本（{total} 字节中的 {covered} 字节）；其后是另一个完好的签名。")
+            },
+            PdfSealUnknown { seal_id } => format!("本节点没有电子印章 “{seal_id}” 的记录：未在此核对其状态和备案印模。"),
+            PdfSealActive => "该电子印章现行有效。".into(),
+            PdfSealRevokedAfterSigning { revoked_at } => format!("该电子印章已于 {} 注销，晚于本次签章：签章仍然有效，但该印章不能再使用。", t(*revoked_at)),
+            PdfSealRevokedBeforeSigning { revoked_at } => format!("该电子印章已于 {} 注销，早于签章时间：请勿采信。", t(*revoked_at)),
+            PdfSealImageFiled { image_sha256, filing_id } => format!("签名所载的印模（SHA-256 摘要 {image_sha256}）与公安备案一致（备案号 {filing_id}）。"),
+            PdfSealImageMismatch { signed, filed } => format!("签名所载的印模（“{signed}”）与备案印模（{filed}）不一致：请勿采信。"),
             DocumentChanged { actual, sealed } => format!("文件在盖章后被改动过：当前文件的 SHA-256 摘要为 {actual}，而盖章的文件为 {sealed}。"),
             DocumentUnchanged { sha256 } => format!("文件与盖章时完全一致（SHA-256 摘要 {sha256}）。"),
             SealCertificateNotValidAtSigning { signed_at } => format!("签章时间 {} 时，印章证书不在有效期内。", t(*signed_at)),

@@ -120,6 +120,31 @@ pub(crate) fn samples() -> Vec<Reason> {
         },
         SealSignatureMismatch,
         SealSignatureValid,
+        PdfMalformed { detail: d() },
+        PdfNoSignatures,
+        PdfByteRangeInvalid,
+        PdfChangedAfterSigning {
+            covered: 10,
+            total: 20,
+        },
+        PdfSignedRevision {
+            covered: 10,
+            total: 20,
+        },
+        PdfSealUnknown {
+            seal_id: "s1".into(),
+        },
+        PdfSealActive,
+        PdfSealRevokedAfterSigning { revoked_at: exp },
+        PdfSealRevokedBeforeSigning { revoked_at: exp },
+        PdfSealImageFiled {
+            image_sha256: sha.clone(),
+            filing_id: "f1".into(),
+        },
+        PdfSealImageMismatch {
+            signed: "x".into(),
+            filed: sha.clone(),
+        },
         DocumentChanged {
             actual: sha.clone(),
             sealed: "cd".repeat(32),

@@ -389,7 +389,7 @@ impl Server {
             .client
             .post(self.url(&format!("/v1/wallets/{uscc}/seals/{seal_id}/sign")))
             .bearer_auth(wallet)
-            .header("content-type", "application/pdf")
+            .header("content-type", "application/octet-stream")
             .body(doc.to_vec())
             .send()
             .unwrap();

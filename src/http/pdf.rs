@@ -1,0 +1,149 @@
+//! PDF bodies on the sign and validate routes (`Content-Type: application/pdf`).
+
+use axum::extract::Request;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::{AppState, Problem};
+use crate::domain::Uscc;
+use crate::pdf::service::{SealPdfError, seal_pdf};
+use crate::pdf::update::Position;
+use crate::pdf::{MAX_PDF_BYTES, PdfError};
+use crate::verify::Report;
+
+pub fn is_pdf(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().to_ascii_lowercase().starts_with("application/pdf"))
+}
+
+impl From<PdfError> for Problem {
+    fn from(e: PdfError) -> Self {
+        let status = match e {
+            PdfError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            _ => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        let field = match e {
+            PdfError::NoSuchPage { .. } => "page",
+            PdfError::Position(_) => "position",
+            _ => "body",
+        };
+        Problem::field(status, field, e.to_string())
+    }
+}
+
+impl From<SealPdfError> for Problem {
+    fn from(e: SealPdfError) -> Self {
+        match e {
+            SealPdfError::Pdf(p) => p.into(),
+            SealPdfError::Wallet(w) => w.into(),
+        }
+    }
+}
+
+/// `?page=N&x_mm=..&y_mm=..` (the seal's centre from the page's left and top edges), or
+/// `?position=bottom-right[&page=N]`; default bottom right of the last page.
+fn position(query: Option<&str>) -> Result<Position, Problem> {
+    let bad = |f: &str, r: String| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, f, r);
+    let (mut page, mut x, mut y, mut named) = (None, None, None, None);
+    for (k, v) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        let num = |f: &str| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| bad(f, format!("{f} must be a number, not {v:?}")))
+        };
+        match k.as_ref() {
+            "page" => {
+                page = Some(
+                    v.parse::<u32>()
+                        .ok()
+                        .filter(|p| *p >= 1)
+                        .ok_or_else(|| bad("page", format!("page must be 1 or more, not {v:?}")))?,
+                )
+            }
+            "x_mm" => x = Some(num("x_mm")?),
+            "y_mm" => y = Some(num("y_mm")?),
+            "position" => named = Some(v.to_string()),
+            _ => {}
+        }
+    }
+    match (named.as_deref(), x, y) {
+        (None | Some("bottom-right"), None, None) => Ok(Position::BottomRight { page }),
+        (None, Some(x_mm), Some(y_mm)) => Ok(Position::At {
+            page: page.unwrap_or(1),
+            x_mm,
+            y_mm,
+        }),
+        (Some(p), None, None) => Err(bad(
+            "position",
+            format!("unknown position {p:?}: use bottom-right, or x_mm and y_mm"),
+        )),
+        _ => Err(bad(
+            "position",
+            "give both x_mm and y_mm, or position, not both".into(),
+        )),
+    }
+}
+
+pub async fn seal(
+    s: &AppState,
+    uscc: &Uscc,
+    seal_id: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> Result<Response, Problem> {
+    let at = position(query)?;
+    if body.len() > MAX_PDF_BYTES {
+        return Err(PdfError::TooLarge {
+            size: body.len(),
+            limit: MAX_PDF_BYTES,
+        }
+        .into());
+    }
+    let (sealed, record) = seal_pdf(&s.wallet, uscc, seal_id, body, at).await?;
+    tracing::info!(%uscc, seal = %record.seal_id, signing = %record.id, "PDF sealed");
+    Ok((
+        StatusCode::CREATED,
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::HeaderName::from_static("x-signing-id"),
+                record.id.clone(),
+            ),
+        ],
+        sealed,
+    )
+        .into_response())
+}
+
+/// Reads the PDF body (at most [`MAX_PDF_BYTES`]) and validates every signature in it.
+pub async fn validate(s: &AppState, req: Request) -> Result<Vec<Report>, Problem> {
+    let body = axum::body::to_bytes(req.into_body(), MAX_PDF_BYTES)
+        .await
+        .map_err(|_| {
+            Problem::from(PdfError::TooLarge {
+                size: MAX_PDF_BYTES + 1,
+                limit: MAX_PDF_BYTES,
+            })
+        })?;
+    let verifier = s.verifier();
+    Ok(crate::pdf::validate::validate(&body, &verifier, &s.wallet))
+}
+
+/// `{"signatures": [report, ...]}` with the reasons in `lang`.
+pub fn reports_response(reports: &[Report], lang: crate::verify::Lang) -> Response {
+    let list: Vec<_> = reports.iter().map(|r| r.localized(lang)).collect();
+    let mut resp = axum::Json(serde_json::json!({ "signatures": list })).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_LANGUAGE,
+        header::HeaderValue::from_static(lang.tag()),
+    );
+    h.append(
+        header::VARY,
+        header::HeaderValue::from_static("accept-language"),
+    );
+    resp
+}

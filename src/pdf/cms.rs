@@ -1,0 +1,235 @@
+//! The CMS SignedData of a PAdES baseline signature (ETSI EN 319 142-1, B-B): detached,
+//! SHA-256, ECDSA P-256; signed attributes content-type, message-digest and
+//! signing-certificate-v2, and no signing-time (PAdES puts the time in /M).
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{ObjectIdentifier as Oid, OctetString, SetOfVec};
+use der::{Any, Decode, Encode};
+use ring::signature::{ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+use x509_cert::Certificate;
+use x509_cert::attr::Attribute;
+use x509_cert::spki::AlgorithmIdentifierOwned;
+
+pub const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
+pub const ID_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
+const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
+const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
+const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+const ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+/// B-T hook: the unsigned attribute id-aa-signatureTimeStampToken (RFC 3161 token over
+/// the signature value) goes into `unsigned_attrs` under this OID.
+pub const SIGNATURE_TIME_STAMP_TOKEN: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.14");
+
+fn sha256(b: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, b)
+        .as_ref()
+        .to_vec()
+}
+
+fn alg(oid: Oid) -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid,
+        parameters: None,
+    }
+}
+
+fn attr(oid: Oid, value: Any) -> der::Result<Attribute> {
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value])?,
+    })
+}
+
+/// SigningCertificateV2 ::= SEQUENCE { certs SEQUENCE OF ESSCertIDv2 } with one
+/// ESSCertIDv2 ::= SEQUENCE { certHash OCTET STRING } (SHA-256 is the default algorithm;
+/// issuerSerial left out, as EN 319 122-1 advises).
+fn signing_certificate_v2(leaf_der: &[u8]) -> der::Result<Any> {
+    let hash = OctetString::new(sha256(leaf_der))?;
+    // SEQUENCE { SEQUENCE OF { SEQUENCE { certHash } } }
+    let outer: Vec<Vec<Vec<OctetString>>> = vec![vec![vec![hash]]];
+    Any::from_der(&outer.to_der()?)
+}
+
+/// The DER ContentInfo of a detached SignedData over `digest` (SHA-256 of the byte range).
+/// `chain`: the seal certificate first, then its CA. `pkcs8`: the seal's P-256 key.
+pub fn sign(digest: &[u8], chain: &[Vec<u8>], pkcs8: &[u8]) -> Result<Vec<u8>, String> {
+    let e = |e: der::Error| e.to_string();
+    let leaf_der = chain.first().ok_or("empty chain")?;
+    let leaf = Certificate::from_der(leaf_der).map_err(e)?;
+    let signed_attrs = SetOfVec::try_from(vec![
+        attr(
+            CONTENT_TYPE,
+            Any::from_der(&ID_DATA.to_der().map_err(e)?).map_err(e)?,
+        )
+        .map_err(e)?,
+        attr(
+            MESSAGE_DIGEST,
+            Any::from_der(
+                &OctetString::new(digest.to_vec())
+                    .map_err(e)?
+                    .to_der()
+                    .map_err(e)?,
+            )
+            .map_err(e)?,
+        )
+        .map_err(e)?,
+        attr(
+            SIGNING_CERTIFICATE_V2,
+            signing_certificate_v2(leaf_der).map_err(e)?,
+        )
+        .map_err(e)?,
+    ])
+    .map_err(e)?;
+    // What is signed is the DER of the attributes as a SET (RFC 5652 §5.4).
+    let to_sign = signed_attrs.to_der().map_err(e)?;
+    let rng = ring::rand::SystemRandom::new();
+    let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &rng)
+        .map_err(|e| format!("not a P-256 key: {e}"))?;
+    let sig = key
+        .sign(&rng, &to_sign)
+        .map_err(|_| "signing failed".to_string())?;
+    let signer = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: leaf.tbs_certificate.issuer.clone(),
+            serial_number: leaf.tbs_certificate.serial_number.clone(),
+        }),
+        digest_alg: alg(SHA256),
+        signed_attrs: Some(signed_attrs),
+        signature_algorithm: alg(ECDSA_SHA256),
+        signature: OctetString::new(sig.as_ref().to_vec()).map_err(e)?,
+        // B-T hook: `Some(attributes)` with SIGNATURE_TIME_STAMP_TOKEN once the region's
+        // TSA (src/tsa/) can stamp the signature value.
+        unsigned_attrs: None,
+    };
+    let mut certs = Vec::new();
+    for c in chain {
+        certs.push(CertificateChoices::Certificate(
+            Certificate::from_der(c).map_err(e)?,
+        ));
+    }
+    let sd = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![alg(SHA256)]).map_err(e)?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: ID_DATA,
+            econtent: None,
+        },
+        certificates: Some(CertificateSet::from(SetOfVec::try_from(certs).map_err(e)?)),
+        crls: None,
+        signer_infos: SignerInfos::from(SetOfVec::try_from(vec![signer]).map_err(e)?),
+    };
+    let ci = ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content: Any::from_der(&sd.to_der().map_err(e)?).map_err(e)?,
+    };
+    ci.to_der().map_err(e)
+}
+
+/// What a validator needs from a CMS signature.
+#[derive(Debug)]
+pub struct Checked {
+    /// The signer's certificate first, then the others carried.
+    pub chain: Vec<Vec<u8>>,
+    /// The message-digest attribute equals the digest of the byte range.
+    pub digest_matches: bool,
+    /// The signature over the signed attributes verifies with the signer's key.
+    pub signature_valid: bool,
+    /// signing-certificate-v2 names the signer's certificate.
+    pub signing_certificate_matches: bool,
+}
+
+/// Parses a DER CMS (trailing zero padding allowed) and checks it against `digest`.
+pub fn check(contents: &[u8], digest: &[u8]) -> Result<Checked, String> {
+    let e = |e: der::Error| e.to_string();
+    let len = der_len(contents).ok_or("the CMS has no valid DER length")?;
+    let ci = ContentInfo::from_der(&contents[..len]).map_err(e)?;
+    if ci.content_type != ID_SIGNED_DATA {
+        return Err("the CMS is not SignedData".into());
+    }
+    let sd: SignedData = ci.content.decode_as().map_err(e)?;
+    let si = sd.signer_infos.0.iter().next().ok_or("no SignerInfo")?;
+    let certs: Vec<Vec<u8>> = match &sd.certificates {
+        Some(set) => set
+            .0
+            .iter()
+            .filter_map(|c| match c {
+                CertificateChoices::Certificate(c) => c.to_der().ok(),
+                _ => None,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    let SignerIdentifier::IssuerAndSerialNumber(ias) = &si.sid else {
+        return Err("the signer is not named by issuer and serial".into());
+    };
+    let leaf_pos = certs
+        .iter()
+        .position(|d| {
+            Certificate::from_der(d).is_ok_and(|c| {
+                c.tbs_certificate.issuer == ias.issuer
+                    && c.tbs_certificate.serial_number == ias.serial_number
+            })
+        })
+        .ok_or("the signer's certificate is not in the CMS")?;
+    let mut chain = certs.clone();
+    let leaf = chain.remove(leaf_pos);
+    chain.insert(0, leaf);
+    let attrs = si.signed_attrs.as_ref().ok_or("no signed attributes")?;
+    let find = |oid: Oid| {
+        attrs
+            .iter()
+            .find(|a| a.oid == oid)
+            .and_then(|a| a.values.iter().next())
+    };
+    let md = find(MESSAGE_DIGEST).ok_or("no message-digest attribute")?;
+    let md: OctetString = md.decode_as().map_err(e)?;
+    let digest_matches = md.as_bytes() == digest;
+    let expected = signing_certificate_v2(&chain[0]).map_err(e)?;
+    let signing_certificate_matches = find(SIGNING_CERTIFICATE_V2) == Some(&expected);
+    let leaf = Certificate::from_der(&chain[0]).map_err(e)?;
+    let spki = leaf
+        .tbs_certificate
+        .subject_public_key_info
+        .subject_public_key
+        .raw_bytes();
+    let signed = attrs.to_der().map_err(e)?;
+    let signature_valid = si.signature_algorithm.oid == ECDSA_SHA256
+        && ring::signature::UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, spki)
+            .verify(&signed, si.signature.as_bytes())
+            .is_ok();
+    Ok(Checked {
+        chain,
+        digest_matches,
+        signature_valid,
+        signing_certificate_matches,
+    })
+}
+
+/// The length of the DER element at the start of `b` (header and content).
+fn der_len(b: &[u8]) -> Option<usize> {
+    if b.len() < 2 {
+        return None;
+    }
+    let first = b[1];
+    let (hdr, len) = if first < 0x80 {
+        (2, usize::from(first))
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || b.len() < 2 + n {
+            return None;
+        }
+        let mut l = 0usize;
+        for &x in &b[2..2 + n] {
+            l = (l << 8) | usize::from(x);
+        }
+        (2 + n, l)
+    };
+    let total = hdr.checked_add(len)?;
+    (total <= b.len()).then_some(total)
+}

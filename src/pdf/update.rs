@@ -1,0 +1,327 @@
+//! The incremental update that seals a PDF: appended after the original bytes (which stay
+//! byte for byte, so earlier signatures stay valid), with a new cross-reference section
+//! whose `/Prev` is the old one.
+//!
+//! Objects added: the /Sig dictionary, the signature field's widget (on the page, at the
+//! asked position), its appearance (the seal), and the AcroForm if the document had none;
+//! rewritten: the page (its /Annots), the catalog or AcroForm (its /Fields).
+
+use chrono::{DateTime, Utc};
+use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+
+use super::parse::{Pdf, parse};
+use super::syntax::{self, real};
+use super::{CONTENTS_BYTES, IMAGE_SHA256_KEY, PdfError, SEAL_ID_KEY, appearance, cms};
+use crate::seal::template::SealTemplate;
+
+/// Where the seal goes: its centre, in millimetres from the page's left and top edges.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Position {
+    /// 15 mm in from the right and bottom edges of the page (default: the last page).
+    BottomRight {
+        page: Option<u32>,
+    },
+    At {
+        page: u32,
+        x_mm: f64,
+        y_mm: f64,
+    },
+}
+
+/// What the seal puts in the document.
+pub struct Sealing<'a> {
+    pub template: &'a SealTemplate,
+    pub image_sha256: &'a str,
+    pub seal_id: &'a str,
+    pub signer_name: &'a str,
+    pub time: DateTime<Utc>,
+    /// Seal certificate first, then its regional CA.
+    pub chain: &'a [Vec<u8>],
+    pub pkcs8: &'a [u8],
+}
+
+const MARGIN_MM: f64 = 15.0;
+
+pub fn seal(original: &[u8], at: Position, s: &Sealing<'_>) -> Result<Vec<u8>, PdfError> {
+    let pdf = parse(original)?;
+    let page_no = match at {
+        Position::BottomRight { page: Some(p) } | Position::At { page: p, .. } => p,
+        Position::BottomRight { page: None } => pdf.page_count(),
+    };
+    let page_id = pdf.page(page_no)?;
+    let mb = pdf.media_box(page_id)?;
+    let (w, h) = appearance::size_pt(s.template);
+    let mm = appearance::PT_PER_MM;
+    let (cx, cy) = match at {
+        Position::BottomRight { .. } => (
+            mb[2] - MARGIN_MM * mm - w / 2.0,
+            mb[1] + MARGIN_MM * mm + h / 2.0,
+        ),
+        Position::At { x_mm, y_mm, .. } => {
+            if !(x_mm.is_finite() && y_mm.is_finite() && x_mm >= 0.0 && y_mm >= 0.0) {
+                return Err(PdfError::Position(
+                    "x_mm and y_mm must be non-negative numbers".into(),
+                ));
+            }
+            (mb[0] + x_mm * mm, mb[3] - y_mm * mm)
+        }
+    };
+    if cx < mb[0] || cx > mb[2] || cy < mb[1] || cy > mb[3] {
+        return Err(PdfError::Position(format!(
+            "the seal's centre is off page {page_no}"
+        )));
+    }
+    let rect = [cx - w / 2.0, cy - h / 2.0, cx + w / 2.0, cy + h / 2.0];
+
+    let first = pdf.next_id();
+    let (sig_id, widget_id, ap_id) = ((first, 0), (first + 1, 0), (first + 2, 0));
+    let mut next = first + 3;
+    let mut objects: Vec<(ObjectId, Vec<u8>)> = Vec::new();
+
+    // The page, with the widget in its /Annots.
+    let mut page = pdf.dict(page_id)?.clone();
+    match page.get(b"Annots") {
+        Ok(Object::Reference(r)) => {
+            let r = *r;
+            let mut arr = array_at(&pdf, r)?;
+            arr.push(Object::Reference(widget_id));
+            objects.push((r, object_bytes(&Object::Array(arr))));
+        }
+        Ok(Object::Array(a)) => {
+            let mut a = a.clone();
+            a.push(Object::Reference(widget_id));
+            page.set("Annots", Object::Array(a));
+            objects.push((page_id, object_bytes(&Object::Dictionary(page))));
+        }
+        _ => {
+            page.set("Annots", vec![Object::Reference(widget_id)]);
+            objects.push((page_id, object_bytes(&Object::Dictionary(page))));
+        }
+    }
+
+    // The AcroForm, with the field in its /Fields and /SigFlags 3.
+    let root_id = pdf.root()?;
+    let mut catalog = pdf.dict(root_id)?.clone();
+    let add_field = |form: &mut Dictionary| -> Result<(), PdfError> {
+        let mut fields = match form.get(b"Fields") {
+            Ok(Object::Array(a)) => a.clone(),
+            Ok(Object::Reference(r)) => array_at(&pdf, *r)?,
+            _ => Vec::new(),
+        };
+        fields.push(Object::Reference(widget_id));
+        form.set("Fields", Object::Array(fields));
+        form.set("SigFlags", 3);
+        Ok(())
+    };
+    match catalog.get(b"AcroForm") {
+        Ok(Object::Reference(r)) => {
+            let r = *r;
+            let mut form = pdf.dict(r)?.clone();
+            add_field(&mut form)?;
+            objects.push((r, object_bytes(&Object::Dictionary(form))));
+        }
+        Ok(Object::Dictionary(d)) => {
+            let mut form = d.clone();
+            add_field(&mut form)?;
+            catalog.set("AcroForm", Object::Dictionary(form));
+            objects.push((root_id, object_bytes(&Object::Dictionary(catalog))));
+        }
+        _ => {
+            let form_id = (next, 0);
+            next += 1;
+            let mut form = Dictionary::new();
+            add_field(&mut form)?;
+            objects.push((form_id, object_bytes(&Object::Dictionary(form))));
+            catalog.set("AcroForm", Object::Reference(form_id));
+            objects.push((root_id, object_bytes(&Object::Dictionary(catalog))));
+        }
+    }
+
+    // The widget, which is also the signature field.
+    let mut widget = Dictionary::new();
+    widget.set("Type", Object::Name(b"Annot".to_vec()));
+    widget.set("Subtype", Object::Name(b"Widget".to_vec()));
+    widget.set("FT", Object::Name(b"Sig".to_vec()));
+    widget.set("T", text(&format!("Seal {}", sig_id.0)));
+    widget.set("V", Object::Reference(sig_id));
+    widget.set(
+        "Rect",
+        rect.iter()
+            .map(|&v| Object::Real(v as f32))
+            .collect::<Vec<_>>(),
+    );
+    widget.set("F", 132); // Print | Locked
+    widget.set("P", Object::Reference(page_id));
+    let mut ap = Dictionary::new();
+    ap.set("N", Object::Reference(ap_id));
+    widget.set("AP", Object::Dictionary(ap));
+    objects.push((widget_id, object_bytes(&Object::Dictionary(widget))));
+
+    // The appearance: the seal, at physical size.
+    let content = appearance::content(s.template);
+    let mut ap_bytes = format!(
+        "<</Type /XObject /Subtype /Form /BBox [0 0 {} {}] /Resources <<>> /Length {}>>\nstream\n",
+        real(w),
+        real(h),
+        content.len()
+    )
+    .into_bytes();
+    ap_bytes.extend_from_slice(&content);
+    ap_bytes.extend_from_slice(b"\nendstream");
+    objects.push((ap_id, ap_bytes));
+
+    // The /Sig dictionary, with placeholders for /ByteRange and /Contents.
+    let mut sig = Vec::new();
+    sig.extend_from_slice(b"<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached\n");
+    sig.extend_from_slice(BYTE_RANGE_PLACEHOLDER);
+    sig.extend_from_slice(b"\n/Contents <");
+    sig.extend(std::iter::repeat_n(b'0', CONTENTS_BYTES * 2));
+    sig.extend_from_slice(b">\n/M ");
+    syntax::write(&mut sig, &text(&pdf_date(s.time)));
+    sig.extend_from_slice(b"\n/Name ");
+    syntax::write(&mut sig, &text(s.signer_name));
+    sig.extend_from_slice(format!("\n/{IMAGE_SHA256_KEY} ").as_bytes());
+    syntax::write(&mut sig, &text(s.image_sha256));
+    sig.extend_from_slice(format!("\n/{SEAL_ID_KEY} ").as_bytes());
+    syntax::write(&mut sig, &text(s.seal_id));
+    sig.extend_from_slice(b"\n>>");
+    objects.push((sig_id, sig));
+
+    let mut out = original.to_vec();
+    if !out.ends_with(b"\n") {
+        out.push(b'\n');
+    }
+    let mut offsets: Vec<(ObjectId, usize)> = Vec::new();
+    for (id, body) in &objects {
+        offsets.push((*id, out.len()));
+        out.extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    write_xref(&mut out, &pdf, offsets, next, root_id)?;
+    sign_in_place(&mut out, s)?;
+    Ok(out)
+}
+
+const BYTE_RANGE_PLACEHOLDER: &[u8] = b"/ByteRange [0 0000000000 0000000000 0000000000]";
+
+fn write_xref(
+    out: &mut Vec<u8>,
+    pdf: &Pdf,
+    mut offsets: Vec<(ObjectId, usize)>,
+    next: u32,
+    root: ObjectId,
+) -> Result<(), PdfError> {
+    let mut trailer = Dictionary::new();
+    trailer.set("Root", Object::Reference(root));
+    for key in [&b"Info"[..], b"ID"] {
+        if let Ok(v) = pdf.doc.trailer.get(key) {
+            trailer.set(key.to_vec(), v.clone());
+        }
+    }
+    trailer.set("Prev", pdf.prev_xref as i64);
+    let start = out.len();
+    if pdf.xref_stream {
+        // A cross-reference stream (the last revision had one): entries 1 + 4 + 2 bytes.
+        let xs = (next, 0);
+        offsets.push((xs, start));
+        offsets.sort();
+        let mut data = Vec::new();
+        let mut index = Vec::new();
+        for (id, off) in &offsets {
+            index.push(Object::Integer(i64::from(id.0)));
+            index.push(Object::Integer(1));
+            data.push(1u8);
+            let off = u32::try_from(*off).map_err(|_| PdfError::Malformed("too large".into()))?;
+            data.extend_from_slice(&off.to_be_bytes());
+            data.extend_from_slice(&id.1.to_be_bytes());
+        }
+        trailer.set("Type", Object::Name(b"XRef".to_vec()));
+        trailer.set("Size", i64::from(next + 1));
+        trailer.set(
+            "W",
+            vec![Object::Integer(1), Object::Integer(4), Object::Integer(2)],
+        );
+        trailer.set("Index", index);
+        trailer.set("Length", data.len() as i64);
+        out.extend_from_slice(format!("{} 0 obj\n", next).as_bytes());
+        syntax::dict(out, &trailer);
+        out.extend_from_slice(b"\nstream\n");
+        out.extend_from_slice(&data);
+        out.extend_from_slice(b"\nendstream\nendobj\n");
+    } else {
+        offsets.sort();
+        out.extend_from_slice(b"xref\n");
+        for (id, off) in &offsets {
+            out.extend_from_slice(format!("{} 1\n{:010} {:05} n\r\n", id.0, off, id.1).as_bytes());
+        }
+        trailer.set("Size", i64::from(next));
+        out.extend_from_slice(b"trailer\n");
+        syntax::dict(out, &trailer);
+        out.push(b'\n');
+    }
+    out.extend_from_slice(format!("startxref\n{start}\n%%EOF\n").as_bytes());
+    Ok(())
+}
+
+/// Fills /ByteRange, hashes the covered bytes, signs, and writes the CMS into /Contents.
+fn sign_in_place(out: &mut [u8], s: &Sealing<'_>) -> Result<(), PdfError> {
+    let br_at = rfind(out, BYTE_RANGE_PLACEHOLDER)
+        .ok_or_else(|| PdfError::Malformed("lost the byte range placeholder".into()))?;
+    let c_at = rfind(out, b"/Contents <")
+        .ok_or_else(|| PdfError::Malformed("lost the contents placeholder".into()))?
+        + b"/Contents ".len();
+    let c_end = c_at + CONTENTS_BYTES * 2 + 2;
+    let total = out.len();
+    let br = format!("/ByteRange [0 {} {} {}]", c_at, c_end, total - c_end);
+    let padded = format!("{br:<width$}", width = BYTE_RANGE_PLACEHOLDER.len());
+    out[br_at..br_at + padded.len()].copy_from_slice(padded.as_bytes());
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(&out[..c_at]);
+    ctx.update(&out[c_end..]);
+    let digest = ctx.finish();
+    let der = cms::sign(digest.as_ref(), s.chain, s.pkcs8).map_err(PdfError::Malformed)?;
+    if der.len() > CONTENTS_BYTES {
+        return Err(PdfError::SignatureTooLarge);
+    }
+    let hexed = hex::encode_upper(&der);
+    out[c_at + 1..c_at + 1 + hexed.len()].copy_from_slice(hexed.as_bytes());
+    Ok(())
+}
+
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+fn array_at(pdf: &Pdf, id: ObjectId) -> Result<Vec<Object>, PdfError> {
+    match pdf.doc.get_object(id) {
+        Ok(Object::Array(a)) => Ok(a.clone()),
+        _ => Err(PdfError::Malformed(format!(
+            "object {} {} is not an array",
+            id.0, id.1
+        ))),
+    }
+}
+
+fn object_bytes(o: &Object) -> Vec<u8> {
+    let mut v = Vec::new();
+    syntax::write(&mut v, o);
+    v
+}
+
+/// A PDF text string: ASCII as is, anything else as UTF-16BE with a BOM.
+pub fn text(s: &str) -> Object {
+    if s.is_ascii() {
+        Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
+    } else {
+        let mut b = vec![0xFE, 0xFF];
+        for u in s.encode_utf16() {
+            b.extend_from_slice(&u.to_be_bytes());
+        }
+        Object::String(b, StringFormat::Hexadecimal)
+    }
+}
+
+fn pdf_date(t: DateTime<Utc>) -> String {
+    t.format("D:%Y%m%d%H%M%S+00'00'").to_string()
+}
