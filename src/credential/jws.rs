@@ -102,6 +102,14 @@ impl Parsed {
         }
     }
 
+    /// The first `x5c` entry as sent (standard base64 of the leaf's DER), undecoded.
+    pub fn x5c_leaf_str(&self) -> Option<&str> {
+        match self.header.get("x5c") {
+            Some(Value::Array(a)) => a.first().and_then(Value::as_str),
+            _ => None,
+        }
+    }
+
     pub fn header_str(&self, name: &str) -> Option<&str> {
         self.header.get(name).and_then(Value::as_str)
     }

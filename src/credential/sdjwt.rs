@@ -107,7 +107,6 @@ pub struct Decoded {
     pub jwt: Parsed,
     /// The payload with every presented disclosure put back in place.
     pub claims: Map<String, Value>,
-    pub x5c: Vec<Vec<u8>>,
     pub disclosed: Vec<String>,
     /// The path of each disclosure (`address`, `legal_representative.name`), in the
     /// token's order.
@@ -134,7 +133,6 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
         Some(TYP) | Some("vc+sd-jwt") => {}
         other => return Err(SdJwtError::Typ(other.unwrap_or("").into())),
     }
-    let x5c = jwt.x5c();
     let mut claims = jwt.payload_json()?;
     match claims.remove("_sd_alg").as_ref().and_then(Value::as_str) {
         None | Some("sha-256") => {}
@@ -182,7 +180,6 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
     Ok(Decoded {
         jwt,
         claims,
-        x5c,
         disclosed,
         paths,
         kb,

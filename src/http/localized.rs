@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 
+use axum::body::Body;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -35,7 +36,20 @@ pub struct LocalizedReport(pub Report, pub Lang);
 impl IntoResponse for LocalizedReport {
     fn into_response(self) -> Response {
         let LocalizedReport(report, lang) = self;
-        let mut resp = axum::Json(report.localized(lang)).into_response();
+        // Room for a whole report at once (axum's `Json` starts at 128 bytes and regrows).
+        let mut body = Vec::with_capacity(4096);
+        let mut resp = match serde_json::to_writer(&mut body, &report.localized(lang)) {
+            Ok(()) => {
+                let mut resp = Response::new(Body::from(body));
+                resp.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                resp
+            }
+            // As axum answers a value that does not serialise.
+            Err(_) => axum::Json(report.localized(lang)).into_response(),
+        };
         let h = resp.headers_mut();
         h.insert(
             header::CONTENT_LANGUAGE,

@@ -107,6 +107,12 @@ impl NodeState {
 /// The API routes, each with its OpenAPI description; the document is what they add up to.
 fn api(state: &AppState) -> OpenApiRouter<AppState> {
     let rate = || from_fn_with_state(state.clone(), ratelimit::limit);
+    // Without a rate limit (`--rate-limit 0`, fixed for the node's life) the layer would
+    // only pass each request on.
+    let limited = |r: MethodRouter<AppState>| match state.rate_limit {
+        Some(_) => r.layer(rate()),
+        None => r,
+    };
     // A handler in `verify.rs` with its description in `openapi.rs`.
     let described = |(schemas, paths, _): UtoipaMethodRouter<AppState>,
                      real: MethodRouter<AppState>| (schemas, paths, real);
@@ -121,13 +127,11 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::rotate_wallet))
         .routes(described(
             routes!(openapi::verify_token),
-            post(verify::verify_token).layer(rate()),
+            limited(post(verify::verify_token)),
         ))
         .routes(described(
             routes!(openapi::verify_image),
-            post(verify::verify_image)
-                .layer(DefaultBodyLimit::max(IMAGE_LIMIT))
-                .layer(rate())
+            limited(post(verify::verify_image).layer(DefaultBodyLimit::max(IMAGE_LIMIT)))
                 .layer(from_fn(image_length_guard)),
         ))
         .routes(routes!(certs))

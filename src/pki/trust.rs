@@ -197,6 +197,9 @@ pub struct TrustStore {
     /// The regions whose CAs are listed (each CA is listed under its region's code).
     regions: Vec<RegionCode>,
     by_kid: HashMap<String, Arc<TrustedCert>>,
+    /// Each listed certificate's DER as standard base64, by kid: the form it takes in an
+    /// `x5c` header, so the usual signer is recognised without decoding or hashing `x5c`.
+    x5c_by_kid: HashMap<String, String>,
     /// Certificates found but not trusted, with the reason (shown at start-up).
     pub rejected: Vec<(String, String)>,
 }
@@ -346,6 +349,8 @@ impl TrustStore {
         };
         match self.validate_chain(&info, role) {
             Ok(trusted) => {
+                self.x5c_by_kid
+                    .insert(info.kid.clone(), crate::b64::encode_std(&info.der));
                 self.by_kid.insert(info.kid.clone(), Arc::new(trusted));
             }
             Err(e) => self.rejected.push((info.subject_cn.clone(), e.to_string())),
@@ -455,6 +460,15 @@ impl TrustStore {
 
     pub fn by_kid(&self, kid: &str) -> Option<Arc<TrustedCert>> {
         self.by_kid.get(kid).cloned()
+    }
+
+    /// The listed certificate of `kid` when `x5c_leaf` (an `x5c` entry, as sent) is exactly
+    /// its DER in standard base64; `None` sends the caller to decode `x5c`.
+    pub fn listed_by_x5c(&self, kid: &str, x5c_leaf: &str) -> Option<Arc<TrustedCert>> {
+        if self.x5c_by_kid.get(kid)? != x5c_leaf {
+            return None;
+        }
+        self.by_kid(kid)
     }
 
     pub fn trusted(&self) -> impl Iterator<Item = &Arc<TrustedCert>> {

@@ -155,3 +155,26 @@ fn a_chinese_report_for_every_sub_indication_but_hash_failure() {
     grace.trust_list_expiry = Some((now.timestamp() - 10, 3600));
     check_zh(&grace.verify(&ok, now, None), None);
 }
+
+#[test]
+fn times_read_as_chrono_writes_them() {
+    use chrono::{TimeZone, Utc};
+    let mut ts: i64 = -62_167_219_200 - 86_400 * 400; // before year 0, then up past 9999
+    while ts < 253_402_300_800 + 86_400 * 400 {
+        let want = Utc
+            .timestamp_opt(ts, 0)
+            .single()
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| ts.to_string());
+        assert_eq!(crate::verify::Time(ts).to_string(), want, "{ts}");
+        ts += 7_919_993; // a prime number of seconds: every field takes many values
+    }
+    for ts in [0, 1, -1, 1_767_225_599, 1_767_225_600, i64::MAX, i64::MIN] {
+        let want = Utc
+            .timestamp_opt(ts, 0)
+            .single()
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_else(|| ts.to_string());
+        assert_eq!(crate::verify::Time(ts).to_string(), want, "{ts}");
+    }
+}

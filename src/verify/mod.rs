@@ -151,9 +151,41 @@ fn time(ts: i64) -> Option<DateTime<Utc>> {
 }
 
 fn describe_time(ts: i64) -> String {
-    time(ts)
-        .map(|t| t.to_rfc3339())
-        .unwrap_or_else(|| ts.to_string())
+    Time(ts).to_string()
+}
+
+/// A Unix time as reports write it: RFC 3339 in UTC (`2026-12-02T13:51:26+00:00`, as
+/// chrono's `to_rfc3339`), or the number when it is no date. Written digit by digit for the
+/// years 0 to 9999, since every report carries several.
+pub(crate) struct Time(pub i64);
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::{Datelike, Timelike};
+        let Some(t) = time(self.0) else {
+            return write!(f, "{}", self.0);
+        };
+        let year = t.year();
+        if !(0..=9999).contains(&year) {
+            return f.write_str(&t.to_rfc3339());
+        }
+        let mut b = *b"0000-00-00T00:00:00+00:00";
+        let mut put = |at: usize, v: u32, digits: usize| {
+            let mut v = v;
+            for i in (0..digits).rev() {
+                b[at + i] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+        };
+        put(0, year as u32, 4);
+        put(5, t.month(), 2);
+        put(8, t.day(), 2);
+        put(11, t.hour(), 2);
+        put(14, t.minute(), 2);
+        put(17, t.second(), 2);
+        // Only ASCII digits and punctuation were written.
+        f.write_str(std::str::from_utf8(&b).map_err(|_| std::fmt::Error)?)
+    }
 }
 
 impl Verifier {
@@ -445,6 +477,18 @@ impl Verifier {
         result
     }
 
+    /// [`Verifier::trusted_signer`] of a JWS's `x5c`, recognising a listed certificate
+    /// sent as its exact base64 (the same answer, without decoding or hashing `x5c`).
+    fn signer_of(&self, jws: &Parsed, role: Role) -> Result<Arc<TrustedCert>, ChainError> {
+        if let (Some(kid), Some(leaf)) = (jws.header_str("kid"), jws.x5c_leaf_str())
+            && let Some(t) = self.trust.listed_by_x5c(kid, leaf)
+            && t.info.roles.contains(&role)
+        {
+            return Ok(t);
+        }
+        self.trusted_signer(&jws.x5c(), role)
+    }
+
     /// Verifies an SD-JWT VC with the issuer chain in `x5c`.
     pub fn verify_credential(
         &self,
@@ -514,7 +558,7 @@ impl Verifier {
                 disclosures: decoded.disclosed.len(),
             },
         );
-        let trusted = match self.trusted_signer(&decoded.x5c, required_role(kind)) {
+        let trusted = match self.signer_of(&decoded.jwt, required_role(kind)) {
             Ok(t) => t,
             Err(why) => {
                 untrusted(&mut r, why, |detail| Reason::CredentialChainUntrusted {

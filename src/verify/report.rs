@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::catalogue::{CheckName, Reason};
+use super::catalogue::{CheckName, InLang, Reason};
 use super::lang::Lang;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -297,15 +297,22 @@ pub struct Checks<'a>(&'a [Check], Lang);
 impl Serialize for Checks<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
-        struct Out {
+        struct Out<'a> {
             name: CheckName,
             result: CheckResult,
-            reason: String,
+            reason: Text<'a>,
+        }
+        /// The reason written straight into the output, not rendered into a string first.
+        struct Text<'a>(InLang<'a>);
+        impl Serialize for Text<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(&self.0)
+            }
         }
         s.collect_seq(self.0.iter().map(|c| Out {
             name: c.name,
             result: c.result,
-            reason: c.reason.text(self.1),
+            reason: Text(c.reason.in_lang(self.1)),
         }))
     }
 }
