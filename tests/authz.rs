@@ -23,6 +23,7 @@ const TABLE: &[(&str, &[&str])] = &[
     ("POST /v1/signatures/validate", &["*"]),
     ("GET /v1/status-lists/{id}", &["*"]),
     ("GET /v1/crl/{region}", &["*"]),
+    ("POST /v1/tsa", &["*"]),
     ("GET /v1/crl/{region}/{ca_kid}", &["*"]),
     ("GET /v1/ca/{region}/{ca_kid}", &["*"]),
     ("GET /v1/seal-filings/{id}", &["*"]),
@@ -342,6 +343,11 @@ fn body_for(route: &str, co: &Co, n: u32, a: &Co) -> Option<Body> {
         "POST /v1/wallets/{uscc}/presentations" => j(json!({"credential_id": co.licence})),
         "POST /v1/verify" => j(json!({"token": "not.a.token"})),
         "POST /v1/verify/image" => Some(Body::Raw("image/png", b"not an image".to_vec())),
+        // Not a query: answered (anyone may ask) with a rejection reply, not refused.
+        "POST /v1/tsa" => Some(Body::Raw(
+            "application/timestamp-query",
+            b"not a query".to_vec(),
+        )),
         "POST /v1/signatures/validate" => {
             j(json!({"document_sha256": "0".repeat(64), "signature": "a.b.c"}))
         }
