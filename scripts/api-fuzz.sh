@@ -39,6 +39,8 @@ done
 admin=$(cat "$tmp/data/admin.token")
 
 status=0
+# tests/interop/st_hooks.py: a serializer for application/timestamp-query (POST /v1/tsa).
+PYTHONPATH="tests/interop${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESIS_HOOKS=st_hooks \
 "$st" run "$base/v1/openapi.json" \
   --header "Authorization: Bearer $admin" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
