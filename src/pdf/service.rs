@@ -5,11 +5,10 @@ use super::PdfError;
 use super::update::{self, Position, Sealing};
 use crate::credential::new_id;
 use crate::domain::Uscc;
-use crate::seal::eseal::{self, SealStatus};
-use crate::seal::sign::{SigningRecord, sha256_hex};
+use crate::seal::sign::{SigningRecord, UsableSeal, sha256_hex, usable_seal};
 use crate::seal::{filings, records};
 use crate::store::Batch;
-use crate::wallet::{CredentialStatus, Wallet, WalletError};
+use crate::wallet::{Wallet, WalletError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SealPdfError {
@@ -27,34 +26,15 @@ pub async fn seal_pdf(
     pdf: &[u8],
     at: Position,
 ) -> Result<(Vec<u8>, SigningRecord), SealPdfError> {
-    let company = wallet.active_company(uscc, "uscc")?;
-    let seal = eseal::get(wallet, uscc, seal_id)?;
-    if seal.status != SealStatus::Active {
-        return Err(WalletError::invalid(
-            "seal_id",
-            format!("e-seal {seal_id} was revoked and can no longer seal"),
-        )
-        .into());
-    }
-    wallet
-        .credential(&seal.credential_id)?
-        .filter(|c| c.status == CredentialStatus::Valid)
-        .ok_or_else(|| {
-            WalletError::invalid(
-                "seal_id",
-                format!("the credential of e-seal {seal_id} is not valid"),
-            )
-        })?;
+    let UsableSeal {
+        company,
+        seal,
+        pkcs8,
+        chain,
+        ..
+    } = usable_seal(wallet, uscc, seal_id)?;
     let filing = filings::get(wallet, &seal.filing_id)?
         .ok_or_else(|| WalletError::NotFound(format!("no seal filing {:?}", seal.filing_id)))?;
-    let pkcs8 = records::open_key(wallet, &seal)?;
-    let cert = pem::parse(&seal.certificate_pem)
-        .map_err(|e| WalletError::Certificate(e.to_string()))?
-        .into_contents();
-    let ca = pem::parse(&wallet.keys.ca.ca_pem)
-        .map_err(|e| WalletError::Certificate(e.to_string()))?
-        .into_contents();
-    let chain = vec![cert, ca];
     let now = wallet.clock.now();
     let name = format!("{} ({})", company.record.name, uscc);
     let sealed = update::seal(

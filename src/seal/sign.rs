@@ -61,12 +61,19 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
 }
 
-pub async fn sign(
-    wallet: &Wallet,
-    uscc: &Uscc,
-    seal_id: &str,
-    doc_sha256: &str,
-) -> Result<(String, SigningRecord), WalletError> {
+/// An active e-seal whose credential is valid, with what signing needs: its company, its
+/// credential, its private key (PKCS#8) and its certificate chain (seal, regional CA).
+/// JWS seal signatures and sealed PDFs both start here.
+pub struct UsableSeal {
+    pub company: crate::wallet::StoredCompany,
+    pub seal: eseal::ESeal,
+    pub credential: crate::wallet::StoredCredential,
+    pub pkcs8: Vec<u8>,
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// The e-seal `seal_id` of `uscc`, if it may seal now; a 422 naming `seal_id` if not.
+pub fn usable_seal(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<UsableSeal, WalletError> {
     let company = wallet.active_company(uscc, "uscc")?;
     let seal = eseal::get(wallet, uscc, seal_id)?;
     if seal.status != SealStatus::Active {
@@ -91,13 +98,30 @@ pub async fn sign(
     let ca = pem::parse(&wallet.keys.ca.ca_pem)
         .map_err(|e| WalletError::Certificate(e.to_string()))?
         .into_contents();
-    let signer = Signer::from_pkcs8(
-        &pkcs8,
-        vec![cert, ca],
-        Role::SealSigner,
-        Some(wallet.keys.region),
-    )
-    .map_err(|e| WalletError::SigningKey(e.to_string()))?;
+    Ok(UsableSeal {
+        company,
+        seal,
+        credential,
+        pkcs8,
+        chain: vec![cert, ca],
+    })
+}
+
+pub async fn sign(
+    wallet: &Wallet,
+    uscc: &Uscc,
+    seal_id: &str,
+    doc_sha256: &str,
+) -> Result<(String, SigningRecord), WalletError> {
+    let UsableSeal {
+        company,
+        seal,
+        credential,
+        pkcs8,
+        chain,
+    } = usable_seal(wallet, uscc, seal_id)?;
+    let signer = Signer::from_pkcs8(&pkcs8, chain, Role::SealSigner, Some(wallet.keys.region))
+        .map_err(|e| WalletError::SigningKey(e.to_string()))?;
     let now = wallet.clock.now();
     let payload = SealPayload {
         doc_sha256: doc_sha256.to_string(),
