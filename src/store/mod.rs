@@ -144,7 +144,7 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(sled::Error::Io)?;
         remove_unfinished_snapshots(dir);
-        let db = sled::Config::new().path(dir.join("db")).open()?;
+        let db = open_waiting_for_lock(&dir.join("db"))?;
         let trees = TREES
             .iter()
             .map(|(_, name)| db.open_tree(name))
@@ -310,6 +310,29 @@ impl Store {
 
 /// A kill during sled's start-up snapshot leaves `snap.*.generating`, which makes every
 /// later open fail (sled #1527, #1533). Such a file is never a finished snapshot.
+/// How long `open` waits for the database's file lock before giving up.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Opens sled, waiting a while if its file lock is still held. A `Store` that was just
+/// dropped lets go of the lock only when sled's own background work has finished with it,
+/// which can be a moment later (seen in CI: a reopen right after a drop failed with
+/// "could not acquire lock"). Another live process holding the folder still fails, after
+/// `LOCK_WAIT`, with sled's error.
+fn open_waiting_for_lock(path: &Path) -> Result<sled::Db, StoreError> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match sled::Config::new().path(path).open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 fn remove_unfinished_snapshots(dir: &Path) {
     let db = dir.join("db");
     let Ok(entries) = std::fs::read_dir(&db) else {
@@ -427,6 +450,24 @@ mod tests {
                 Some(i)
             );
         }
+    }
+
+    #[test]
+    fn open_waits_for_a_lock_that_is_being_let_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = Store::open(dir.path()).unwrap();
+        let path = dir.path().to_path_buf();
+        let second = std::thread::spawn(move || Store::open(&path).map(|_| ()));
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert!(
+            !second.is_finished(),
+            "the second open waits while the lock is held"
+        );
+        drop(held);
+        second
+            .join()
+            .unwrap()
+            .expect("opens once the first store let go");
     }
 
     #[tokio::test]
