@@ -324,7 +324,21 @@ fn trust_list_rules_types_expiry_and_rollover() {
     ]);
     assert_eq!(code, 0, "{out}{err}");
     let rolled = shared.path().join("rolled.jwt");
-    sign_trust_list(&certs, gz_port, sh_port, &rolled, &[]);
+    // Signed into another file than `tl`, so its default sequence would be the clock's
+    // second alone, which `tl` may share (the node would then rightly refuse it).
+    let tl_payload = zhengtong::b64::decode_url(
+        std::fs::read_to_string(&tl)
+            .unwrap()
+            .split('.')
+            .nth(1)
+            .unwrap(),
+    )
+    .unwrap();
+    let tl_sequence = serde_json::from_slice::<Value>(&tl_payload).unwrap()["sequence"]
+        .as_u64()
+        .unwrap();
+    let next = (tl_sequence + 1).to_string();
+    sign_trust_list(&certs, gz_port, sh_port, &rolled, &["--sequence", &next]);
     let gz = node(gz_port, &certs, "440100", &rolled, Some(kept));
     let new_qr = gz.present(&uscc, &wallet, &cid, None)["token"]
         .as_str()
