@@ -1,6 +1,8 @@
 //! Compact JWS (RFC 7515) with ES256, the only algorithm we sign and accept.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
 use serde_json::Value;
@@ -54,10 +56,62 @@ pub fn x5c_header(typ: &str, signer: &Signer) -> serde_json::Map<String, Value> 
     header
 }
 
+/// A protected header, parsed.
+type Header = serde_json::Map<String, Value>;
+
+/// Long protected headers seen lately, parsed. Every credential one issuer key signs
+/// carries the same header (its kid and its certificate chain: 2.6 KB of base64 in an
+/// SD-JWT), so it is decoded and parsed once per distinct header, not once per token.
+/// Found by its exact text; a miss parses as before. Parsing is a function of the text
+/// alone, so what is found is what parsing would give.
+struct HeaderCache(Mutex<VecDeque<(Box<str>, Arc<Header>)>>);
+
+impl HeaderCache {
+    /// Distinct headers kept (issuer keys times token types, with room for rollovers).
+    const ENTRIES: usize = 32;
+    /// Shorter headers (QR presentations: 60 bytes) cost less to parse than to look up.
+    const MIN_LEN: usize = 256;
+
+    fn get(&self, text: &str) -> Option<Arc<Header>> {
+        let entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .iter()
+            .find(|(t, _)| t.len() == text.len() && **t == *text)
+            .map(|(_, h)| h.clone())
+    }
+
+    fn put(&self, text: &str, header: Arc<Header>) {
+        let mut entries = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() == Self::ENTRIES {
+            entries.pop_back();
+        }
+        entries.push_front((text.into(), header));
+    }
+}
+
+static HEADERS: HeaderCache = HeaderCache(Mutex::new(VecDeque::new()));
+
+/// The header in `text` (base64url of a JSON object), from [`HEADERS`] when seen lately.
+fn parse_header(text: &str) -> Result<Arc<Header>, JwsError> {
+    let long = text.len() >= HeaderCache::MIN_LEN;
+    if long && let Some(h) = HEADERS.get(text) {
+        return Ok(h);
+    }
+    let bytes = b64::decode_url(text).ok_or(JwsError::Base64("header"))?;
+    let header = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(m)) => Arc::new(m),
+        _ => return Err(JwsError::Json("header")),
+    };
+    if long {
+        HEADERS.put(text, header.clone());
+    }
+    Ok(header)
+}
+
 /// A parsed but not yet verified compact JWS.
 #[derive(Debug, Clone)]
 pub struct Parsed {
-    pub header: serde_json::Map<String, Value>,
+    header: Arc<Header>,
     pub payload: Vec<u8>,
     pub signing_input: String,
     pub signature: Vec<u8>,
@@ -72,11 +126,7 @@ impl Parsed {
         if parts.len() != 3 {
             return Err(JwsError::Parts(parts.len()));
         }
-        let header_bytes = b64::decode_url(parts[0]).ok_or(JwsError::Base64("header"))?;
-        let header = match serde_json::from_slice::<Value>(&header_bytes) {
-            Ok(Value::Object(m)) => m,
-            _ => return Err(JwsError::Json("header")),
-        };
+        let header = parse_header(parts[0])?;
         let payload = b64::decode_url(parts[1]).ok_or(JwsError::Base64("payload"))?;
         let signature = b64::decode_url(parts[2]).ok_or(JwsError::Base64("signature"))?;
         match header.get("alg").and_then(Value::as_str) {
@@ -136,4 +186,36 @@ static VERIFICATIONS: AtomicU64 = AtomicU64::new(0);
 /// How many ES256 signature verifications this process has run (for tests and benchmarks).
 pub fn verifications() -> u64 {
     VERIFICATIONS.load(Ordering::Relaxed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A compact JWS whose header carries `filler` (to make it long), unsigned.
+    fn token(kid: &str, filler: &str) -> String {
+        let header = serde_json::json!({ "alg": "ES256", "kid": kid, "x5c": [filler] });
+        format!(
+            "{}.{}.{}",
+            b64::encode_url(header.to_string().as_bytes()),
+            b64::encode_url(b"{}"),
+            b64::encode_url(&[0u8; 64])
+        )
+    }
+
+    #[test]
+    fn long_headers_found_again_are_the_headers_sent() {
+        let filler = "A".repeat(400);
+        // Same length, one character apart: each token reads its own header.
+        let (a, b) = (token("kid-a", &filler), token("kid-b", &filler));
+        for _ in 0..2 {
+            assert_eq!(Parsed::parse(&a).unwrap().header_str("kid"), Some("kid-a"));
+            assert_eq!(Parsed::parse(&b).unwrap().header_str("kid"), Some("kid-b"));
+        }
+        // A long header that does not decode is refused every time, never remembered.
+        let bad = format!("{}!.e30.AA", "A".repeat(400));
+        for _ in 0..2 {
+            assert_eq!(Parsed::parse(&bad).unwrap_err(), JwsError::Base64("header"));
+        }
+    }
 }

@@ -30,7 +30,7 @@ use std::sync::{Arc, RwLock};
 use axum::body::to_bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{from_fn, from_fn_with_state, map_response};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Router};
@@ -196,8 +196,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             limits.request_timeout,
         ))
-        .layer(map_response(as_problem))
-        .layer(from_fn(no_store))
+        .layer(from_fn(finish_response))
         // Method and path only: a query string may carry what must not be logged.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
@@ -262,12 +261,14 @@ fn declared_length(req: &axum::extract::Request) -> Option<usize> {
         .and_then(|v| v.parse::<usize>().ok())
 }
 
-/// `Cache-Control: no-store` on every `/v1/` response that does not set its own caching:
-/// wallets, credentials, presentations, verification reports carry personal data.
-/// Public documents that may be cached (status lists, seal images) say so themselves.
-async fn no_store(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// Every response on its way out: an error that is not yet problem details becomes one
+/// ([`as_problem`]), and `Cache-Control: no-store` goes on every `/v1/` response that does
+/// not set its own caching: wallets, credentials, presentations, verification reports carry
+/// personal data. Public documents that may be cached (status lists, seal images) say so
+/// themselves. One layer for both: each layer costs every request.
+async fn finish_response(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let api = req.uri().path().starts_with("/v1/");
-    let mut resp = next.run(req).await;
+    let mut resp = as_problem(next.run(req).await).await;
     if api && !resp.headers().contains_key(header::CACHE_CONTROL) {
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

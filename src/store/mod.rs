@@ -37,9 +37,12 @@ pub enum Tree {
     Invoices,
     /// Start-up bundles (电子大礼包) by USCC: when the application came, when each credential was issued.
     Establishments,
+    /// A credential's status fields by id, beside its record in `Credentials`: what every
+    /// online verification reads, without scanning past the sealed SD-JWT.
+    CredentialStatus,
 }
 
-const TREES: [(Tree, &str); 13] = [
+const TREES: [(Tree, &str); 14] = [
     (Tree::Companies, "companies"),
     (Tree::Credentials, "credentials"),
     (Tree::Wallets, "wallets"),
@@ -53,6 +56,7 @@ const TREES: [(Tree, &str); 13] = [
     (Tree::StatusLists, "status_lists"),
     (Tree::Invoices, "invoices"),
     (Tree::Establishments, "establishments"),
+    (Tree::CredentialStatus, "credential_status"),
 ];
 
 impl Tree {

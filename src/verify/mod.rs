@@ -28,7 +28,7 @@ use serde_json::{Map, Value};
 
 use crate::credential::jws::Parsed;
 use crate::credential::{CredentialType, sdjwt};
-use crate::domain::{RegionCode, Sha256Hex};
+use crate::domain::RegionCode;
 use crate::pki::{CertInfo, ChainError, Role, TrustStore, TrustedCert, issuer_uri, kid_of};
 
 use crate::present::PresentationClaims;
@@ -78,9 +78,10 @@ pub struct StatusQuery {
     pub credential_id: String,
     pub region: RegionCode,
     pub entry: Option<StatusEntry>,
-    /// SHA-256 of the issuer-signed JWT presented (SD-JWT credentials), which the issuing
-    /// node compares with what it issued under this id; none for a QR presentation.
-    pub jwt_sha256: Option<Sha256Hex>,
+    /// The issuer-signed JWT presented (SD-JWT credentials, its signature verified), which
+    /// the issuing node compares with what it issued under this id; none for a QR
+    /// presentation.
+    pub issuer_jwt: Option<String>,
 }
 
 /// Where an online verifier asks for status.
@@ -400,7 +401,7 @@ impl Verifier {
                 uri: None,
                 idx,
             }),
-            jwt_sha256: None,
+            issuer_jwt: None,
         };
         Ok(Pending::ask(r, query, None))
     }
@@ -672,7 +673,14 @@ impl Verifier {
             credential_id: get("jti"),
             region: reg,
             entry: status_entry(claims),
-            jwt_sha256: Some(crate::credential::issuer_jwt_sha256(token)),
+            issuer_jwt: Some(
+                token
+                    .trim()
+                    .split('~')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
         };
         Ok(Pending::ask(r, query, None))
     }

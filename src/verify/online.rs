@@ -185,9 +185,9 @@ impl StatusSource for NodeStatus<'_> {
             };
         }
         let fields = match o.wallet.credential_status(&q.credential_id) {
-            Ok(Some(c)) => match &q.jwt_sha256 {
-                // Its own credential by digest, not by id alone.
-                Some(d) => match o.wallet.issued_as(&q.credential_id, &c, d) {
+            Ok(Some(c)) => match &q.issuer_jwt {
+                // Its own credential by what was signed, not by id alone.
+                Some(jwt) => match o.wallet.issued_as(&q.credential_id, &c, jwt) {
                     Ok(true) => Ok(Some(c)),
                     Ok(false) => return StatusAnswer::NotIssued,
                     Err(e) => Err(e),

@@ -86,9 +86,15 @@ pub struct Summary {
     pub region_name: String,
     pub issuing_authority: String,
     pub signed_by: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "utc_json::option"
+    )]
     pub valid_until: Option<DateTime<Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "utc_json::option"
+    )]
     pub presentation_expires_at: Option<DateTime<Utc>>,
     /// Type-specific details (seal image, invoice totals, disclosed claims).
     #[serde(skip_serializing_if = "Map::is_empty", default)]
@@ -288,7 +294,89 @@ pub struct Localized<'a> {
     checks: Checks<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     summary: Option<&'a Summary>,
+    #[serde(serialize_with = "utc_json::one")]
     validation_time: DateTime<Utc>,
+}
+
+/// Times in a report as chrono writes them in JSON (RFC 3339, `Z`, fractions of a second
+/// only when there are any, in 3, 6 or 9 digits), written without chrono's general
+/// formatter, which was a visible part of a verification's cost.
+mod utc_json {
+    use chrono::{DateTime, Datelike, SecondsFormat, Timelike, Utc};
+    use serde::Serializer;
+
+    struct Rfc3339<'a>(&'a DateTime<Utc>);
+
+    impl std::fmt::Display for Rfc3339<'_> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let t = self.0;
+            let nanos = t.nanosecond();
+            if !(0..=9999).contains(&t.year()) || nanos >= 1_000_000_000 {
+                // Outside four-digit years, or a leap second: chrono's own text.
+                return f.write_str(&t.to_rfc3339_opts(SecondsFormat::AutoSi, true));
+            }
+            let mut b = *b"0000-00-00T00:00:00.000000000Z";
+            let put = |b: &mut [u8; 30], at: usize, mut v: u32, digits: usize| {
+                for i in (0..digits).rev() {
+                    b[at + i] = b'0' + (v % 10) as u8;
+                    v /= 10;
+                }
+            };
+            put(&mut b, 0, t.year() as u32, 4);
+            put(&mut b, 5, t.month(), 2);
+            put(&mut b, 8, t.day(), 2);
+            put(&mut b, 11, t.hour(), 2);
+            put(&mut b, 14, t.minute(), 2);
+            put(&mut b, 17, t.second(), 2);
+            put(&mut b, 20, nanos, 9);
+            let fraction = match nanos {
+                0 => 0,
+                n if n % 1_000_000 == 0 => 4,
+                n if n % 1_000 == 0 => 7,
+                _ => 10,
+            };
+            let end = 19 + fraction;
+            b[end] = b'Z';
+            // Only ASCII digits and punctuation were written.
+            f.write_str(std::str::from_utf8(&b[..=end]).map_err(|_| std::fmt::Error)?)
+        }
+    }
+
+    pub fn one<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&Rfc3339(t))
+    }
+
+    pub fn option<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => one(t, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use chrono::TimeZone;
+
+        use super::*;
+
+        #[test]
+        fn writes_what_chrono_writes() {
+            let base = Utc.with_ymd_and_hms(2026, 12, 2, 18, 33, 3).unwrap();
+            for nanos in [0, 5_000_000, 123_000_000, 120_000, 256_845_030, 1] {
+                let t = base + chrono::Duration::nanoseconds(nanos);
+                assert_eq!(
+                    Rfc3339(&t).to_string(),
+                    serde_json::to_value(t).unwrap().as_str().unwrap(),
+                    "{nanos} ns"
+                );
+            }
+            let far = Utc.with_ymd_and_hms(12026, 1, 1, 0, 0, 0).unwrap();
+            assert_eq!(
+                Rfc3339(&far).to_string(),
+                serde_json::to_value(far).unwrap().as_str().unwrap()
+            );
+        }
+    }
 }
 
 /// The checks, each reason rendered as it is written out.
