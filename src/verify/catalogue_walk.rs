@@ -131,6 +131,27 @@ pub(crate) fn samples() -> Vec<Reason> {
             covered: 10,
             total: 20,
         },
+        PdfSignedRevisionThenDss {
+            covered: 10,
+            total: 20,
+        },
+        PdfNoTimestamp,
+        PdfTimestamp {
+            at: exp,
+            tsa: "广州市市场监督管理局 时间戳服务".into(),
+        },
+        PdfTimestampMismatch,
+        PdfTimestampInvalid { detail: d() },
+        SealCertificateValidAtTimestamp { at: exp },
+        SealCertificateNotValidAtTimestamp { at: exp },
+        PdfSealRevokedAfterTimestamp {
+            revoked_at: exp,
+            timestamp: exp - 60,
+        },
+        PdfSealRevokedBeforeTimestamp {
+            revoked_at: exp - 60,
+            timestamp: exp,
+        },
         PdfSealUnknown {
             seal_id: "s1".into(),
         },
@@ -300,6 +321,7 @@ fn en_may_quote_chinese(key: ReasonKey) -> bool {
             | MayNotSignPresentations
             | CertificateNamesNoRegion
             | CertificateOutsideWindow
+            | PdfTimestamp
     )
 }
 
