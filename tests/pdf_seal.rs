@@ -548,6 +548,96 @@ fn the_timestamp_is_the_injected_clock() {
     shows_timestamp(&reports[0], &sealed, from, to);
 }
 
+/// `pdf` with the last signature's timestamp token replaced by a genuine token of this
+/// region's TSA (from `POST /v1/tsa`) over another digest. /Contents lies outside the byte
+/// range and the token is an unsigned attribute: only the timestamp is wrong.
+fn with_foreign_token(s: &Server, pdf: &[u8], dir: &Path) -> Vec<u8> {
+    let query = dir.join("other.tsq");
+    let (ok, out) = run(Command::new("openssl")
+        .args(["ts", "-query", "-sha256", "-cert", "-digest"])
+        .arg("ab".repeat(32))
+        .arg("-out")
+        .arg(&query));
+    assert!(ok, "{out}");
+    let r = s
+        .client
+        .post(s.url("/v1/tsa"))
+        .header("content-type", "application/timestamp-query")
+        .body(std::fs::read(&query).unwrap())
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let reply = r.bytes().unwrap().to_vec();
+    let resp = x509_tsp::TimeStampResp::from_der(&reply).unwrap();
+    let foreign = resp.time_stamp_token.expect("granted").to_der().unwrap();
+
+    let ci = cms::content_info::ContentInfo::from_der(&last_cms(pdf)).unwrap();
+    let mut sd: cms::signed_data::SignedData = ci.content.decode_as().unwrap();
+    let mut infos: Vec<cms::signed_data::SignerInfo> = sd.signer_infos.0.iter().cloned().collect();
+    let attrs = infos[0].unsigned_attrs.as_mut().unwrap();
+    let mut list: Vec<x509_cert::attr::Attribute> = attrs.iter().cloned().collect();
+    list[0].values =
+        der::asn1::SetOfVec::try_from(vec![der::Any::from_der(&foreign).unwrap()]).unwrap();
+    *attrs = der::asn1::SetOfVec::try_from(list).unwrap();
+    sd.signer_infos = cms::signed_data::SignerInfos(der::asn1::SetOfVec::try_from(infos).unwrap());
+    let ci = cms::content_info::ContentInfo {
+        content_type: ci.content_type,
+        content: der::Any::encode_from(&sd).unwrap(),
+    };
+    let hexed = hex::encode_upper(ci.to_der().unwrap());
+    let at = pdf.windows(11).rposition(|w| w == b"/Contents <").unwrap() + 11;
+    let end = at + pdf[at..].iter().position(|&b| b == b'>').unwrap();
+    assert!(hexed.len() <= end - at);
+    let mut out = pdf.to_vec();
+    out[at..end].fill(b'0');
+    out[at..at + hexed.len()].copy_from_slice(hexed.as_bytes());
+    out
+}
+
+/// A timestamp token that is genuine but covers another signature value: TOTAL_FAILED,
+/// with a reason that says so (and pyHanko refuses it too).
+#[test]
+fn a_foreign_timestamp_token_fails() {
+    let s = Server::start();
+    let auth = s.role_token("authority");
+    let police = s.role_token("police");
+    let (uscc, wallet, seal) =
+        setup_company(&s, &auth, &police, 85, "广州戊方有限公司", "4401000085001");
+    let r = seal_pdf(&s, &uscc, &wallet, &seal, "", &multi_page_pdf());
+    assert_eq!(r.status(), 201);
+    let sealed = r.bytes().unwrap().to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    // Only the B-T revision: the DSS's VRI key names the original /Contents.
+    let signed = &sealed[..signed_end(&sealed)];
+    let forged = with_foreign_token(&s, signed, dir.path());
+    let reports = validate(&s, &forged);
+    assert_eq!(reports[0]["indication"], "TOTAL_FAILED", "{:#}", reports[0]);
+    assert_eq!(
+        reports[0]["sub_indication"], "HASH_FAILURE",
+        "{:#}",
+        reports[0]
+    );
+    let ts = check(&reports[0], "signature_timestamp");
+    assert_eq!(ts["result"], "FAILED", "{ts:#}");
+    assert!(
+        ts["reason"]
+            .as_str()
+            .unwrap()
+            .contains("covers another signature value"),
+        "{ts:#}"
+    );
+    let path = dir.path().join("forged.pdf");
+    std::fs::write(&path, &forged).unwrap();
+    let (ok, out) = pyhanko(&s.certs().join("root.crt"), &path);
+    assert!(
+        !ok && out.contains("TIMESTAMP_TOKEN<INVALID>"),
+        "pyhanko: {out}"
+    );
+    // The untouched revision passes.
+    let reports = validate(&s, signed);
+    assert_eq!(reports[0]["indication"], "TOTAL_PASSED", "{:#}", reports[0]);
+}
+
 #[test]
 fn refusals_name_the_reason() {
     let s = Server::start();

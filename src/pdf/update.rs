@@ -258,7 +258,7 @@ fn array_of(pdf: &Pdf, d: &Dictionary, key: &[u8]) -> Vec<Object> {
 /// Appends the incremental update that adds (or extends) the catalog's /DSS with `dss` and
 /// a /VRI entry for the signature whose /Contents is `contents`. An existing DSS keeps
 /// everything it held; items it already holds (same bytes) are not added twice.
-fn append_dss(out: &mut Vec<u8>, dss: &Dss, contents: &[u8]) -> Result<(), PdfError> {
+pub(super) fn append_dss(out: &mut Vec<u8>, dss: &Dss, contents: &[u8]) -> Result<(), PdfError> {
     let pdf = parse(out)?;
     let root_id = pdf.root()?;
     let mut catalog = pdf.dict(root_id)?.clone();
