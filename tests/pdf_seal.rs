@@ -335,12 +335,11 @@ fn sealed_pdf_validates_with_us_pyhanko_and_pdfsig() {
     // B-LT: what follows the signed revision only adds the DSS.
     let signed = signed_end(&one);
     assert!(signed < one.len(), "a DSS update follows the signature");
-    assert_eq!(
+    assert!(
         check(&reports[0], "document_hash")["reason"]
             .as_str()
             .unwrap()
             .contains("validation data"),
-        true,
         "{:#}",
         reports[0]
     );
