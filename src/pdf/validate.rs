@@ -350,7 +350,7 @@ fn one(
             return r;
         }
     };
-    r.passed(CheckName::Format, Reason::SealFormatOk);
+    r.passed(CheckName::Format, Reason::PdfFormatOk);
     let cert = match verifier.trusted_signer(&checked.chain, Role::SealSigner) {
         Ok(c) => c,
         Err(why) => {

@@ -401,6 +401,8 @@ pub enum Reason {
         detail: String,
     },
     PdfNoSignatures,
+    /// A PDF signature: a detached CMS SignedData (ETSI.CAdES.detached) over a byte range.
+    PdfFormatOk,
     PdfByteRangeInvalid,
     PdfChangedAfterSigning {
         covered: usize,
@@ -598,6 +600,7 @@ impl Reason {
             SealSignatureValid => f.write_str("The seal's ES256 signature is valid."),
             PdfMalformed { detail } => write!(f, "The PDF or its signature cannot be read: {detail}."),
             PdfNoSignatures => f.write_str("The PDF has no signatures."),
+            PdfFormatOk => f.write_str("A PDF signature: a detached CMS SignedData (ETSI.CAdES.detached, ECDSA P-256) over its byte range."),
             PdfByteRangeInvalid => f.write_str("The signature's /ByteRange does not describe this file: it does not start at 0 or does not leave out exactly the /Contents string."),
             PdfChangedAfterSigning { covered, total } => write!(f, "The PDF was changed after this signature: the signature covers {covered} bytes of {total}, and what follows is not covered by a later intact signature."),
             PdfSignedRevision { covered, total } => if covered == total {
@@ -730,6 +733,7 @@ impl Reason {
             SealSignatureValid => f.write_str("电子印章的签名有效（ES256）。"),
             PdfMalformed { .. } => f.write_str("无法读取该 PDF 或其中的签名：文件格式有误或已损坏。"),
             PdfNoSignatures => f.write_str("该 PDF 中没有任何签名。"),
+            PdfFormatOk => f.write_str("格式正确：这是一个 PDF 签名（分离式 CMS 签名数据，覆盖其字节范围）。"),
             PdfByteRangeInvalid => f.write_str("签名的字节范围（/ByteRange）与本文件不符：未从 0 开始，或未恰好排除签名值（/Contents）。"),
             PdfChangedAfterSigning { covered, total } => write!(f, "该 PDF 在本签名之后被改动过：签名只覆盖了 {total} 字节中的 {covered} 字节，其后的内容没有完好的后续签名覆盖。"),
             PdfSignedRevision { covered, total } => if covered == total {

@@ -122,6 +122,7 @@ pub(crate) fn samples() -> Vec<Reason> {
         SealSignatureValid,
         PdfMalformed { detail: d() },
         PdfNoSignatures,
+        PdfFormatOk,
         PdfByteRangeInvalid,
         PdfChangedAfterSigning {
             covered: 10,
