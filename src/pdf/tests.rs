@@ -188,3 +188,59 @@ fn anything_but_a_dss_after_the_signed_revision_is_refused() {
         let _ = validate::dss_only(&old, &one[..cut]);
     }
 }
+
+/// [`small_pdf`] with a cross-reference stream instead of a table (as PDF 1.5+ writers do).
+fn small_pdf_xref_stream() -> Vec<u8> {
+    let body = "%PDF-1.7\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1/MediaBox[0 0 595 842]>>\nendobj\n3 0 obj\n<</Type/Page/Parent 2 0 R>>\nendobj\n";
+    let mut out = body.as_bytes().to_vec();
+    let xref = out.len();
+    let mut data = vec![0u8, 0, 0, 0, 0, 0xff, 0xff];
+    for k in ["1 0 obj", "2 0 obj", "3 0 obj"] {
+        let off = u32::try_from(body.find(k).expect("object")).expect("small");
+        data.push(1);
+        data.extend_from_slice(&off.to_be_bytes());
+        data.extend_from_slice(&[0, 0]);
+    }
+    data.push(1);
+    data.extend_from_slice(&u32::try_from(xref).expect("small").to_be_bytes());
+    data.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(
+        format!(
+            "4 0 obj\n<</Type/XRef/Size 5/Root 1 0 R/W[1 4 2]/Length {}>>\nstream\n",
+            data.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&data);
+    out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    out
+}
+
+#[test]
+fn a_dss_after_a_cross_reference_stream() {
+    let old = small_pdf_xref_stream();
+    let p = parse::parse(&old).expect("parses");
+    assert!(p.xref_stream);
+    let one = with_dss(&old, b"sig");
+    let p = parse::parse(&one).expect("the update parses");
+    assert!(
+        p.xref_stream,
+        "the update writes a cross-reference stream too"
+    );
+    let root = p.root().expect("root");
+    assert!(p.dict(root).expect("catalog").has(b"DSS"));
+    assert_eq!(validate::dss_only(&old, &one), Ok(()));
+    let two = with_dss(&one, b"sig two");
+    assert_eq!(validate::dss_only(&old, &two), Ok(()));
+    // Flipped bytes in the updates: refused or accepted, never a panic.
+    let mut x: u32 = 0x2545_f491;
+    for _ in 0..500 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let mut b = two.clone();
+        let i = old.len() + x as usize % (two.len() - old.len());
+        b[i] = (x >> 8) as u8;
+        let _ = validate::dss_only(&old, &b);
+    }
+}
