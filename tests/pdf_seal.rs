@@ -448,6 +448,37 @@ fn sealed_pdf_validates_with_us_pyhanko_and_pdfsig() {
         "pdfsig: {out}"
     );
 
+    // Offline, with the CLI: both signatures and their timestamps; the status not checked.
+    let certs = s.certs();
+    let cli = |pdf: &Path| {
+        run_cli(&[
+            "seal",
+            "verify",
+            "--certs",
+            certs.to_str().unwrap(),
+            "--document",
+            pdf.to_str().unwrap(),
+        ])
+    };
+    let (code, out, err) = cli(&two_path);
+    assert_eq!(code, 0, "{out}{err}");
+    let offline: Value = serde_json::from_str(&out).unwrap();
+    let offline = offline["signatures"].as_array().unwrap();
+    assert_eq!(offline.len(), 2, "{out}");
+    for rep in offline {
+        assert_eq!(rep["indication"], "TOTAL_PASSED", "{rep:#}");
+        assert_eq!(
+            check(rep, "signature_timestamp")["result"],
+            "PASSED",
+            "{rep:#}"
+        );
+        assert_eq!(
+            check(rep, "credential_status")["result"],
+            "SKIPPED",
+            "{rep:#}"
+        );
+    }
+
     // One byte of the original content changed after sealing: caught by all three.
     let mut bad = two.clone();
     // The first page's drawing: "50 700 300 20 re" becomes "50 700 300 30 re".
@@ -473,6 +504,9 @@ fn sealed_pdf_validates_with_us_pyhanko_and_pdfsig() {
         !out.contains("Signature is Valid"),
         "pdfsig missed the change: {out}"
     );
+    let (code, out, err) = cli(&bad_path);
+    assert_eq!(code, 1, "the CLI catches the change too: {out}{err}");
+    assert!(out.contains("HASH_FAILURE"), "{out}");
 
     // A's seal revoked after it sealed: its signature stays valid, with a warning.
     s.advance_clock(3600.0);

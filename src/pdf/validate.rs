@@ -32,9 +32,20 @@ struct Found {
     seal_id: Option<String>,
 }
 
-/// A report per signature, in file order (one FORMAT_FAILURE report when none is found).
+/// A report per signature, in file order (one FORMAT_FAILURE report when none is found),
+/// at the wallet's time, with the status and filed image of the seals it holds.
 pub fn validate(bytes: &[u8], verifier: &Verifier, wallet: &Wallet) -> Vec<Report> {
-    let now = wallet.clock.now();
+    validate_at(bytes, verifier, wallet.clock.now(), Some(wallet))
+}
+
+/// [`validate`] at `now`; `seals`: the wallet whose e-seals' status and filed images are
+/// checked, or `None` offline (the status check SKIPPED, as for other offline reports).
+pub fn validate_at(
+    bytes: &[u8],
+    verifier: &Verifier,
+    now: DateTime<Utc>,
+    seals: Option<&Wallet>,
+) -> Vec<Report> {
     let failed = |reason: Reason| {
         let mut r = Report::new("pdf_signature", now);
         r.failed(CheckName::Format, SubIndication::FormatFailure, reason);
@@ -113,7 +124,7 @@ pub fn validate(bytes: &[u8], verifier: &Verifier, wallet: &Wallet) -> Vec<Repor
     };
     found
         .iter()
-        .map(|f| one(bytes, f, &tail, verifier, wallet, now))
+        .map(|f| one(bytes, f, &tail, verifier, seals, now))
         .collect()
 }
 
@@ -324,7 +335,7 @@ fn one(
     f: &Found,
     tail: &Tail,
     verifier: &Verifier,
-    wallet: &Wallet,
+    seals: Option<&Wallet>,
     now: DateTime<Utc>,
 ) -> Report {
     let mut r = Report::new("pdf_signature", now);
@@ -461,7 +472,10 @@ fn one(
             None => Reason::SealCertificateValidAtSigning { signed_at: t },
         },
     );
-    seal_status(&mut r, f, wallet, signed_at, stamped.is_some());
+    match seals {
+        Some(wallet) => seal_status(&mut r, f, wallet, signed_at, stamped.is_some()),
+        None => r.skipped(CheckName::CredentialStatus, Reason::StatusOffline),
+    }
     r
 }
 
