@@ -236,9 +236,11 @@ enum SealCommand {
         /// The document as it was received.
         #[arg(long)]
         document: PathBuf,
-        /// A file holding the seal signature (the compact JWS).
+        /// A file holding the seal signature (the compact JWS). Without it the document
+        /// must be a sealed PDF: every signature in it is validated (the seals' status
+        /// is not checked offline).
         #[arg(long)]
-        signature: PathBuf,
+        signature: Option<PathBuf>,
     },
 }
 
@@ -363,7 +365,7 @@ fn main() -> ExitCode {
                     document,
                     signature,
                 },
-        } => seal_verify(&trust, out, &document, &signature),
+        } => seal_verify(&trust, out, &document, signature.as_deref()),
         Command::Admin {
             command: AdminCommand::RotateToken { data },
         } => admin::rotate_token(&data),
@@ -441,6 +443,40 @@ fn print_report(report: &Report, out: OutputArgs) -> ExitCode {
     ExitCode::from(report.exit_code() as u8)
 }
 
+/// The reports of every signature of a PDF: JSON `{"signatures": [...]}` (as the server
+/// answers) or the texts one after the other. Exit code: 1 if any failed, else 2 if any is
+/// indeterminate, else 0.
+fn print_reports(reports: &[Report], out: OutputArgs) -> ExitCode {
+    let lang = out.lang.unwrap_or_else(Lang::from_env);
+    match out.format {
+        Format::Json => {
+            let list: Vec<_> = reports.iter().map(|r| r.localized(lang)).collect();
+            match serde_json::to_string_pretty(&serde_json::json!({ "signatures": list })) {
+                Ok(json) => println!("{json}"),
+                Err(e) => {
+                    eprintln!("zhengtong: the reports could not be written as JSON: {e}");
+                    return ExitCode::from(EX_SOFTWARE);
+                }
+            }
+        }
+        Format::Text => {
+            for (i, r) in reports.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                print!("{}", r.to_text(lang));
+            }
+        }
+    }
+    let codes: Vec<i32> = reports.iter().map(Report::exit_code).collect();
+    let code = if codes.contains(&1) {
+        1
+    } else {
+        codes.iter().copied().max().unwrap_or(0)
+    };
+    ExitCode::from(code as u8)
+}
+
 fn verify(
     trust: &TrustArgs,
     out: OutputArgs,
@@ -481,10 +517,32 @@ fn verify(
     )
 }
 
-fn seal_verify(trust: &TrustArgs, out: OutputArgs, document: &Path, signature: &Path) -> ExitCode {
+fn seal_verify(
+    trust: &TrustArgs,
+    out: OutputArgs,
+    document: &Path,
+    signature: Option<&Path>,
+) -> ExitCode {
     let doc = match std::fs::read(document) {
         Ok(d) => d,
         Err(e) => return usage(format!("--document {}: {e}", document.display())),
+    };
+    let Some(signature) = signature else {
+        if !doc.starts_with(b"%PDF-") {
+            return usage(format!(
+                "--document {} is not a PDF: give its seal signature with --signature",
+                document.display()
+            ));
+        }
+        let verifier = match offline_verifier(trust) {
+            Ok(v) => v,
+            Err(e) => return usage(e),
+        };
+        let now = zhengtong::clock::Clock::from_env().now();
+        return print_reports(
+            &zhengtong::pdf::validate::validate_at(&doc, &verifier, now, None),
+            out,
+        );
     };
     let sig = match std::fs::read_to_string(signature) {
         Ok(s) => s,

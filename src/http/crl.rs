@@ -6,14 +6,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{AppState, Problem};
-use crate::pki::crl::Revoked;
-use crate::seal::eseal;
+use crate::seal::eseal::{self, CRL_VALID_S};
 
 pub const CONTENT_TYPE: &str = "application/pkix-crl";
-/// A regional CRL's nextUpdate: a day, as is usual for CAs that publish daily. A revocation
-/// shows at once in the next fetch (the CRL is built on request); a validator that caches
-/// until nextUpdate may see it up to a day late (the status list is the fast path).
-const CRL_VALID_S: i64 = 24 * 3600;
 
 /// `GET /v1/crl/{region}`: the CRL of the region's current CA; `root`: the national root's.
 #[utoipa::path(get, path = "/v1/crl/{region}", tag = "public", params(("region" = String, Path, description = "This node's region code, or `root`.")),
@@ -75,28 +70,13 @@ fn regional(s: &AppState, region: &str, kid: Option<&str>) -> Result<Response, P
             ca.region
         )));
     }
-    let revoked = eseal::revoked_certificates(&s.wallet)?;
-    let list: Vec<Revoked<'_>> = revoked
-        .iter()
-        .map(|(der, at)| Revoked {
-            der,
-            at: to_time(*at),
-        })
-        .collect();
-    let now = to_time(s.wallet.clock.now());
-    let der = ca
-        .crl(kid, &list, now, time::Duration::seconds(CRL_VALID_S))
+    let der = eseal::ca_crl(&s.wallet, kid)
+        .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .ok_or_else(|| {
             Problem::not_found(format!(
                 "region {region} has no CA with kid {:?}",
                 kid.unwrap_or("")
             ))
-        })?
-        .map_err(|e| {
-            Problem::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("the CRL could not be signed: {e}"),
-            )
         })?;
     Ok(crl_response(der, CRL_VALID_S.min(s.status_ttl_s as i64)))
 }
@@ -124,10 +104,4 @@ fn crl_response(der: Vec<u8>, max_age: i64) -> Response {
         resp.headers_mut().insert(header::CACHE_CONTROL, v);
     }
     resp
-}
-
-fn to_time(t: chrono::DateTime<chrono::Utc>) -> time::OffsetDateTime {
-    // Whole seconds are all a CRL holds; a time outside time's range cannot come from a clock.
-    time::OffsetDateTime::from_unix_timestamp(t.timestamp())
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{AppState, Problem};
 use crate::domain::Uscc;
-use crate::pdf::service::{SealPdfError, seal_pdf};
+use crate::pdf::service::{NationalRevinfo, SealPdfError, seal_pdf};
 use crate::pdf::update::Position;
 use crate::pdf::{MAX_PDF_BYTES, PdfError};
 use crate::verify::Report;
@@ -22,6 +22,8 @@ impl From<PdfError> for Problem {
     fn from(e: PdfError) -> Self {
         let status = match e {
             PdfError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            // The seal's key or the region's TSA failed: not the client's PDF.
+            PdfError::Sign(_) => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
         let field = match e {
@@ -102,7 +104,17 @@ pub async fn seal(
         }
         .into());
     }
-    let (sealed, record) = seal_pdf(&s.wallet, uscc, seal_id, body, at).await?;
+    let national = NationalRevinfo {
+        roots: s
+            .verifier()
+            .trust
+            .roots()
+            .iter()
+            .map(|r| r.der.clone())
+            .collect(),
+        root_crl: root_crl_der(&s.root_crl),
+    };
+    let (sealed, record) = seal_pdf(&s.wallet, uscc, seal_id, body, at, &national).await?;
     tracing::info!(%uscc, seal = %record.seal_id, signing = %record.id, "PDF sealed");
     Ok((
         StatusCode::CREATED,
@@ -116,6 +128,20 @@ pub async fn seal(
         sealed,
     )
         .into_response())
+}
+
+/// The node's copy of the root's CRL (PEM file) as DER; `None` (logged) when it has none.
+fn root_crl_der(path: &std::path::Path) -> Option<Vec<u8>> {
+    let read = std::fs::read_to_string(path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| pem::parse(t).map_err(|e| e.to_string()));
+    match read {
+        Ok(p) => Some(p.into_contents()),
+        Err(e) => {
+            tracing::warn!(path = %path.display(), error = %e, "no root CRL for the DSS of a sealed PDF");
+            None
+        }
+    }
 }
 
 /// Reads the PDF body (at most [`MAX_PDF_BYTES`]) and validates every signature in it.

@@ -1,6 +1,7 @@
-//! The CMS SignedData of a PAdES baseline signature (ETSI EN 319 142-1, B-B): detached,
+//! The CMS SignedData of a PAdES baseline signature (ETSI EN 319 142-1): detached,
 //! SHA-256, ECDSA P-256; signed attributes content-type, message-digest and
-//! signing-certificate-v2, and no signing-time (PAdES puts the time in /M).
+//! signing-certificate-v2, and no signing-time (PAdES puts the time in /M). B-T: the
+//! unsigned attribute signature-time-stamp, an RFC 3161 token over the signature value.
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
@@ -21,8 +22,8 @@ const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
 const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
 const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
 const ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
-/// B-T hook: the unsigned attribute id-aa-signatureTimeStampToken (RFC 3161 token over
-/// the signature value) goes into `unsigned_attrs` under this OID.
+/// id-aa-signatureTimeStampToken: the unsigned attribute holding an RFC 3161 token over
+/// the SHA-256 of the SignerInfo's signature value (PAdES B-T).
 pub const SIGNATURE_TIME_STAMP_TOKEN: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.14");
 
 fn sha256(b: &[u8]) -> Vec<u8> {
@@ -55,11 +56,36 @@ fn signing_certificate_v2(leaf_der: &[u8]) -> der::Result<Any> {
     Any::from_der(&outer.to_der()?)
 }
 
+/// Why a CMS signature could not be made.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SignError {
+    #[error("the seal's certificate chain is empty")]
+    EmptyChain,
+    #[error("the seal's key is not a P-256 key: {0}")]
+    Key(String),
+    #[error("signing with the seal's key failed")]
+    Signing,
+    #[error("could not encode the CMS signature: {0}")]
+    Encode(#[from] der::Error),
+    #[error("the timestamp authority could not stamp the signature: {0}")]
+    Timestamp(String),
+}
+
+/// Makes the RFC 3161 token (ContentInfo DER) over the SHA-256 of a signature value.
+pub type Stamp<'a> = &'a dyn Fn([u8; 32]) -> Result<Vec<u8>, String>;
+
 /// The DER ContentInfo of a detached SignedData over `digest` (SHA-256 of the byte range).
 /// `chain`: the seal certificate first, then its CA. `pkcs8`: the seal's P-256 key.
-pub fn sign(digest: &[u8], chain: &[Vec<u8>], pkcs8: &[u8]) -> Result<Vec<u8>, String> {
-    let e = |e: der::Error| e.to_string();
-    let leaf_der = chain.first().ok_or("empty chain")?;
+/// `stamp`: when given, its token over the signature value becomes the unsigned attribute
+/// signature-time-stamp (B-T).
+pub fn sign(
+    digest: &[u8],
+    chain: &[Vec<u8>],
+    pkcs8: &[u8],
+    stamp: Option<Stamp<'_>>,
+) -> Result<Vec<u8>, SignError> {
+    let e = SignError::Encode;
+    let leaf_der = chain.first().ok_or(SignError::EmptyChain)?;
     let leaf = Certificate::from_der(leaf_der).map_err(e)?;
     let signed_attrs = SetOfVec::try_from(vec![
         attr(
@@ -89,10 +115,26 @@ pub fn sign(digest: &[u8], chain: &[Vec<u8>], pkcs8: &[u8]) -> Result<Vec<u8>, S
     let to_sign = signed_attrs.to_der().map_err(e)?;
     let rng = ring::rand::SystemRandom::new();
     let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8, &rng)
-        .map_err(|e| format!("not a P-256 key: {e}"))?;
-    let sig = key
-        .sign(&rng, &to_sign)
-        .map_err(|_| "signing failed".to_string())?;
+        .map_err(|e| SignError::Key(e.to_string()))?;
+    let sig = key.sign(&rng, &to_sign).map_err(|_| SignError::Signing)?;
+    let unsigned_attrs = match stamp {
+        None => None,
+        Some(stamp) => {
+            let mut imprint = [0u8; 32];
+            imprint.copy_from_slice(&sha256(sig.as_ref()));
+            let token = stamp(imprint).map_err(SignError::Timestamp)?;
+            Some(
+                SetOfVec::try_from(vec![
+                    attr(
+                        SIGNATURE_TIME_STAMP_TOKEN,
+                        Any::from_der(&token).map_err(e)?,
+                    )
+                    .map_err(e)?,
+                ])
+                .map_err(e)?,
+            )
+        }
+    };
     let signer = SignerInfo {
         version: CmsVersion::V1,
         sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -103,9 +145,7 @@ pub fn sign(digest: &[u8], chain: &[Vec<u8>], pkcs8: &[u8]) -> Result<Vec<u8>, S
         signed_attrs: Some(signed_attrs),
         signature_algorithm: alg(ECDSA_SHA256),
         signature: OctetString::new(sig.as_ref().to_vec()).map_err(e)?,
-        // B-T hook: `Some(attributes)` with SIGNATURE_TIME_STAMP_TOKEN once the region's
-        // TSA (src/tsa/) can stamp the signature value.
-        unsigned_attrs: None,
+        unsigned_attrs,
     };
     let mut certs = Vec::new();
     for c in chain {
@@ -142,6 +182,10 @@ pub struct Checked {
     pub signature_valid: bool,
     /// signing-certificate-v2 names the signer's certificate.
     pub signing_certificate_matches: bool,
+    /// The SignerInfo's signature value (what a signature-time-stamp covers).
+    pub signature_value: Vec<u8>,
+    /// The DER of each signature-time-stamp token (unsigned attribute), in order.
+    pub timestamp_tokens: Vec<Vec<u8>>,
 }
 
 /// Parses a DER CMS (trailing zero padding allowed) and checks it against `digest`.
@@ -203,11 +247,21 @@ pub fn check(contents: &[u8], digest: &[u8]) -> Result<Checked, String> {
         && ring::signature::UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, spki)
             .verify(&signed, si.signature.as_bytes())
             .is_ok();
+    let timestamp_tokens = si
+        .unsigned_attrs
+        .iter()
+        .flat_map(|attrs| attrs.iter())
+        .filter(|a| a.oid == SIGNATURE_TIME_STAMP_TOKEN)
+        .flat_map(|a| a.values.iter())
+        .filter_map(|v| v.to_der().ok())
+        .collect();
     Ok(Checked {
         chain,
         digest_matches,
         signature_valid,
         signing_certificate_matches,
+        signature_value: si.signature.as_bytes().to_vec(),
+        timestamp_tokens,
     })
 }
 

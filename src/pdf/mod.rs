@@ -1,13 +1,16 @@
-//! Sealed PDFs (PAdES baseline B-B): the seal drawn on the page as the appearance of a
+//! Sealed PDFs (PAdES baseline B-LT): the seal drawn on the page as the appearance of a
 //! signature field, and a detached CMS signature added as an incremental update so that
-//! earlier signatures stay valid.
+//! earlier signatures stay valid; the signature timestamped by the region's TSA (B-T), and
+//! the certificates and CRLs to validate it later in a Document Security Store, added in a
+//! further incremental update (B-LT).
 //!
 //! * [`parse`]: untrusted bytes checked and parsed (never a panic), the page found.
 //! * [`syntax`]: writing PDF objects.
 //! * [`appearance`]: the filed seal template as PDF path operators, at physical size.
 //! * [`glyphs`]: the seal's text as glyph outlines from a CJK font.
 //! * [`cms`]: the CMS SignedData (signing-certificate-v2, no signing-time).
-//! * [`update`]: the incremental update: field, widget, /Sig dictionary, xref, trailer.
+//! * [`update`]: the incremental updates: field, widget, /Sig dictionary, xref, trailer;
+//!   then the /DSS.
 //! * [`validate`]: every signature of a PDF checked against its byte range.
 
 pub mod appearance;
@@ -21,7 +24,8 @@ pub mod validate;
 
 /// Largest PDF accepted for sealing or validation.
 pub const MAX_PDF_BYTES: usize = 20 * 1024 * 1024;
-/// Bytes reserved for the DER CMS in /Contents (room for a timestamp token later).
+/// Bytes reserved for the DER CMS in /Contents: the seal certificate and its CA (~1.5 KiB)
+/// and the timestamp token with the TSA certificate and its CA (~2.5 KiB), with room.
 pub const CONTENTS_BYTES: usize = 16 * 1024;
 /// Custom key in the signature dictionary (inside the signed byte range): the filing's
 /// `image_sha256`, tying the drawn seal to the police filing.
@@ -46,6 +50,8 @@ pub enum PdfError {
     Position(String),
     #[error("the signature does not fit the space reserved for it")]
     SignatureTooLarge,
+    #[error("the PDF could not be signed: {0}")]
+    Sign(#[from] cms::SignError),
 }
 
 #[cfg(test)]

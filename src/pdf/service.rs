@@ -1,8 +1,9 @@
 //! Sealing a PDF with a wallet's e-seal: the seal's key, certificate chain and filed
-//! template gathered, the signing recorded as for a JWS seal signature.
+//! template gathered, the signature timestamped by the region's TSA (B-T), the validation
+//! data put in the DSS (B-LT), the signing recorded as for a JWS seal signature.
 
 use super::PdfError;
-use super::update::{self, Position, Sealing};
+use super::update::{self, Dss, Position, Sealing};
 use crate::credential::new_id;
 use crate::domain::Uscc;
 use crate::seal::sign::{SigningRecord, UsableSeal, sha256_hex, usable_seal};
@@ -18,13 +19,63 @@ pub enum SealPdfError {
     Wallet(#[from] WalletError),
 }
 
-/// Seals `pdf` with e-seal `seal_id` of `uscc`: the sealed PDF and the signing record.
+/// What the node holds besides the wallet for a B-LT signature: the national roots (the one
+/// that issued the regional CA goes into the DSS) and the root's CRL (DER), if it has a copy.
+#[derive(Debug, Clone, Default)]
+pub struct NationalRevinfo {
+    pub roots: Vec<Vec<u8>>,
+    pub root_crl: Option<Vec<u8>>,
+}
+
+/// The DSS of a seal signature: the seal certificate and its CA, the root that issued the
+/// CA, the TSA certificate (and its CA); the regional CA's current CRL and the root's.
+fn dss(wallet: &Wallet, chain: &[Vec<u8>], national: &NationalRevinfo) -> Result<Dss, WalletError> {
+    let mut certs: Vec<Vec<u8>> = Vec::new();
+    let mut add = |c: &Vec<u8>| {
+        if !certs.contains(c) {
+            certs.push(c.clone());
+        }
+    };
+    chain.iter().for_each(&mut add);
+    if let Some(ca) = chain.get(1) {
+        national
+            .roots
+            .iter()
+            .filter(|root| issued_by(ca, root))
+            .for_each(&mut add);
+    }
+    wallet.keys.tsa.chain.iter().for_each(&mut add);
+    let mut crls = Vec::new();
+    let ca_kid = chain.get(1).map(|ca| crate::pki::kid_of(ca));
+    let crl = crate::seal::eseal::ca_crl(wallet, ca_kid.as_deref())?.ok_or_else(|| {
+        WalletError::Certificate("the seal's CA is not one of this region's CAs".into())
+    })?;
+    crls.push(crl);
+    if let Some(root_crl) = &national.root_crl {
+        crls.push(root_crl.clone());
+    }
+    Ok(Dss { certs, crls })
+}
+
+/// `cert` names `issuer`'s subject as its issuer (both DER; false if either is unreadable).
+fn issued_by(cert: &[u8], issuer: &[u8]) -> bool {
+    use der::Decode;
+    use x509_cert::Certificate;
+    match (Certificate::from_der(cert), Certificate::from_der(issuer)) {
+        (Ok(c), Ok(i)) => c.tbs_certificate.issuer == i.tbs_certificate.subject,
+        _ => false,
+    }
+}
+
+/// Seals `pdf` with e-seal `seal_id` of `uscc` (PAdES B-LT): the sealed PDF and the
+/// signing record.
 pub async fn seal_pdf(
     wallet: &Wallet,
     uscc: &Uscc,
     seal_id: &str,
     pdf: &[u8],
     at: Position,
+    national: &NationalRevinfo,
 ) -> Result<(Vec<u8>, SigningRecord), SealPdfError> {
     let UsableSeal {
         company,
@@ -36,6 +87,11 @@ pub async fn seal_pdf(
     let filing = filings::get(wallet, &seal.filing_id)?
         .ok_or_else(|| WalletError::NotFound(format!("no seal filing {:?}", seal.filing_id)))?;
     let now = wallet.clock.now();
+    let dss = dss(wallet, &chain, national)?;
+    let (tsa, clock) = (&wallet.keys.tsa, &wallet.clock);
+    let stamp = move |imprint: [u8; 32]| {
+        crate::tsa::timestamp(tsa, imprint, clock).map_err(|e| e.to_string())
+    };
     let name = format!("{} ({})", company.record.name, uscc);
     let sealed = update::seal(
         pdf,
@@ -48,6 +104,8 @@ pub async fn seal_pdf(
             time: now,
             chain: &chain,
             pkcs8: &pkcs8,
+            stamp: Some(&stamp),
+            dss: Some(&dss),
         },
     )?;
     let record = SigningRecord {

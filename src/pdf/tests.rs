@@ -1,7 +1,7 @@
 //! Hostile bytes never panic: truncations and byte flips of a real PDF through the parser
 //! and the CMS reader (a cheap stand-in for a fuzzer, run with every `cargo test`).
 
-use super::{PdfError, cms, parse};
+use super::{PdfError, cms, parse, update, validate};
 
 fn small_pdf() -> Vec<u8> {
     let body = "%PDF-1.4\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1/MediaBox[0 0 595 842]>>\nendobj\n3 0 obj\n<</Type/Page/Parent 2 0 R>>\nendobj\n";
@@ -67,4 +67,180 @@ fn truncations_and_flips_never_panic() {
     }
     let _ = cms::check(&[], &[]);
     let _ = cms::check(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff], &[]);
+}
+
+/// `pdf` plus a classic incremental update holding `objects` (number, body).
+fn append_update(pdf: &[u8], objects: &[(u32, &str)], size: u32) -> Vec<u8> {
+    let prev = parse::last_startxref(pdf).expect("startxref");
+    let mut out = pdf.to_vec();
+    let mut offsets = Vec::new();
+    for (n, body) in objects {
+        offsets.push((*n, out.len()));
+        out.extend_from_slice(format!("{n} 0 obj\n{body}\nendobj\n").as_bytes());
+    }
+    let xref = out.len();
+    out.extend_from_slice(b"xref\n");
+    for (n, off) in offsets {
+        out.extend_from_slice(format!("{n} 1\n{off:010} 00000 n\r\n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<</Size {size}/Root 1 0 R/Prev {prev}>>\nstartxref\n{xref}\n%%EOF\n")
+            .as_bytes(),
+    );
+    out
+}
+
+fn with_dss(pdf: &[u8], contents: &[u8]) -> Vec<u8> {
+    let mut out = pdf.to_vec();
+    let dss = update::Dss {
+        certs: vec![b"cert one".to_vec(), b"cert two".to_vec()],
+        crls: vec![contents.to_vec()],
+    };
+    update::append_dss(&mut out, &dss, contents).expect("a DSS");
+    out
+}
+
+#[test]
+fn dss_updates_are_accepted_and_extended() {
+    let old = small_pdf();
+    let one = with_dss(&old, b"first signature");
+    assert_eq!(validate::dss_only(&old, &one), Ok(()));
+    let two = with_dss(&one, b"second signature");
+    assert_eq!(validate::dss_only(&old, &two), Ok(()));
+    assert_eq!(validate::dss_only(&one, &two), Ok(()));
+    // The second kept the first's entries and did not add the shared certificates again.
+    let p = parse::parse(&two).expect("parses");
+    let root = p.root().expect("root");
+    let lopdf::Object::Reference(dss) = p.dict(root).expect("catalog").get(b"DSS").expect("DSS")
+    else {
+        panic!("DSS by reference");
+    };
+    let dss = p.dict(*dss).expect("DSS dict");
+    let count = |k: &[u8]| match dss.get(k) {
+        Ok(lopdf::Object::Array(a)) => a.len(),
+        _ => 0,
+    };
+    assert_eq!((count(b"Certs"), count(b"CRLs")), (2, 2));
+    let Ok(lopdf::Object::Dictionary(vri)) = dss.get(b"VRI") else {
+        panic!("a VRI dictionary");
+    };
+    assert_eq!(vri.len(), 2);
+    assert!(vri.has(update::vri_key(b"first signature").as_bytes()));
+}
+
+#[test]
+fn anything_but_a_dss_after_the_signed_revision_is_refused() {
+    let old = small_pdf();
+    let one = with_dss(&old, b"sig");
+    let refused = |new: &[u8], says: &str| {
+        let e = validate::dss_only(&old, new).expect_err(says);
+        assert!(e.contains(says), "{says}: {e}");
+    };
+    // A page changed in a later update, after the DSS.
+    refused(
+        &append_update(&one, &[(3, "<</Type/Page/Parent 2 0 R/Rotate 90>>")], 20),
+        "object 3 0 was changed",
+    );
+    // A "DSS" that names the page as a certificate.
+    refused(
+        &append_update(
+            &old,
+            &[
+                (1, "<</Type/Catalog/Pages 2 0 R/DSS 4 0 R>>"),
+                (4, "<</Certs [3 0 R]>>"),
+            ],
+            5,
+        ),
+        "not a stream",
+    );
+    // The catalog changed beyond /DSS.
+    refused(
+        &append_update(
+            &old,
+            &[(1, "<</Type/Catalog/Pages 2 0 R/OpenAction 3 0 R>>")],
+            4,
+        ),
+        "the catalog changed",
+    );
+    // Unexpected keys in the DSS.
+    refused(
+        &append_update(
+            &old,
+            &[
+                (1, "<</Type/Catalog/Pages 2 0 R/DSS 4 0 R>>"),
+                (4, "<</Certs []/JavaScript 3 0 R>>"),
+            ],
+            5,
+        ),
+        "unexpected key /JavaScript",
+    );
+    // A new object beside the DSS.
+    refused(
+        &append_update(&one, &[(40, "<</Type/Annot/Subtype/Text>>")], 41),
+        "added outside the DSS",
+    );
+    // Bytes merely appended.
+    let mut appended = one.clone();
+    appended.extend_from_slice(b"\n% appended\n");
+    refused(&appended, "does not end with an incremental update");
+    // Hostile tails never panic.
+    for cut in (old.len()..one.len()).step_by(7) {
+        let _ = validate::dss_only(&old, &one[..cut]);
+    }
+}
+
+/// [`small_pdf`] with a cross-reference stream instead of a table (as PDF 1.5+ writers do).
+fn small_pdf_xref_stream() -> Vec<u8> {
+    let body = "%PDF-1.7\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1/MediaBox[0 0 595 842]>>\nendobj\n3 0 obj\n<</Type/Page/Parent 2 0 R>>\nendobj\n";
+    let mut out = body.as_bytes().to_vec();
+    let xref = out.len();
+    let mut data = vec![0u8, 0, 0, 0, 0, 0xff, 0xff];
+    for k in ["1 0 obj", "2 0 obj", "3 0 obj"] {
+        let off = u32::try_from(body.find(k).expect("object")).expect("small");
+        data.push(1);
+        data.extend_from_slice(&off.to_be_bytes());
+        data.extend_from_slice(&[0, 0]);
+    }
+    data.push(1);
+    data.extend_from_slice(&u32::try_from(xref).expect("small").to_be_bytes());
+    data.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(
+        format!(
+            "4 0 obj\n<</Type/XRef/Size 5/Root 1 0 R/W[1 4 2]/Length {}>>\nstream\n",
+            data.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&data);
+    out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    out
+}
+
+#[test]
+fn a_dss_after_a_cross_reference_stream() {
+    let old = small_pdf_xref_stream();
+    let p = parse::parse(&old).expect("parses");
+    assert!(p.xref_stream);
+    let one = with_dss(&old, b"sig");
+    let p = parse::parse(&one).expect("the update parses");
+    assert!(
+        p.xref_stream,
+        "the update writes a cross-reference stream too"
+    );
+    let root = p.root().expect("root");
+    assert!(p.dict(root).expect("catalog").has(b"DSS"));
+    assert_eq!(validate::dss_only(&old, &one), Ok(()));
+    let two = with_dss(&one, b"sig two");
+    assert_eq!(validate::dss_only(&old, &two), Ok(()));
+    // Flipped bytes in the updates: refused or accepted, never a panic.
+    let mut x: u32 = 0x2545_f491;
+    for _ in 0..500 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let mut b = two.clone();
+        let i = old.len() + x as usize % (two.len() - old.len());
+        b[i] = (x >> 8) as u8;
+        let _ = validate::dss_only(&old, &b);
+    }
 }

@@ -5,6 +5,11 @@
 //! Objects added: the /Sig dictionary, the signature field's widget (on the page, at the
 //! asked position), its appearance (the seal), and the AcroForm if the document had none;
 //! rewritten: the page (its /Annots), the catalog or AcroForm (its /Fields).
+//!
+//! B-LT: a second incremental update after the signed one adds the Document Security Store
+//! (ISO 32000-2 §12.8.4.3, ETSI EN 319 142-1 §5.4): the catalog's /DSS with the
+//! certificates and CRLs a later validator needs, and a /VRI entry for the signature. The
+//! signature's byte range ends where that update starts, as with pyHanko's `ltvfix`.
 
 use chrono::{DateTime, Utc};
 use lopdf::{Dictionary, Object, ObjectId, StringFormat};
@@ -13,6 +18,7 @@ use super::parse::{Pdf, parse};
 use super::syntax::{self, real};
 use super::{CONTENTS_BYTES, IMAGE_SHA256_KEY, PdfError, SEAL_ID_KEY, appearance, cms};
 use crate::seal::template::SealTemplate;
+pub use cms::Stamp;
 
 /// Where the seal goes: its centre, in millimetres from the page's left and top edges.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,6 +44,19 @@ pub struct Sealing<'a> {
     /// Seal certificate first, then its regional CA.
     pub chain: &'a [Vec<u8>],
     pub pkcs8: &'a [u8],
+    /// The region's TSA: a token over the signature value (B-T); `None`: B-B.
+    pub stamp: Option<Stamp<'a>>,
+    /// What goes into the Document Security Store after the signature (B-LT); `None`: none.
+    pub dss: Option<&'a Dss>,
+}
+
+/// Validation data for the Document Security Store, each item DER.
+#[derive(Debug, Clone, Default)]
+pub struct Dss {
+    /// The seal certificate, its CA, the root, the TSA certificate.
+    pub certs: Vec<Vec<u8>>,
+    /// The current CRL of each CA on those paths.
+    pub crls: Vec<Vec<u8>>,
 }
 
 const MARGIN_MM: f64 = 15.0;
@@ -188,19 +207,125 @@ pub fn seal(original: &[u8], at: Position, s: &Sealing<'_>) -> Result<Vec<u8>, P
     objects.push((sig_id, sig));
 
     let mut out = original.to_vec();
+    let offsets = append_objects(&mut out, &objects);
+    write_xref(&mut out, &pdf, offsets, next, root_id)?;
+    let contents = sign_in_place(&mut out, s)?;
+    if let Some(dss) = s.dss {
+        append_dss(&mut out, dss, &contents)?;
+    }
+    Ok(out)
+}
+
+fn append_objects(out: &mut Vec<u8>, objects: &[(ObjectId, Vec<u8>)]) -> Vec<(ObjectId, usize)> {
     if !out.ends_with(b"\n") {
         out.push(b'\n');
     }
-    let mut offsets: Vec<(ObjectId, usize)> = Vec::new();
-    for (id, body) in &objects {
+    let mut offsets = Vec::new();
+    for (id, body) in objects {
         offsets.push((*id, out.len()));
         out.extend_from_slice(format!("{} {} obj\n", id.0, id.1).as_bytes());
         out.extend_from_slice(body);
         out.extend_from_slice(b"\nendobj\n");
     }
-    write_xref(&mut out, &pdf, offsets, next, root_id)?;
-    sign_in_place(&mut out, s)?;
-    Ok(out)
+    offsets
+}
+
+fn stream_bytes(data: &[u8]) -> Vec<u8> {
+    let mut v = format!("<</Length {}>>\nstream\n", data.len()).into_bytes();
+    v.extend_from_slice(data);
+    v.extend_from_slice(b"\nendstream");
+    v
+}
+
+/// The key of a signature's /VRI entry: the uppercase hex SHA-1 of its /Contents (the whole
+/// string, padding included).
+pub fn vri_key(contents: &[u8]) -> String {
+    hex::encode_upper(ring::digest::digest(
+        &ring::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        contents,
+    ))
+}
+
+/// The array under `key` of `d` (direct or by reference), or an empty one.
+fn array_of(pdf: &Pdf, d: &Dictionary, key: &[u8]) -> Vec<Object> {
+    match d.get(key) {
+        Ok(Object::Array(a)) => a.clone(),
+        Ok(Object::Reference(r)) => array_at(pdf, *r).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// Appends the incremental update that adds (or extends) the catalog's /DSS with `dss` and
+/// a /VRI entry for the signature whose /Contents is `contents`. An existing DSS keeps
+/// everything it held; items it already holds (same bytes) are not added twice.
+pub(super) fn append_dss(out: &mut Vec<u8>, dss: &Dss, contents: &[u8]) -> Result<(), PdfError> {
+    let pdf = parse(out)?;
+    let root_id = pdf.root()?;
+    let mut catalog = pdf.dict(root_id)?.clone();
+    let mut next = pdf.next_id();
+    let mut new_id = || {
+        let id = (next, 0);
+        next += 1;
+        id
+    };
+    let (dss_id, mut store, catalog_changes) = match catalog.get(b"DSS") {
+        Ok(Object::Reference(r)) => (*r, pdf.dict(*r)?.clone(), false),
+        Ok(Object::Dictionary(d)) => (new_id(), d.clone(), true),
+        _ => (new_id(), Dictionary::new(), true),
+    };
+    let mut objects: Vec<(ObjectId, Vec<u8>)> = Vec::new();
+    let mut vri = Dictionary::new();
+    vri.set("Type", Object::Name(b"VRI".to_vec()));
+    for (key, vri_key_name, items) in [
+        (&b"Certs"[..], &b"Cert"[..], &dss.certs),
+        (b"CRLs", b"CRL", &dss.crls),
+    ] {
+        let mut arr = array_of(&pdf, &store, key);
+        let held: Vec<(ObjectId, Vec<u8>)> = arr
+            .iter()
+            .filter_map(|o| match o {
+                Object::Reference(r) => match pdf.doc.get_object(*r) {
+                    Ok(Object::Stream(st)) => Some((*r, st.content.clone())),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let mut refs = Vec::new();
+        for item in items {
+            let id = match held.iter().find(|(_, b)| b == item) {
+                Some((id, _)) => *id,
+                None => {
+                    let id = new_id();
+                    objects.push((id, stream_bytes(item)));
+                    arr.push(Object::Reference(id));
+                    id
+                }
+            };
+            if !refs.contains(&Object::Reference(id)) {
+                refs.push(Object::Reference(id));
+            }
+        }
+        store.set(key.to_vec(), Object::Array(arr));
+        vri.set(vri_key_name.to_vec(), Object::Array(refs));
+    }
+    let vri_id = new_id();
+    objects.push((vri_id, object_bytes(&Object::Dictionary(vri))));
+    let mut vris = match store.get(b"VRI") {
+        Ok(Object::Dictionary(d)) => d.clone(),
+        Ok(Object::Reference(r)) => pdf.dict(*r)?.clone(),
+        _ => Dictionary::new(),
+    };
+    vris.set(vri_key(contents).into_bytes(), Object::Reference(vri_id));
+    store.set("VRI", Object::Dictionary(vris));
+    store.set("Type", Object::Name(b"DSS".to_vec()));
+    objects.push((dss_id, object_bytes(&Object::Dictionary(store))));
+    if catalog_changes {
+        catalog.set("DSS", Object::Reference(dss_id));
+        objects.push((root_id, object_bytes(&Object::Dictionary(catalog))));
+    }
+    let offsets = append_objects(out, &objects);
+    write_xref(out, &pdf, offsets, next, root_id)
 }
 
 const BYTE_RANGE_PLACEHOLDER: &[u8] = b"/ByteRange [0 0000000000 0000000000 0000000000]";
@@ -265,7 +390,8 @@ fn write_xref(
 }
 
 /// Fills /ByteRange, hashes the covered bytes, signs, and writes the CMS into /Contents.
-fn sign_in_place(out: &mut [u8], s: &Sealing<'_>) -> Result<(), PdfError> {
+/// Returns the /Contents bytes (the CMS, zero-padded).
+fn sign_in_place(out: &mut [u8], s: &Sealing<'_>) -> Result<Vec<u8>, PdfError> {
     let br_at = rfind(out, BYTE_RANGE_PLACEHOLDER)
         .ok_or_else(|| PdfError::Malformed("lost the byte range placeholder".into()))?;
     let c_at = rfind(out, b"/Contents <")
@@ -280,13 +406,14 @@ fn sign_in_place(out: &mut [u8], s: &Sealing<'_>) -> Result<(), PdfError> {
     ctx.update(&out[..c_at]);
     ctx.update(&out[c_end..]);
     let digest = ctx.finish();
-    let der = cms::sign(digest.as_ref(), s.chain, s.pkcs8).map_err(PdfError::Malformed)?;
+    let mut der = cms::sign(digest.as_ref(), s.chain, s.pkcs8, s.stamp)?;
     if der.len() > CONTENTS_BYTES {
         return Err(PdfError::SignatureTooLarge);
     }
     let hexed = hex::encode_upper(&der);
     out[c_at + 1..c_at + 1 + hexed.len()].copy_from_slice(hexed.as_bytes());
-    Ok(())
+    der.resize(CONTENTS_BYTES, 0);
+    Ok(der)
 }
 
 fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {

@@ -1,19 +1,25 @@
 //! Validating every signature of a PDF: the byte range (and what was appended after it),
-//! the CMS signature over it, the signer trusted as a seal, the seal's status and image.
+//! the CMS signature over it, the signer trusted as a seal, the signature timestamp (B-T),
+//! the seal's status at the timestamp's time, and its image.
 //!
-//! Changes after a signature: bytes past its byte range are accepted only when a later
-//! signature, itself intact, covers the whole file (a later seal, as incremental updates
-//! add them). What that later revision changed is not diffed object by object (pyHanko's
-//! difference analysis does that): a limitation.
+//! Changes after a signature: bytes past its byte range are accepted when a later
+//! signature, itself intact, covers them (a later seal, as incremental updates add them),
+//! and after the last intact signature only updates that add validation data: the
+//! catalog's /DSS and what it holds, nothing else changed (see [`dss_only`]). What a later
+//! *signed* revision changed is not diffed object by object (pyHanko's difference analysis
+//! does that): a limitation.
+
+use std::collections::HashSet;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use lopdf::Object;
+use lopdf::{Dictionary, Object, ObjectId};
 
-use super::parse::parse;
+use super::parse::{Pdf, last_startxref, parse};
 use super::{IMAGE_SHA256_KEY, SEAL_ID_KEY, cms};
 use crate::pki::Role;
 use crate::seal::eseal::SealStatus;
 use crate::seal::records;
+use crate::tsa::{TsaError, verify_token};
 use crate::verify::{CheckName, Reason, Report, SubIndication, Verifier, untrusted};
 use crate::wallet::Wallet;
 
@@ -26,9 +32,20 @@ struct Found {
     seal_id: Option<String>,
 }
 
-/// A report per signature, in file order (one FORMAT_FAILURE report when none is found).
+/// A report per signature, in file order (one FORMAT_FAILURE report when none is found),
+/// at the wallet's time, with the status and filed image of the seals it holds.
 pub fn validate(bytes: &[u8], verifier: &Verifier, wallet: &Wallet) -> Vec<Report> {
-    let now = wallet.clock.now();
+    validate_at(bytes, verifier, wallet.clock.now(), Some(wallet))
+}
+
+/// [`validate`] at `now`; `seals`: the wallet whose e-seals' status and filed images are
+/// checked, or `None` offline (the status check SKIPPED, as for other offline reports).
+pub fn validate_at(
+    bytes: &[u8],
+    verifier: &Verifier,
+    now: DateTime<Utc>,
+    seals: Option<&Wallet>,
+) -> Vec<Report> {
     let failed = |reason: Reason| {
         let mut r = Report::new("pdf_signature", now);
         r.failed(CheckName::Format, SubIndication::FormatFailure, reason);
@@ -91,14 +108,205 @@ pub fn validate(bytes: &[u8], verifier: &Verifier, wallet: &Wallet) -> Vec<Repor
                     .is_ok_and(|c| c.digest_matches && c.signature_valid)
         })
         .collect();
-    let whole_signed = found
+    // Where the last intact signature's revision ends, and whether all that follows it
+    // only adds validation data.
+    let signed_end = found
         .iter()
         .zip(&intact)
-        .any(|(f, ok)| *ok && f.range[2] + f.range[3] == bytes.len());
+        .filter(|(_, ok)| **ok)
+        .map(|(f, _)| f.range[2] + f.range[3])
+        .max()
+        .unwrap_or(0);
+    let tail = Tail {
+        signed_end,
+        dss_only: signed_end == bytes.len()
+            || (signed_end > 0 && dss_only(&bytes[..signed_end], bytes).is_ok()),
+    };
     found
         .iter()
-        .map(|f| one(bytes, f, whole_signed, verifier, wallet, now))
+        .map(|f| one(bytes, f, &tail, verifier, seals, now))
         .collect()
+}
+
+/// What follows the signed revisions.
+struct Tail {
+    /// The end of the last intact signature's byte range.
+    signed_end: usize,
+    /// Everything after `signed_end` only adds validation data (or there is nothing).
+    dss_only: bool,
+}
+
+/// Checks that `new` is `old` plus incremental updates that only add or extend the
+/// Document Security Store: the catalog changed only in /DSS, the DSS holding only /Certs,
+/// /CRLs, /OCSPs and /VRI, every changed object a part of the DSS (an existing object only
+/// if it already was one, never a stream), the trailer's /Root the same. Err says why not.
+pub fn dss_only(old: &[u8], new: &[u8]) -> Result<(), String> {
+    if !new.starts_with(old) {
+        return Err("the earlier revision is not a prefix of the file".into());
+    }
+    // Only whole incremental updates: the file ends with one, whose cross-reference section
+    // lies after the signed revision (bytes merely appended are a change).
+    let body = new.trim_ascii_end();
+    if !body.ends_with(b"%%EOF") {
+        return Err("the file does not end with an incremental update".into());
+    }
+    if last_startxref(new).is_none_or(|x| x < old.len()) {
+        return Err("no cross-reference section follows the signed revision".into());
+    }
+    let old = parse(old).map_err(|e| format!("the signed revision: {e}"))?;
+    let new = parse(new).map_err(|e| format!("the file: {e}"))?;
+    let root = new.root().map_err(|e| e.to_string())?;
+    if old.root().map_err(|e| e.to_string())? != root {
+        return Err("the catalog was replaced".into());
+    }
+    let (old_catalog, new_catalog) = (
+        old.dict(root).map_err(|e| e.to_string())?,
+        new.dict(root).map_err(|e| e.to_string())?,
+    );
+    let without_dss = |d: &Dictionary| {
+        let mut d = d.clone();
+        d.remove(b"DSS");
+        d
+    };
+    if without_dss(old_catalog) != without_dss(new_catalog) {
+        return Err("the catalog changed in more than /DSS".into());
+    }
+    let old_parts = dss_parts(&old, old_catalog)?;
+    let new_parts = dss_parts(&new, new_catalog)?;
+    for (id, obj) in &new.doc.objects {
+        match old.doc.objects.get(id) {
+            Some(before) if before == obj => {}
+            Some(_) => {
+                let container = new_parts.containers.contains(id)
+                    && old_parts.containers.contains(id)
+                    && !matches!(obj, Object::Stream(_));
+                if *id != root && !container {
+                    return Err(format!("object {} {} was changed", id.0, id.1));
+                }
+            }
+            None => {
+                let xref = matches!(obj, Object::Stream(st)
+                    if st.dict.get(b"Type").ok() == Some(&Object::Name(b"XRef".to_vec())));
+                if !xref && !new_parts.containers.contains(id) && !new_parts.leaves.contains(id) {
+                    return Err(format!(
+                        "object {} {} was added outside the DSS",
+                        id.0, id.1
+                    ));
+                }
+            }
+        }
+    }
+    if old
+        .doc
+        .objects
+        .keys()
+        .any(|id| !new.doc.objects.contains_key(id))
+    {
+        return Err("objects were removed".into());
+    }
+    Ok(())
+}
+
+/// The objects that make up a DSS: its dictionaries and arrays (`containers`), and the
+/// streams and VRI dictionaries they name (`leaves`).
+#[derive(Default)]
+struct DssParts {
+    containers: HashSet<ObjectId>,
+    leaves: HashSet<ObjectId>,
+}
+
+fn dss_parts(pdf: &Pdf, catalog: &Dictionary) -> Result<DssParts, String> {
+    let mut parts = DssParts::default();
+    let mut resolve = |o: &Object, parts: &mut DssParts| -> Result<Object, String> {
+        match o {
+            Object::Reference(r) => {
+                parts.containers.insert(*r);
+                pdf.doc
+                    .get_object(*r)
+                    .cloned()
+                    .map_err(|e| format!("object {} {}: {e}", r.0, r.1))
+            }
+            other => Ok(other.clone()),
+        }
+    };
+    let Ok(dss) = catalog.get(b"DSS") else {
+        return Ok(parts);
+    };
+    let Object::Dictionary(dss) = resolve(dss, &mut parts)? else {
+        return Err("/DSS is not a dictionary".into());
+    };
+    // The streams of an array of references (direct or by reference).
+    let streams = |o: &Object,
+                   parts: &mut DssParts,
+                   resolve: &mut dyn FnMut(&Object, &mut DssParts) -> Result<Object, String>|
+     -> Result<(), String> {
+        let Object::Array(items) = resolve(o, parts)? else {
+            return Err("a DSS entry is not an array".into());
+        };
+        for item in &items {
+            let Object::Reference(r) = item else {
+                return Err("a DSS array holds a direct object".into());
+            };
+            match pdf.doc.get_object(*r) {
+                Ok(Object::Stream(_)) => {
+                    parts.leaves.insert(*r);
+                }
+                _ => return Err(format!("object {} {} in the DSS is not a stream", r.0, r.1)),
+            }
+        }
+        Ok(())
+    };
+    for (k, v) in dss.iter() {
+        match k.as_slice() {
+            b"Type" => {}
+            b"Certs" | b"CRLs" | b"OCSPs" => streams(v, &mut parts, &mut resolve)?,
+            b"VRI" => {
+                let Object::Dictionary(vri) = resolve(v, &mut parts)? else {
+                    return Err("/VRI is not a dictionary".into());
+                };
+                for (_, entry) in vri.iter() {
+                    let dict = match entry {
+                        Object::Reference(r) => {
+                            parts.leaves.insert(*r);
+                            match pdf.doc.get_object(*r) {
+                                Ok(Object::Dictionary(d)) => d.clone(),
+                                _ => return Err("a VRI entry is not a dictionary".into()),
+                            }
+                        }
+                        Object::Dictionary(d) => d.clone(),
+                        _ => return Err("a VRI entry is not a dictionary".into()),
+                    };
+                    for (k, v) in dict.iter() {
+                        match k.as_slice() {
+                            b"Type" | b"TU" => {}
+                            b"Cert" | b"CRL" | b"OCSP" => streams(v, &mut parts, &mut resolve)?,
+                            b"TS" => match v {
+                                Object::Reference(r)
+                                    if matches!(pdf.doc.get_object(*r), Ok(Object::Stream(_))) =>
+                                {
+                                    parts.leaves.insert(*r);
+                                }
+                                _ => return Err("a VRI /TS is not a stream".into()),
+                            },
+                            other => {
+                                return Err(format!(
+                                    "unexpected key /{} in a VRI entry",
+                                    String::from_utf8_lossy(other)
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            other => {
+                return Err(format!(
+                    "unexpected key /{} in the DSS",
+                    String::from_utf8_lossy(other)
+                ));
+            }
+        }
+    }
+    Ok(parts)
 }
 
 fn range_ok(bytes: &[u8], r: [usize; 4]) -> bool {
@@ -116,12 +324,18 @@ fn digest(bytes: &[u8], r: [usize; 4]) -> Vec<u8> {
     ctx.finish().as_ref().to_vec()
 }
 
+fn sha256(b: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, b)
+        .as_ref()
+        .to_vec()
+}
+
 fn one(
     bytes: &[u8],
     f: &Found,
-    whole_signed: bool,
+    tail: &Tail,
     verifier: &Verifier,
-    wallet: &Wallet,
+    seals: Option<&Wallet>,
     now: DateTime<Utc>,
 ) -> Report {
     let mut r = Report::new("pdf_signature", now);
@@ -147,7 +361,7 @@ fn one(
             return r;
         }
     };
-    r.passed(CheckName::Format, Reason::SealFormatOk);
+    r.passed(CheckName::Format, Reason::PdfFormatOk);
     let cert = match verifier.trusted_signer(&checked.chain, Role::SealSigner) {
         Ok(c) => c,
         Err(why) => {
@@ -169,7 +383,8 @@ fn one(
     }
     r.passed(CheckName::Signature, Reason::SealSignatureValid);
     let covered = f.range[2] + f.range[3];
-    if !checked.digest_matches || (covered < bytes.len() && !whole_signed) {
+    let accepted = covered == bytes.len() || (tail.dss_only && covered <= tail.signed_end);
+    if !checked.digest_matches || !accepted {
         r.failed(
             CheckName::DocumentHash,
             SubIndication::HashFailure,
@@ -180,33 +395,99 @@ fn one(
         );
         return r;
     }
+    let total = bytes.len();
     r.passed(
         CheckName::DocumentHash,
-        Reason::PdfSignedRevision {
-            covered,
-            total: bytes.len(),
+        if covered < total && covered == tail.signed_end {
+            Reason::PdfSignedRevisionThenDss { covered, total }
+        } else {
+            Reason::PdfSignedRevision { covered, total }
         },
     );
-    let signed_at = f.time.unwrap_or(now);
+    // B-T: the timestamp's time is when the signature is known to have existed.
+    let stamped = match checked.timestamp_tokens.first() {
+        None => {
+            r.skipped(CheckName::SignatureTimestamp, Reason::PdfNoTimestamp);
+            None
+        }
+        Some(token) => {
+            match verify_token(token, &sha256(&checked.signature_value), &verifier.trust) {
+                Ok(info) => {
+                    r.passed(
+                        CheckName::SignatureTimestamp,
+                        Reason::PdfTimestamp {
+                            at: info.gen_time.timestamp(),
+                            tsa: info.tsa_subject,
+                        },
+                    );
+                    Some(info.gen_time)
+                }
+                Err(e) => {
+                    let (sub, reason) = match e {
+                        TsaError::DigestMismatch => {
+                            (SubIndication::HashFailure, Reason::PdfTimestampMismatch)
+                        }
+                        TsaError::Untrusted(_) => (
+                            SubIndication::NoCertificateChainFound,
+                            Reason::PdfTimestampInvalid {
+                                detail: e.to_string(),
+                            },
+                        ),
+                        TsaError::OutsideValidity => (
+                            SubIndication::Expired,
+                            Reason::PdfTimestampInvalid {
+                                detail: e.to_string(),
+                            },
+                        ),
+                        _ => (
+                            SubIndication::SigCryptoFailure,
+                            Reason::PdfTimestampInvalid {
+                                detail: e.to_string(),
+                            },
+                        ),
+                    };
+                    r.failed(CheckName::SignatureTimestamp, sub, reason);
+                    return r;
+                }
+            }
+        }
+    };
+    let signed_at = stamped.or(f.time).unwrap_or(now);
     let t = signed_at.timestamp();
     if t < cert.window.0 || t > cert.window.1 {
         r.failed(
             CheckName::CertificateValidity,
             SubIndication::Expired,
-            Reason::SealCertificateNotValidAtSigning { signed_at: t },
+            match stamped {
+                Some(_) => Reason::SealCertificateNotValidAtTimestamp { at: t },
+                None => Reason::SealCertificateNotValidAtSigning { signed_at: t },
+            },
         );
         return r;
     }
     r.passed(
         CheckName::CertificateValidity,
-        Reason::SealCertificateValidAtSigning { signed_at: t },
+        match stamped {
+            Some(_) => Reason::SealCertificateValidAtTimestamp { at: t },
+            None => Reason::SealCertificateValidAtSigning { signed_at: t },
+        },
     );
-    seal_status(&mut r, f, wallet, signed_at);
+    match seals {
+        Some(wallet) => seal_status(&mut r, f, wallet, signed_at, stamped.is_some()),
+        None => r.skipped(CheckName::CredentialStatus, Reason::StatusOffline),
+    }
     r
 }
 
 /// The e-seal as this node holds it: its status at and after signing, and its filed image.
-fn seal_status(r: &mut Report, f: &Found, wallet: &Wallet, signed_at: DateTime<Utc>) {
+/// `stamped`: `signed_at` is a timestamp's time (else the time the signer claims).
+fn seal_status(
+    r: &mut Report,
+    f: &Found,
+    wallet: &Wallet,
+    signed_at: DateTime<Utc>,
+    stamped: bool,
+) {
     let seal_id = f.seal_id.clone().unwrap_or_default();
     // A scan of this node's e-seals (a seal of another region is not known here).
     let seal = records::all(wallet)
@@ -221,18 +502,32 @@ fn seal_status(r: &mut Report, f: &Found, wallet: &Wallet, signed_at: DateTime<U
     };
     match (seal.status, seal.revoked_at) {
         (SealStatus::Active, _) => r.passed(CheckName::CredentialStatus, Reason::PdfSealActive),
-        (_, Some(at)) if at > signed_at => r.warning(
+        // Whole seconds: a revocation in the timestamp's second counts as before it.
+        (_, Some(at)) if at.timestamp() > signed_at.timestamp() => r.warning(
             CheckName::CredentialStatus,
-            Reason::PdfSealRevokedAfterSigning {
-                revoked_at: at.timestamp(),
+            if stamped {
+                Reason::PdfSealRevokedAfterTimestamp {
+                    revoked_at: at.timestamp(),
+                    timestamp: signed_at.timestamp(),
+                }
+            } else {
+                Reason::PdfSealRevokedAfterSigning {
+                    revoked_at: at.timestamp(),
+                }
             },
         ),
         (_, at) => {
+            let revoked_at = at.map_or(0, |a| a.timestamp());
             r.failed(
                 CheckName::CredentialStatus,
                 SubIndication::Revoked,
-                Reason::PdfSealRevokedBeforeSigning {
-                    revoked_at: at.map_or(0, |a| a.timestamp()),
+                if stamped {
+                    Reason::PdfSealRevokedBeforeTimestamp {
+                        revoked_at,
+                        timestamp: signed_at.timestamp(),
+                    }
+                } else {
+                    Reason::PdfSealRevokedBeforeSigning { revoked_at }
                 },
             );
             return;

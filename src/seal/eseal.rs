@@ -307,6 +307,43 @@ pub fn by_credential(
         .find(|s| s.credential_id == credential_id))
 }
 
+/// A regional CRL's nextUpdate: a day, as is usual for CAs that publish daily. A revocation
+/// shows at once in the next fetch (the CRL is built on request); a validator that caches
+/// until nextUpdate may see it up to a day late (the status list is the fast path).
+pub const CRL_VALID_S: i64 = 24 * 3600;
+
+/// The signed CRL (DER) of this region's CA `ca_kid` (the current one when `None`), built
+/// from the e-seals on record now: what `GET /v1/crl/{region}/{ca_kid}` serves and what a
+/// sealed PDF's DSS embeds. `None`: the region has no CA with that kid.
+pub fn ca_crl(wallet: &Wallet, ca_kid: Option<&str>) -> Result<Option<Vec<u8>>, WalletError> {
+    let revoked = revoked_certificates(wallet)?;
+    let list: Vec<crate::pki::crl::Revoked<'_>> = revoked
+        .iter()
+        .map(|(der, at)| crate::pki::crl::Revoked {
+            der,
+            at: to_offset_time(*at),
+        })
+        .collect();
+    let now = to_offset_time(wallet.clock.now());
+    match wallet
+        .keys
+        .ca
+        .crl(ca_kid, &list, now, time::Duration::seconds(CRL_VALID_S))
+    {
+        None => Ok(None),
+        Some(Ok(der)) => Ok(Some(der)),
+        Some(Err(e)) => Err(WalletError::Certificate(format!(
+            "the CRL could not be signed: {e}"
+        ))),
+    }
+}
+
+fn to_offset_time(t: DateTime<Utc>) -> time::OffsetDateTime {
+    // Whole seconds are all a CRL holds; a time outside time's range cannot come from a clock.
+    time::OffsetDateTime::from_unix_timestamp(t.timestamp())
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
 /// A revoked e-seal's certificate (DER) and when it was revoked.
 pub type RevokedCertificate = (Vec<u8>, DateTime<Utc>);
 

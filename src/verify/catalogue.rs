@@ -45,6 +45,7 @@ pub enum CheckName {
     ESealCredential,
     PoliceFiling,
     KeyBinding,
+    SignatureTimestamp,
 }
 
 impl CheckName {
@@ -65,6 +66,7 @@ impl CheckName {
             ESealCredential => "e_seal_credential",
             PoliceFiling => "police_filing",
             KeyBinding => "key_binding",
+            SignatureTimestamp => "signature_timestamp",
         }
     }
 
@@ -88,6 +90,7 @@ impl CheckName {
             ESealCredential => "电子印章凭证",
             PoliceFiling => "公安备案",
             KeyBinding => "持有人密钥绑定",
+            SignatureTimestamp => "签名时间戳",
         }
     }
 }
@@ -398,6 +401,8 @@ pub enum Reason {
         detail: String,
     },
     PdfNoSignatures,
+    /// A PDF signature: a detached CMS SignedData (ETSI.CAdES.detached) over a byte range.
+    PdfFormatOk,
     PdfByteRangeInvalid,
     PdfChangedAfterSigning {
         covered: usize,
@@ -406,6 +411,34 @@ pub enum Reason {
     PdfSignedRevision {
         covered: usize,
         total: usize,
+    },
+    /// What follows the signed revision only adds validation data (a DSS).
+    PdfSignedRevisionThenDss {
+        covered: usize,
+        total: usize,
+    },
+    PdfNoTimestamp,
+    PdfTimestamp {
+        at: i64,
+        tsa: String,
+    },
+    PdfTimestampMismatch,
+    PdfTimestampInvalid {
+        detail: String,
+    },
+    SealCertificateValidAtTimestamp {
+        at: i64,
+    },
+    SealCertificateNotValidAtTimestamp {
+        at: i64,
+    },
+    PdfSealRevokedAfterTimestamp {
+        revoked_at: i64,
+        timestamp: i64,
+    },
+    PdfSealRevokedBeforeTimestamp {
+        revoked_at: i64,
+        timestamp: i64,
     },
     PdfSealUnknown {
         seal_id: String,
@@ -567,6 +600,7 @@ impl Reason {
             SealSignatureValid => f.write_str("The seal's ES256 signature is valid."),
             PdfMalformed { detail } => write!(f, "The PDF or its signature cannot be read: {detail}."),
             PdfNoSignatures => f.write_str("The PDF has no signatures."),
+            PdfFormatOk => f.write_str("A PDF signature: a detached CMS SignedData (ETSI.CAdES.detached, ECDSA P-256) over its byte range."),
             PdfByteRangeInvalid => f.write_str("The signature's /ByteRange does not describe this file: it does not start at 0 or does not leave out exactly the /Contents string."),
             PdfChangedAfterSigning { covered, total } => write!(f, "The PDF was changed after this signature: the signature covers {covered} bytes of {total}, and what follows is not covered by a later intact signature."),
             PdfSignedRevision { covered, total } => if covered == total {
@@ -574,6 +608,15 @@ impl Reason {
             } else {
                 write!(f, "The signature covers its revision ({covered} of {total} bytes); what follows is a later signature, itself intact.")
             },
+            PdfSignedRevisionThenDss { covered, total } => write!(f, "The signature covers its revision ({covered} of {total} bytes); what follows only adds validation data (certificates and CRLs in the document security store), which changes nothing signed."),
+            PdfNoTimestamp => f.write_str("The signature has no signature timestamp (PAdES B-B): its time is the one the signer claims."),
+            PdfTimestamp { at, tsa } => write!(f, "The signature was timestamped at {} by “{tsa}”, a trusted timestamp authority: the signature existed at that time.", t(*at)),
+            PdfTimestampMismatch => f.write_str("The signature timestamp covers another signature value than this one: it was taken from another signature or the signature was altered. Do not rely on it."),
+            PdfTimestampInvalid { detail } => write!(f, "The signature timestamp is not valid: {detail}."),
+            SealCertificateValidAtTimestamp { at } => write!(f, "The seal certificate was valid at the timestamp's time {}.", t(*at)),
+            SealCertificateNotValidAtTimestamp { at } => write!(f, "The seal certificate was not valid at the timestamp's time {}.", t(*at)),
+            PdfSealRevokedAfterTimestamp { revoked_at, timestamp } => write!(f, "The e-seal was revoked at {}, after the signature's timestamp {}: the signature stays valid, but the seal can no longer be used.", t(*revoked_at), t(*timestamp)),
+            PdfSealRevokedBeforeTimestamp { revoked_at, timestamp } => write!(f, "The e-seal was revoked at {}, before the signature's timestamp {}: do not rely on this seal.", t(*revoked_at), t(*timestamp)),
             PdfSealUnknown { seal_id } => write!(f, "The e-seal {seal_id:?} is not held by this node: its status and filed image were not checked here."),
             PdfSealActive => f.write_str("The e-seal is in force."),
             PdfSealRevokedAfterSigning { revoked_at } => write!(f, "The e-seal was revoked at {}, after this signature: the signature stays valid, but the seal can no longer be used.", t(*revoked_at)),
@@ -690,6 +733,7 @@ impl Reason {
             SealSignatureValid => f.write_str("电子印章的签名有效（ES256）。"),
             PdfMalformed { .. } => f.write_str("无法读取该 PDF 或其中的签名：文件格式有误或已损坏。"),
             PdfNoSignatures => f.write_str("该 PDF 中没有任何签名。"),
+            PdfFormatOk => f.write_str("格式正确：这是一个 PDF 签名（分离式 CMS 签名数据，覆盖其字节范围）。"),
             PdfByteRangeInvalid => f.write_str("签名的字节范围（/ByteRange）与本文件不符：未从 0 开始，或未恰好排除签名值（/Contents）。"),
             PdfChangedAfterSigning { covered, total } => write!(f, "该 PDF 在本签名之后被改动过：签名只覆盖了 {total} 字节中的 {covered} 字节，其后的内容没有完好的后续签名覆盖。"),
             PdfSignedRevision { covered, total } => if covered == total {
@@ -697,6 +741,15 @@ impl Reason {
             } else {
                 write!(f, "签名覆盖了它所在的版本（{total} 字节中的 {covered} 字节）；其后是另一个完好的签名。")
             },
+            PdfSignedRevisionThenDss { covered, total } => write!(f, "签名覆盖了它所在的版本（{total} 字节中的 {covered} 字节）；其后只添加了验证数据（文档安全存储中的证书和证书吊销列表），未改动任何已签名的内容。"),
+            PdfNoTimestamp => f.write_str("该签名没有签名时间戳（PAdES B-B）：签章时间仅由盖章方声明。"),
+            PdfTimestamp { at, tsa } => write!(f, "该签名已由受信任的时间戳服务机构“{tsa}”于 {} 加盖时间戳：签名在该时间已经存在。", t(*at)),
+            PdfTimestampMismatch => f.write_str("签名时间戳对应的不是本签名的签名值：它取自另一个签名，或签名已被改动。请勿采信。"),
+            PdfTimestampInvalid { .. } => f.write_str("签名时间戳无效：无法验证，或并非由受信任的时间戳服务机构签发。"),
+            SealCertificateValidAtTimestamp { at } => write!(f, "时间戳时间 {} 时，印章证书在有效期内。", t(*at)),
+            SealCertificateNotValidAtTimestamp { at } => write!(f, "时间戳时间 {} 时，印章证书不在有效期内。", t(*at)),
+            PdfSealRevokedAfterTimestamp { revoked_at, timestamp } => write!(f, "该电子印章已于 {} 注销，晚于签名时间戳 {}：签章仍然有效，但该印章不能再使用。", t(*revoked_at), t(*timestamp)),
+            PdfSealRevokedBeforeTimestamp { revoked_at, timestamp } => write!(f, "该电子印章已于 {} 注销，早于签名时间戳 {}：请勿采信。", t(*revoked_at), t(*timestamp)),
             PdfSealUnknown { seal_id } => write!(f, "本节点没有电子印章 “{seal_id}” 的记录：未在此核对其状态和备案印模。"),
             PdfSealActive => f.write_str("该电子印章现行有效。"),
             PdfSealRevokedAfterSigning { revoked_at } => write!(f, "该电子印章已于 {} 注销，晚于本次签章：签章仍然有效，但该印章不能再使用。", t(*revoked_at)),

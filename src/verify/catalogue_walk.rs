@@ -122,6 +122,7 @@ pub(crate) fn samples() -> Vec<Reason> {
         SealSignatureValid,
         PdfMalformed { detail: d() },
         PdfNoSignatures,
+        PdfFormatOk,
         PdfByteRangeInvalid,
         PdfChangedAfterSigning {
             covered: 10,
@@ -130,6 +131,27 @@ pub(crate) fn samples() -> Vec<Reason> {
         PdfSignedRevision {
             covered: 10,
             total: 20,
+        },
+        PdfSignedRevisionThenDss {
+            covered: 10,
+            total: 20,
+        },
+        PdfNoTimestamp,
+        PdfTimestamp {
+            at: exp,
+            tsa: "广州市市场监督管理局 时间戳服务".into(),
+        },
+        PdfTimestampMismatch,
+        PdfTimestampInvalid { detail: d() },
+        SealCertificateValidAtTimestamp { at: exp },
+        SealCertificateNotValidAtTimestamp { at: exp },
+        PdfSealRevokedAfterTimestamp {
+            revoked_at: exp,
+            timestamp: exp - 60,
+        },
+        PdfSealRevokedBeforeTimestamp {
+            revoked_at: exp - 60,
+            timestamp: exp,
         },
         PdfSealUnknown {
             seal_id: "s1".into(),
@@ -300,6 +322,7 @@ fn en_may_quote_chinese(key: ReasonKey) -> bool {
             | MayNotSignPresentations
             | CertificateNamesNoRegion
             | CertificateOutsideWindow
+            | PdfTimestamp
     )
 }
 
