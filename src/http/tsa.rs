@@ -15,7 +15,7 @@ pub const REPLY_TYPE: &str = "application/timestamp-reply";
 #[utoipa::path(post, path = "/v1/tsa", tag = "public",
     request_body(content = String, content_type = "application/timestamp-query", description = "A DER TimeStampReq (RFC 3161 §2.4.1), e.g. from `openssl ts -query -sha256 -cert`."),
     responses((status = 200, description = "A DER TimeStampResp: granted with a token, or rejected with a failInfo (badAlg, badRequest, badDataFormat, unacceptedPolicy, unacceptedExtension).", content_type = "application/timestamp-reply", body = String),
-        super::openapi::E413, (status = 415, description = "The body is not sent as `application/timestamp-query`."), super::openapi::E500))]
+        super::openapi::E413, super::openapi::E429, (status = 415, description = "The body is not sent as `application/timestamp-query`."), super::openapi::E500))]
 pub async fn timestamp(
     State(s): State<AppState>,
     headers: HeaderMap,
