@@ -408,8 +408,17 @@ async function verifier() {
     const [h, p, s] = token.split('.');
     const flipped = (s[0] === 'A' ? 'B' : 'A') + s.slice(1);
     await page.fill('#token-input', `${h}.${p}.${flipped}`);
+    // The garbage result is still shown, also TOTAL_FAILED: wait for its reason to change,
+    // or the old result would be read as this one's.
+    const before = await text(page, '#reason');
     await page.click('#token-form button[type=submit]');
-    await page.waitForFunction(() => document.getElementById('reason').innerText.length > 0);
+    await page.waitForFunction(
+      (old) => {
+        const r = document.getElementById('reason').innerText;
+        return r.length > 0 && r !== old;
+      },
+      before,
+    );
     await waitVerdict(page, 'TOTAL_FAILED');
     result.tampered = await readResult(page);
 
