@@ -136,7 +136,8 @@ impl Parsed {
         Ok(Parsed {
             header,
             payload,
-            signing_input: format!("{}.{}", parts[0], parts[1]),
+            // header.payload, as sent: a slice of the token, not a re-formatted copy.
+            signing_input: token[..parts[0].len() + 1 + parts[1].len()].to_owned(),
             signature,
         })
     }

@@ -98,7 +98,7 @@ pub fn body_problem(
 ) -> Problem {
     let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = cause {
-        if e.is::<tower_http::timeout::TimeoutError>() {
+        if e.is::<super::deadline::BodyDeadlinePassed>() {
             return Problem::new(
                 StatusCode::REQUEST_TIMEOUT,
                 "the request body did not arrive within the body timeout",

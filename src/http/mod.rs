@@ -2,6 +2,7 @@
 
 mod companies;
 mod crl;
+mod deadline;
 mod dto;
 mod establishments;
 mod extract;
@@ -34,7 +35,6 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Router};
-use tower_http::timeout::{RequestBodyDeadlineLayer, TimeoutLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
@@ -191,11 +191,13 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
         .layer(Extension(served))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
-        .layer(RequestBodyDeadlineLayer::new(limits.body_timeout))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            limits.request_timeout,
-        ))
+        .layer(deadline::BodyDeadlineLayer {
+            timeout: limits.body_timeout,
+        })
+        .layer(deadline::RequestDeadlineLayer {
+            timeout: limits.request_timeout,
+            status: StatusCode::SERVICE_UNAVAILABLE,
+        })
         .layer(from_fn(finish_response))
         // Method and path only: a query string may carry what must not be logged.
         .layer(
