@@ -6,7 +6,7 @@ use serde_json::json;
 use zhengtong::domain::{CompanyRecord, CompanyRequest, RegionCode, Uscc};
 use zhengtong::keystore::MasterKey;
 use zhengtong::node;
-use zhengtong::seal::{eseal, filing, sign};
+use zhengtong::seal::{eseal, filing, jades, sign};
 use zhengtong::store::Store;
 use zhengtong::verify::{StatusAnswer, StatusQuery, StatusSource, Verifier};
 use zhengtong::wallet::Wallet;
@@ -27,7 +27,7 @@ async fn revoked_before_signing_is_revoked_after_is_not() {
     let dir = tempfile::tempdir().unwrap();
     let region = RegionCode::parse("440100").unwrap();
     let (keys, trust) = node::load_or_create(&dir.path().join("certs"), &region).unwrap();
-    let wallet = Wallet::new(
+    let mut wallet = Wallet::new(
         Store::open(&dir.path().join("data")).unwrap(),
         MasterKey::from_bytes(&[9; 32]).unwrap(),
         keys,
@@ -52,26 +52,67 @@ async fn revoked_before_signing_is_revoked_after_is_not() {
     .await
     .unwrap();
     let digest = sign::sha256_hex(b"contract");
-    let (signature, record) = sign::sign(&wallet, &uscc, &seal.id, &digest).await.unwrap();
+    // Sealed two hours after the node's certificates were made, so that a timestamp can
+    // predate the signing claim and still fall inside every certificate's validity.
+    wallet.clock = zhengtong::clock::Clock::fixed(Utc::now() + Duration::hours(2));
+    let sealing = sign::sign(&wallet, &uscc, &seal.id, &digest).await.unwrap();
+    let signed_at = sealing.record.signed_at;
     let verifier = Verifier::new(trust);
+    let text = |r: &zhengtong::verify::Report| r.to_text(zhengtong::verify::Lang::En);
 
-    let before = RevokedAt(record.signed_at - Duration::seconds(60));
-    let r = verifier.verify_sealed_document(&signature, &digest, Utc::now(), Some(&before));
+    // Both forms: the compact JWS (the signer's iat) and the timestamped one.
+    for signature in [&sealing.compact, &sealing.timestamped] {
+        let before = RevokedAt(signed_at - Duration::seconds(60));
+        let r = verifier.verify_sealed_document(signature, &digest, Utc::now(), Some(&before));
+        assert_eq!(
+            serde_json::to_value(r.sub_indication).unwrap(),
+            "REVOKED",
+            "{}",
+            text(&r)
+        );
+        assert_eq!(r.exit_code(), 1);
+
+        let after = RevokedAt(signed_at + Duration::seconds(60));
+        let r = verifier.verify_sealed_document(signature, &digest, Utc::now(), Some(&after));
+        assert_eq!(r.exit_code(), 0, "{}", text(&r));
+    }
+
+    // Timestamped two hours after it claims to be signed (a signer who waited, or whose
+    // claim is false): it is known to exist only from the timestamp on, so a revocation an
+    // hour after the claimed time is before the timestamp: REVOKED, where the compact form,
+    // trusting the claim, passes.
+    let late = zhengtong::clock::Clock::fixed(signed_at + Duration::hours(2));
+    let token =
+        zhengtong::tsa::timestamp(&wallet.keys.tsa, jades::imprint(&sealing.compact), &late)
+            .unwrap();
+    let late_stamped = jades::with_timestamp(&sealing.compact, &token);
+    let between = RevokedAt(signed_at + Duration::hours(1));
+    let r = verifier.verify_sealed_document(&late_stamped, &digest, Utc::now(), Some(&between));
     assert_eq!(
         serde_json::to_value(r.sub_indication).unwrap(),
         "REVOKED",
         "{}",
-        r.to_text(zhengtong::verify::Lang::En)
+        text(&r)
     );
-    assert_eq!(r.exit_code(), 1);
+    let r = verifier.verify_sealed_document(&sealing.compact, &digest, Utc::now(), Some(&between));
+    assert_eq!(r.exit_code(), 0, "{}", text(&r));
 
-    let after = RevokedAt(record.signed_at + Duration::seconds(60));
-    let r = verifier.verify_sealed_document(&signature, &digest, Utc::now(), Some(&after));
+    // A signer claiming a time 90 minutes after the region's timestamp: the claim is false.
+    let early = zhengtong::clock::Clock::fixed(signed_at - Duration::minutes(90));
+    let token =
+        zhengtong::tsa::timestamp(&wallet.keys.tsa, jades::imprint(&sealing.compact), &early)
+            .unwrap();
+    let r = verifier.verify_sealed_document(
+        &jades::with_timestamp(&sealing.compact, &token),
+        &digest,
+        Utc::now(),
+        Some(&RevokedAt(signed_at + Duration::days(1))),
+    );
     assert_eq!(
-        r.exit_code(),
-        0,
+        serde_json::to_value(r.sub_indication).unwrap(),
+        "SIG_CONSTRAINTS_FAILURE",
         "{}",
-        r.to_text(zhengtong::verify::Lang::En)
+        text(&r)
     );
 }
 

@@ -501,3 +501,151 @@ fn every_filing_rule_has_its_own_message() {
     assert_eq!((code, p["field"].as_str()), (422, Some("filing_id")));
     assert!(p["detail"].as_str().unwrap().contains("belongs to company"));
 }
+
+fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} check in {report:#}"))
+}
+
+/// The sealing's timestamped form (JAdES-style `sigTst`): the region's TSA attests the
+/// signing time; openssl verifies the token over the JWS signature and jwcrypto the JWS; a
+/// token moved from another signature is a HASH_FAILURE; the compact form says its time is
+/// only claimed.
+#[test]
+fn a_timestamped_seal_signature_is_attested_by_the_region() {
+    let st = setup(41);
+    let r = file(
+        &st,
+        "contract",
+        &round(NAME, Some("合同专用章"), "4401000012346"),
+    );
+    assert_eq!(r.status(), 201);
+    let filing: Value = r.json().unwrap();
+    let r = st.s.post(
+        &format!("/v1/wallets/{}/seals", st.uscc),
+        Some(&st.auth),
+        &json!({"filing_id": filing["id"]}),
+    );
+    assert_eq!(r.status(), 201);
+    let seal: Value = r.json().unwrap();
+    let seal_id = seal["id"].as_str().unwrap();
+    let doc = b"a contract between two companies".to_vec();
+    let signed = sign_bytes(&st, seal_id, &doc);
+    let compact = signed["signature"].as_str().unwrap();
+    let stamped = signed["timestamped_signature"].as_str().unwrap();
+    let json_form: Value = serde_json::from_str(stamped).unwrap();
+    assert_eq!(
+        format!(
+            "{}.{}.{}",
+            json_form["protected"].as_str().unwrap(),
+            json_form["payload"].as_str().unwrap(),
+            json_form["signature"].as_str().unwrap()
+        ),
+        compact
+    );
+
+    let report = validate(&st, &doc, stamped);
+    assert_eq!(report["indication"], "TOTAL_PASSED", "{report:#}");
+    let ts = check(&report, "signature_timestamp");
+    assert_eq!(ts["result"], "PASSED", "{report:#}");
+    let details = &report["summary"]["details"];
+    assert_eq!(details["signing_time_attested"], true);
+    assert_eq!(
+        check(&report, "certificate_validity")["reason"]
+            .as_str()
+            .map(|r| r.contains("timestamp")),
+        Some(true),
+        "{report:#}"
+    );
+
+    let report = validate(&st, &doc, compact);
+    assert_eq!(report["indication"], "TOTAL_PASSED", "{report:#}");
+    assert_eq!(check(&report, "signature_timestamp")["result"], "SKIPPED");
+    assert_eq!(report["summary"]["details"]["signing_time_attested"], false);
+
+    // The document changed: the timestamp does not save it.
+    let report = validate(&st, b"another contract", stamped);
+    assert_eq!(report["sub_indication"], "HASH_FAILURE", "{report:#}");
+
+    // A genuine token of another sealing moved onto this signature.
+    let other = sign_bytes(&st, seal_id, b"another contract");
+    let other: Value =
+        serde_json::from_str(other["timestamped_signature"].as_str().unwrap()).unwrap();
+    let mut moved = json_form.clone();
+    moved["header"] = other["header"].clone();
+    let report = validate(&st, &doc, &moved.to_string());
+    assert_eq!(
+        (
+            report["indication"].as_str(),
+            report["sub_indication"].as_str(),
+            check(&report, "signature_timestamp")["result"].as_str()
+        ),
+        (Some("TOTAL_FAILED"), Some("HASH_FAILURE"), Some("FAILED")),
+        "{report:#}"
+    );
+    // Damaged JSON forms: a format failure naming the problem, never a panic.
+    for bad in ["{", r#"{"protected":"a"}"#] {
+        let report = validate(&st, &doc, bad);
+        assert_eq!(report["sub_indication"], "FORMAT_FAILURE", "{report:#}");
+    }
+
+    // Other people's tools: openssl checks the token over the JWS signature's text,
+    // jwcrypto the JWS in its JSON form.
+    let dir = st.s.dir.path();
+    let certs = st.s.certs();
+    let token = json_form["header"]["etsiU"][0]["sigTst"]["tstTokens"][0]["val"]
+        .as_str()
+        .unwrap();
+    let der = zhengtong::b64::decode_std(token).unwrap();
+    std::fs::write(dir.join("seal.tst"), der).unwrap();
+    let imprint =
+        zhengtong::seal::sign::sha256_hex(json_form["signature"].as_str().unwrap().as_bytes());
+    let verify = |digest: &str| {
+        Command::new("openssl")
+            .args(["ts", "-verify", "-token_in", "-in"])
+            .arg(dir.join("seal.tst"))
+            .args(["-digest", digest, "-CAfile"])
+            .arg(certs.join("root.crt"))
+            .arg("-untrusted")
+            .arg(certs.join("440100/ca.crt"))
+            .output()
+            .unwrap()
+    };
+    let out = verify(&imprint);
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("Verification: OK"),
+        "{out:?}"
+    );
+    let out = verify(&"00".repeat(32));
+    assert!(!out.status.success(), "openssl accepted another digest");
+    // Offline, with the CLI: the JSON form read from a file.
+    std::fs::write(dir.join("stamped.sig"), stamped).unwrap();
+    std::fs::write(dir.join("contract.txt"), &doc).unwrap();
+    let (code, out, err) = run_cli(&[
+        "seal",
+        "verify",
+        "--certs",
+        certs.to_str().unwrap(),
+        "--document",
+        dir.join("contract.txt").to_str().unwrap(),
+        "--signature",
+        dir.join("stamped.sig").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
+    let cli: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        check(&cli, "signature_timestamp")["result"],
+        "PASSED",
+        "{out}"
+    );
+    let out = py_check("seal", &certs.join("root.crt"), stamped);
+    let verified: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        verified["doc_sha256"],
+        zhengtong::seal::sign::sha256_hex(&doc)
+    );
+}

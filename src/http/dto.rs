@@ -317,8 +317,12 @@ pub struct WalletSeals {
 #[derive(Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SealSignature {
-    /// Compact JWS over the document's SHA-256.
+    /// Compact JWS over the document's SHA-256 (its signing time is the signer's claim).
     pub signature: String,
+    /// The same signature with the region's RFC 3161 timestamp on it, as a JWS JSON
+    /// serialisation (JAdES `etsiU`/`sigTst` in the unprotected header): keep this one, its
+    /// signing time is attested by the region. `POST /v1/signatures/validate` takes either.
+    pub timestamped_signature: String,
     pub signing_id: String,
     pub seal_id: String,
     pub document_sha256: String,

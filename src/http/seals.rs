@@ -189,11 +189,16 @@ pub async fn sign_document(
         }
         (sha256_hex(&body), Some(body.len()))
     };
-    let (signature, record) = sign::sign(&s.wallet, &uscc, &seal_id, &digest).await?;
+    let sign::Sealing {
+        compact,
+        timestamped,
+        record,
+    } = sign::sign(&s.wallet, &uscc, &seal_id, &digest).await?;
     Ok((
         StatusCode::CREATED,
         Json(SealSignature {
-            signature,
+            signature: compact,
+            timestamped_signature: timestamped,
             signing_id: record.id,
             seal_id: record.seal_id,
             document_sha256: record.doc_sha256,

@@ -244,3 +244,45 @@ fn a_dss_after_a_cross_reference_stream() {
         let _ = validate::dss_only(&old, &b);
     }
 }
+
+/// Another tool's DSS whose /Certs is held by reference: an array there is extended; a
+/// referenced object that is not an array, or a /DSS that is not a dictionary, is refused
+/// instead of being counted as empty (which would drop that tool's entries).
+#[test]
+fn a_dss_another_tool_wrote_is_extended_or_refused_never_emptied() {
+    let catalog = "<</Type/Catalog/Pages 2 0 R/DSS 4 0 R>>";
+    let foreign = |certs: &str| {
+        append_update(
+            &small_pdf(),
+            &[(1, catalog), (4, "<</Certs 5 0 R>>"), (5, certs)],
+            6,
+        )
+    };
+    let kept = with_dss(&foreign("[6 0 R]"), b"sig");
+    let p = parse::parse(&kept).expect("parses");
+    let root = p.root().expect("root");
+    let Ok(lopdf::Object::Reference(dss)) = p.dict(root).expect("catalog").get(b"DSS") else {
+        panic!("DSS by reference");
+    };
+    let Ok(lopdf::Object::Array(certs)) = p.dict(*dss).expect("DSS").get(b"Certs") else {
+        panic!("Certs array");
+    };
+    // The foreign entry (6 0 R) and our two certificates.
+    assert_eq!(certs.len(), 3, "{certs:?}");
+    assert!(certs.contains(&lopdf::Object::Reference((6, 0))));
+
+    let dss = update::Dss {
+        certs: vec![b"cert".to_vec()],
+        crls: vec![],
+    };
+    let mut out = foreign("<</Not/AnArray>>");
+    let e = update::append_dss(&mut out, &dss, b"sig").expect_err("refused");
+    assert!(e.to_string().contains("not an array"), "{e}");
+    let mut out = append_update(
+        &small_pdf(),
+        &[(1, "<</Type/Catalog/Pages 2 0 R/DSS 7>>")],
+        4,
+    );
+    let e = update::append_dss(&mut out, &dss, b"sig").expect_err("refused");
+    assert!(e.to_string().contains("not a dictionary"), "{e}");
+}

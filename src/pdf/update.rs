@@ -246,12 +246,18 @@ pub fn vri_key(contents: &[u8]) -> String {
     ))
 }
 
-/// The array under `key` of `d` (direct or by reference), or an empty one.
-fn array_of(pdf: &Pdf, d: &Dictionary, key: &[u8]) -> Vec<Object> {
+/// The array under `key` of `d` (direct or by reference); an empty one when there is none.
+/// One that is there but cannot be read is an error: counting it as empty would drop what
+/// another tool put in the DSS.
+fn array_of(pdf: &Pdf, d: &Dictionary, key: &[u8]) -> Result<Vec<Object>, PdfError> {
     match d.get(key) {
-        Ok(Object::Array(a)) => a.clone(),
-        Ok(Object::Reference(r)) => array_at(pdf, *r).unwrap_or_default(),
-        _ => Vec::new(),
+        Err(_) => Ok(Vec::new()),
+        Ok(Object::Array(a)) => Ok(a.clone()),
+        Ok(Object::Reference(r)) => array_at(pdf, *r),
+        Ok(_) => Err(PdfError::Malformed(format!(
+            "the /DSS /{} entry is not an array",
+            String::from_utf8_lossy(key)
+        ))),
     }
 }
 
@@ -271,7 +277,12 @@ pub(super) fn append_dss(out: &mut Vec<u8>, dss: &Dss, contents: &[u8]) -> Resul
     let (dss_id, mut store, catalog_changes) = match catalog.get(b"DSS") {
         Ok(Object::Reference(r)) => (*r, pdf.dict(*r)?.clone(), false),
         Ok(Object::Dictionary(d)) => (new_id(), d.clone(), true),
-        _ => (new_id(), Dictionary::new(), true),
+        Err(_) => (new_id(), Dictionary::new(), true),
+        Ok(_) => {
+            return Err(PdfError::Malformed(
+                "the catalog's /DSS is not a dictionary".into(),
+            ));
+        }
     };
     let mut objects: Vec<(ObjectId, Vec<u8>)> = Vec::new();
     let mut vri = Dictionary::new();
@@ -280,7 +291,7 @@ pub(super) fn append_dss(out: &mut Vec<u8>, dss: &Dss, contents: &[u8]) -> Resul
         (&b"Certs"[..], &b"Cert"[..], &dss.certs),
         (b"CRLs", b"CRL", &dss.crls),
     ] {
-        let mut arr = array_of(&pdf, &store, key);
+        let mut arr = array_of(&pdf, &store, key)?;
         let held: Vec<(ObjectId, Vec<u8>)> = arr
             .iter()
             .filter_map(|o| match o {

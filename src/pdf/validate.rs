@@ -19,8 +19,10 @@ use super::{IMAGE_SHA256_KEY, SEAL_ID_KEY, cms};
 use crate::pki::Role;
 use crate::seal::eseal::SealStatus;
 use crate::seal::records;
-use crate::tsa::{TsaError, verify_token};
-use crate::verify::{CheckName, Reason, Report, SubIndication, Verifier, untrusted};
+use crate::tsa::verify_token;
+use crate::verify::{
+    CheckName, Reason, Report, SubIndication, Verifier, timestamp_failure, untrusted,
+};
 use crate::wallet::Wallet;
 
 /// One signature dictionary as found in the file.
@@ -423,29 +425,7 @@ fn one(
                     Some(info.gen_time)
                 }
                 Err(e) => {
-                    let (sub, reason) = match e {
-                        TsaError::DigestMismatch => {
-                            (SubIndication::HashFailure, Reason::PdfTimestampMismatch)
-                        }
-                        TsaError::Untrusted(_) => (
-                            SubIndication::NoCertificateChainFound,
-                            Reason::PdfTimestampInvalid {
-                                detail: e.to_string(),
-                            },
-                        ),
-                        TsaError::OutsideValidity => (
-                            SubIndication::Expired,
-                            Reason::PdfTimestampInvalid {
-                                detail: e.to_string(),
-                            },
-                        ),
-                        _ => (
-                            SubIndication::SigCryptoFailure,
-                            Reason::PdfTimestampInvalid {
-                                detail: e.to_string(),
-                            },
-                        ),
-                    };
+                    let (sub, reason) = timestamp_failure(e);
                     r.failed(CheckName::SignatureTimestamp, sub, reason);
                     return r;
                 }

@@ -4,6 +4,7 @@
 pub mod eseal;
 pub mod filing;
 pub mod filings;
+pub mod jades;
 pub mod records;
 pub mod sign;
 pub mod template;

@@ -21,7 +21,8 @@ pub const MAX_DOCUMENT_BYTES: usize = 32 * 1024 * 1024;
 pub struct SealPayload {
     /// Lowercase hex SHA-256 of the sealed document.
     pub doc_sha256: String,
-    /// Signing time claimed by the signer (no timestamp authority yet).
+    /// Signing time claimed by the signer; the region's timestamp on the signature
+    /// ([`Sealing::timestamped`]) attests it.
     pub iat: i64,
     pub jti: String,
     pub uscc: String,
@@ -107,12 +108,23 @@ pub fn usable_seal(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<Usable
     })
 }
 
+/// A document sealed: the signature in both forms, and what the wallet records.
+#[derive(Debug, Clone)]
+pub struct Sealing {
+    /// The compact JWS (B-B): what the signer claims, with its own `iat`.
+    pub compact: String,
+    /// The same JWS with the region's RFC 3161 timestamp on its signature (B-T; see
+    /// [`super::jades`]): its signing time is attested by the region.
+    pub timestamped: String,
+    pub record: SigningRecord,
+}
+
 pub async fn sign(
     wallet: &Wallet,
     uscc: &Uscc,
     seal_id: &str,
     doc_sha256: &str,
-) -> Result<(String, SigningRecord), WalletError> {
+) -> Result<Sealing, WalletError> {
     let UsableSeal {
         company,
         seal,
@@ -140,11 +152,17 @@ pub async fn sign(
         credential: credential.sd_jwt,
     };
     let header = crate::credential::jws::x5c_header(SEAL_TYP, &signer);
-    let signature = jws::sign(
+    let compact = jws::sign(
         header,
         &serde_json::to_vec(&payload).map_err(|e| WalletError::Serialisation(e.to_string()))?,
         &signer,
     );
+    let token = crate::tsa::timestamp(
+        &wallet.keys.tsa,
+        super::jades::imprint(&compact),
+        &wallet.clock,
+    )?;
+    let timestamped = super::jades::with_timestamp(&compact, &token);
     let record = SigningRecord {
         id: payload.jti.clone(),
         seal_id: seal.id.clone(),
@@ -154,7 +172,11 @@ pub async fn sign(
     let mut batch = Batch::default();
     records::put_signing(&mut batch, uscc, &record);
     wallet.store().apply(batch).await?;
-    Ok((signature, record))
+    Ok(Sealing {
+        compact,
+        timestamped,
+        record,
+    })
 }
 
 pub use super::records::signings;

@@ -153,6 +153,11 @@ pub(crate) fn samples() -> Vec<Reason> {
             revoked_at: exp - 60,
             timestamp: exp,
         },
+        SealNoTimestamp,
+        SealClaimedAfterTimestamp {
+            claimed: exp,
+            at: exp - 3600,
+        },
         PdfSealUnknown {
             seal_id: "s1".into(),
         },

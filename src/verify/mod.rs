@@ -13,6 +13,7 @@ mod sealed;
 
 pub use key_binding::Challenge;
 pub use online::{CheckRefused, Online};
+pub use sealed::timestamp_failure;
 
 pub use remote::{RemoteStatus, check_list as check_status_list};
 

@@ -12,8 +12,40 @@ use crate::credential::jws::Parsed;
 use crate::credential::p256_jwk;
 use crate::pki::Role;
 use crate::seal::filing::FILING_TYP;
+use crate::seal::jades;
 use crate::seal::sign::{SEAL_TYP, SealPayload};
 use crate::seal::template::SealTemplate;
+use crate::tsa::{TsaError, verify_token};
+
+/// How far the signer's claimed time may run ahead of the region's timestamp (clocks
+/// differ; the timestamp is taken right after signing).
+const CLAIMED_TIME_SKEW_S: i64 = 300;
+
+/// A signature timestamp that does not verify, as a check's sub-indication and reason
+/// (shared by JWS seal signatures and PDF signatures).
+pub fn timestamp_failure(e: TsaError) -> (SubIndication, Reason) {
+    match e {
+        TsaError::DigestMismatch => (SubIndication::HashFailure, Reason::PdfTimestampMismatch),
+        TsaError::Untrusted(_) => (
+            SubIndication::NoCertificateChainFound,
+            Reason::PdfTimestampInvalid {
+                detail: e.to_string(),
+            },
+        ),
+        TsaError::OutsideValidity => (
+            SubIndication::Expired,
+            Reason::PdfTimestampInvalid {
+                detail: e.to_string(),
+            },
+        ),
+        _ => (
+            SubIndication::SigCryptoFailure,
+            Reason::PdfTimestampInvalid {
+                detail: e.to_string(),
+            },
+        ),
+    }
+}
 
 impl Verifier {
     /// `doc_sha256`: lowercase hex SHA-256 of the document as the validator has it.
@@ -50,7 +82,21 @@ impl Verifier {
         if !self.check_trust_list(&mut r, now) {
             return Err(r);
         }
-        let parsed = match Parsed::parse(signature.trim()) {
+        // A compact JWS, or its JWS JSON form with the region's timestamp (seal::jades).
+        let (compact, timestamp_token) = match jades::read(signature) {
+            Ok(read) => read,
+            Err(e) => {
+                r.failed(
+                    CheckName::Format,
+                    SubIndication::FormatFailure,
+                    Reason::NotASealSignature {
+                        detail: e.to_string(),
+                    },
+                );
+                return Err(r);
+            }
+        };
+        let parsed = match Parsed::parse(&compact) {
             Ok(p) if p.header_str("typ") == Some(SEAL_TYP) => p,
             Ok(_) => {
                 r.failed(
@@ -123,25 +169,66 @@ impl Verifier {
                 sha256: doc_sha256.into(),
             },
         );
-        if payload.iat < cert.window.0 || payload.iat > cert.window.1 {
+        // B-T: the timestamp's time is when the signature is known to have existed; without
+        // one the signing time is only what the signer claims.
+        let stamped = match timestamp_token {
+            None => {
+                r.skipped(CheckName::SignatureTimestamp, Reason::SealNoTimestamp);
+                None
+            }
+            Some(der) => match verify_token(&der, &jades::imprint(&compact), &self.trust) {
+                Ok(info) => {
+                    r.passed(
+                        CheckName::SignatureTimestamp,
+                        Reason::PdfTimestamp {
+                            at: info.gen_time.timestamp(),
+                            tsa: info.tsa_subject,
+                        },
+                    );
+                    Some(info.gen_time.timestamp())
+                }
+                Err(e) => {
+                    let (sub, reason) = timestamp_failure(e);
+                    r.failed(CheckName::SignatureTimestamp, sub, reason);
+                    return Err(r);
+                }
+            },
+        };
+        if let Some(at) = stamped
+            && payload.iat > at + CLAIMED_TIME_SKEW_S
+        {
+            r.failed(
+                CheckName::SignatureTimestamp,
+                SubIndication::SigConstraintsFailure,
+                Reason::SealClaimedAfterTimestamp {
+                    claimed: payload.iat,
+                    at,
+                },
+            );
+            return Err(r);
+        }
+        let signed_at = stamped.unwrap_or(payload.iat);
+        if signed_at < cert.window.0 || signed_at > cert.window.1 {
             r.failed(
                 CheckName::CertificateValidity,
                 SubIndication::Expired,
-                Reason::SealCertificateNotValidAtSigning {
-                    signed_at: payload.iat,
+                match stamped {
+                    Some(at) => Reason::SealCertificateNotValidAtTimestamp { at },
+                    None => Reason::SealCertificateNotValidAtSigning { signed_at },
                 },
             );
             return Err(r);
         }
         r.passed(
             CheckName::CertificateValidity,
-            Reason::SealCertificateValidAtSigning {
-                signed_at: payload.iat,
+            match stamped {
+                Some(at) => Reason::SealCertificateValidAtTimestamp { at },
+                None => Reason::SealCertificateValidAtSigning { signed_at },
             },
         );
 
         // The e-seal credential, as it stood when the document was sealed.
-        let at_signing = DateTime::from_timestamp(payload.iat, 0).unwrap_or(now);
+        let at_signing = DateTime::from_timestamp(signed_at, 0).unwrap_or(now);
         let cred = self.check_credential(&payload.credential, at_signing);
         let cred_query = cred.query().cloned();
         let cred = cred.finish(None);
@@ -219,7 +306,11 @@ impl Verifier {
                     .unwrap_or(Value::Null),
             );
             s.details
-                .insert("signed_at".into(), Value::from(describe_time(payload.iat)));
+                .insert("signed_at".into(), Value::from(describe_time(signed_at)));
+            s.details.insert(
+                "signing_time_attested".into(),
+                Value::from(stamped.is_some()),
+            );
             s.details
                 .insert("document_sha256".into(), Value::from(doc_sha256));
             s
@@ -234,7 +325,7 @@ impl Verifier {
             .zip(cred_query)
             .map(|(region, q)| StatusQuery { region, ..q });
         match query {
-            Some(q) => Ok(Pending::ask(r, q, Some(payload.iat))),
+            Some(q) => Ok(Pending::ask(r, q, Some(signed_at))),
             None => {
                 r.failed(
                     CheckName::CredentialStatus,

@@ -54,6 +54,8 @@ pub enum WalletError {
     SigningKey(String),
     #[error("serialising a record failed: {0}")]
     Serialisation(String),
+    #[error("the region's timestamp authority: {0}")]
+    Timestamp(#[from] crate::tsa::TsaError),
     #[error("a stored record is unreadable: {0}")]
     CorruptRecord(String),
     #[error("status index allocator: {0}")]

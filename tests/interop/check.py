@@ -86,13 +86,15 @@ COMMANDS = {"sdjwt": sdjwt, "sdjwt-kb": sdjwt_kb, "pyjwt": pyjwt}
 
 
 def seal(root_path):
-    """Reads a seal signature (compact JWS) on stdin; jwcrypto verifies it with the
-    certificate from its own x5c chain, which `cryptography` traces to ROOT_PEM."""
+    """Reads a seal signature on stdin, a compact JWS or its flattened JSON serialisation
+    (the timestamped form); jwcrypto verifies it with the certificate from its own x5c
+    chain, which `cryptography` traces to ROOT_PEM."""
     from jwcrypto.jwk import JWK
     from jwcrypto.jws import JWS
 
     token = sys.stdin.read().strip()
-    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    protected = json.loads(token)["protected"] if token.startswith("{") else token.split(".")[0]
+    header = json.loads(base64.urlsafe_b64decode(protected + "=="))
     leaf = verify_chain([b64std(c) for c in header["x5c"]], open(root_path, "rb").read())
     jws = JWS()
     jws.deserialize(token)
