@@ -394,6 +394,11 @@ fn sealed_pdf_validates_with_us_pyhanko_and_pdfsig() {
         .map(|e| e.unwrap().path())
         .find(|p| p.extension().is_some_and(|e| e == "png"))
         .expect("a rendered page");
+    // Kept for people to look at (not in git): the sealed PDF and its rendered page.
+    let artifacts = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test-artifacts/pdf");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    std::fs::copy(&one_path, artifacts.join("sealed-by-a.pdf")).unwrap();
+    std::fs::copy(&png, artifacts.join("sealed-by-a-page-2.png")).unwrap();
     let img = image::open(&png).unwrap().to_rgb8();
     let px = |mm: f64| (mm * 150.0 / 25.4).round() as u32;
     let red = |x: u32, y: u32| {
