@@ -21,7 +21,12 @@ enum Source {
     System,
     /// Wall clock plus an offset in milliseconds that tests move.
     Offset(AtomicI64),
-    /// Wall clock plus the offset in seconds written in a file.
+    /// Wall clock plus the offset in seconds written in a file (made only in debug builds or
+    /// with the `fault-injection` feature).
+    #[cfg_attr(
+        not(any(debug_assertions, feature = "fault-injection")),
+        allow(dead_code)
+    )]
     File(FileOffset),
 }
 
