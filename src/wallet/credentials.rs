@@ -1,5 +1,10 @@
 //! Credentials (tree `Credentials`, by id, the SD-JWT sealed at rest) and which wallet
 //! holds which (tree `Wallets`, `<uscc>/<credential id>`).
+//!
+//! The issuer JWT's header (`typ`, `alg`, `kid` and the `x5c` certificate chain: some 3 KB,
+//! the same in every credential one key signs) is kept once, in `Meta` under
+//! `jws-header/<its SHA-256>`, and the stored SD-JWT names it: `hdr:<sha256>.<payload>...`.
+//! Records written before that hold the whole SD-JWT and are read as they are.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -13,6 +18,13 @@ use crate::status::StatusRef;
 use crate::store::{Batch, Tree};
 
 const SD_JWT: &str = "/sd_jwt";
+
+/// How a stored SD-JWT names its shared header (never the start of a base64url JWS).
+const HEADER_REF: &str = "hdr:";
+
+fn header_key(digest: &Sha256Hex) -> String {
+    format!("jws-header/{digest}")
+}
 
 fn credential_context(id: &str) -> String {
     format!("credential/{id}/sd_jwt")
@@ -84,6 +96,17 @@ impl Wallet {
         new: bool,
     ) -> Result<(), WalletError> {
         let mut v = to_value(cred)?;
+        if let Some(header) = cred.sd_jwt.trim().split('.').next()
+            && !header.contains('~')
+        {
+            let hdr = Sha256Hex::of(header.as_bytes());
+            let key = header_key(&hdr);
+            if self.store.get_raw(Tree::Meta, &key)?.is_none() {
+                batch.put_raw(Tree::Meta, &key, header.as_bytes().to_vec());
+            }
+            let rest = &cred.sd_jwt.trim()[header.len()..];
+            v["sd_jwt"] = Value::from(format!("{HEADER_REF}{hdr}{rest}"));
+        }
         let digest = crate::credential::issuer_jwt_sha256(&cred.sd_jwt);
         if let Value::Object(m) = &mut v {
             m.insert(JWT_SHA256.into(), Value::from(digest.as_str()));
@@ -110,7 +133,22 @@ impl Wallet {
             return Ok(None);
         };
         open_at(&self.master, &mut v, SD_JWT, &credential_context(id))?;
-        from_value(v, id).map(Some)
+        let mut cred: StoredCredential = from_value(v, id)?;
+        if let Some(named) = cred.sd_jwt.strip_prefix(HEADER_REF) {
+            let (hdr, rest) = named.split_at(named.find('.').unwrap_or(named.len()));
+            let header = Sha256Hex::parse(hdr)
+                .ok()
+                .and_then(|d| self.store.get_raw(Tree::Meta, &header_key(&d)).transpose())
+                .transpose()?
+                .and_then(|h| String::from_utf8(h).ok())
+                .ok_or_else(|| {
+                    WalletError::CorruptRecord(format!(
+                        "credential {id}: its JWS header {hdr} is not on record"
+                    ))
+                })?;
+            cred.sd_jwt = format!("{header}{rest}");
+        }
+        Ok(Some(cred))
     }
 
     /// A credential's status and when it was revoked, read without opening its sealed
