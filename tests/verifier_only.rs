@@ -155,7 +155,7 @@ fn a_verifier_only_node_verifies_and_sees_revocations_without_state() {
         .unwrap();
     assert_eq!(indication(&validated).0, "TOTAL_PASSED", "{validated:#}");
     // A photo of the QR code, as the verifier's page sends it.
-    let png = zhengtong::present::qr::render(&qr).unwrap().png;
+    let png = zhengtong::present::qr::render(&qr).unwrap().png.unwrap();
     let r = v
         .client
         .post(v.url("/v1/verify/image"))
