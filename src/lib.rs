@@ -36,7 +36,8 @@
 //!   incremental update; validating them.
 //! * [`http`]: the axum API, problem details.
 //! * [`listen`]: the socket and its connection limits.
-//! * [`server`]: wires the API to a socket.
+//! * [`server`]: wires the API to a socket; or, with `--verifier-only`, the verification
+//!   endpoints alone, without a store or keys.
 
 pub mod access;
 pub mod b64;

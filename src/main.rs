@@ -10,6 +10,7 @@ use zhengtong::credential::CredentialType;
 use zhengtong::domain::RegionCode;
 use zhengtong::pki::TrustStore;
 use zhengtong::present::qr;
+use zhengtong::server::verifier_only::{VerifierConfig, serve_verifier};
 use zhengtong::server::{ServeConfig, serve};
 use zhengtong::trustlist::{self, TrustListState};
 
@@ -106,6 +107,15 @@ enum AdminCommand {
 
 #[derive(Args)]
 struct ServeArgs {
+    /// A stateless verifier (for scaling out behind a load balancer): no data folder, no
+    /// database, no keys; the root (--root) anchors the trust list (--trust-list), whose
+    /// status endpoints answer for every region. Serves only verification and /verify.
+    #[arg(long, requires_all = ["trust_list", "root"],
+        conflicts_with_all = ["data", "certs", "region", "public_url", "status_ttl_s", "invoice_checks_per_day"])]
+    verifier_only: bool,
+    /// The national root certificate (PEM) that anchors the trust list (--verifier-only).
+    #[arg(long, requires = "verifier_only")]
+    root: Option<PathBuf>,
     #[arg(long, default_value = "./data")]
     data: PathBuf,
     #[arg(long, default_value = "./certs")]
@@ -377,6 +387,20 @@ fn run_server(a: ServeArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(&format!("cannot start the runtime: {e}")),
     };
+    if let (true, Some(root), Some(source)) = (a.verifier_only, &a.root, &a.trust_list) {
+        let cfg = VerifierConfig {
+            listen: a.listen,
+            root: root.clone(),
+            trust_list: zhengtong::trustlist::TrustListSource::parse(source),
+            trust_list_refresh_s: a.trust_list_refresh_s,
+            trust_list_grace_s: a.trust_list_grace_s,
+            limits: a.limits.limits(),
+        };
+        return match rt.block_on(serve_verifier(cfg)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&format!("{e:#}")),
+        };
+    }
     let cfg = ServeConfig {
         data: a.data,
         certs: a.certs,

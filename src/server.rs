@@ -1,17 +1,23 @@
 //! Start-up: data directory, master key, PKI, store, admin token, then the HTTP server.
+//! A verifier-only node ([`verifier_only`]) has none of these.
+
+pub mod verifier_only;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
+use crate::clock::Clock;
 use crate::domain::RegionCode;
 use crate::http::limits::{Gate, ImageGate, VALIDATE_JSON_AT_ONCE};
-use crate::http::{AppState, Limits, NodeState, RateLimit, router};
+use crate::http::{
+    AppState, Limits, LocalRecords, NodeState, RateLimit, Verification, VerifyState, router,
+};
 use crate::keystore::MasterKey;
 use crate::node;
 use crate::pki::TrustStore;
 use crate::store::Store;
-use crate::trustlist::{Replace, TrustListError, TrustListSource, TrustListState};
+use crate::trustlist::{TrustListError, TrustListSource, TrustListState};
 use crate::verify::Verifier;
 use crate::wallet::Wallet;
 
@@ -69,29 +75,58 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
             (v, Some(state))
         }
     };
-    let invoice_checks = crate::invoice::check::CheckLimiter::new(
+    let invoice_checks = Arc::new(crate::invoice::check::CheckLimiter::new(
         wallet.store().clone(),
         cfg.invoice_checks_per_day,
-    );
+    ));
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let local = LocalRecords {
+        wallet: wallet.clone(),
+        invoice_checks: invoice_checks.clone(),
+        metrics: metrics.clone(),
+    };
+    let verification = verification(
+        wallet.clock.clone(),
+        verifier,
+        list,
+        &cfg.limits,
+        Some(local),
+    )?;
     Ok(AppState::new(NodeState {
         wallet,
-        verifier: Arc::new(RwLock::new(Arc::new(verifier))),
-        trust_list: Arc::new(RwLock::new(list)),
-        remote_status: Arc::new(crate::verify::RemoteStatus::new()?),
+        verification,
         certs_pem: Arc::new(certs_pem),
         root_crl: cfg.certs.join(crate::pki::crl::ROOT_CRL_FILE),
         status_ttl_s: cfg.status_ttl_s,
         status_cache: Default::default(),
-        metrics: Arc::new(crate::metrics::Metrics::new()),
-        invoice_checks: Arc::new(invoice_checks),
-        limits: Arc::new(cfg.limits.clone()),
+        metrics,
+        invoice_checks,
+    }))
+}
+
+/// The state of the public verification endpoints (a full node's, with its records, or a
+/// verifier-only node's, without).
+fn verification(
+    clock: Clock,
+    verifier: Verifier,
+    list: Option<TrustListState>,
+    limits: &Limits,
+    local: Option<LocalRecords>,
+) -> anyhow::Result<VerifyState> {
+    Ok(VerifyState::new(Verification {
+        clock,
+        verifier: RwLock::new(Arc::new(verifier)),
+        trust_list: RwLock::new(list),
+        remote_status: crate::verify::RemoteStatus::new()?,
+        limits: limits.clone(),
         rate_limit: RateLimit::new(
-            cfg.limits.rate_per_minute,
-            cfg.limits.rate_burst,
-            cfg.limits.trust_forwarded_for,
+            limits.rate_per_minute,
+            limits.rate_burst,
+            limits.trust_forwarded_for,
         ),
-        image_gate: Arc::new(ImageGate::new(cfg.limits.image_decodes)),
-        validate_json: Arc::new(Gate::new(VALIDATE_JSON_AT_ONCE, "JSON validations")),
+        image_gate: ImageGate::new(limits.image_decodes),
+        validate_json: Gate::new(VALIDATE_JSON_AT_ONCE, "JSON validations"),
+        local,
     }))
 }
 
@@ -145,47 +180,48 @@ async fn fetch_verified(
     TrustListState::verified(source.fetch().await?, base)
 }
 
-/// Refreshes the trust list every `trust_list_refresh_s`; a failed refresh keeps the last
-/// good copy (and says so in the log).
-fn spawn_trust_list_refresh(state: AppState, cfg: &ServeConfig, base: TrustStore) {
-    let Some(source) = cfg.trust_list.clone() else {
-        return;
-    };
-    let every = std::time::Duration::from_secs(cfg.trust_list_refresh_s.max(1));
-    let grace = cfg.trust_list_grace_s as i64;
-    let copy = cfg.data.join(TRUST_LIST_COPY);
+/// How the trust list is kept fresh.
+#[derive(Clone)]
+pub struct Refresh {
+    source: TrustListSource,
+    every: std::time::Duration,
+    grace_s: i64,
+    /// The anchor the list is checked against.
+    base: TrustStore,
+    /// Where the last good copy is kept (none on a verifier-only node).
+    copy: Option<PathBuf>,
+}
+
+/// Refreshes the trust list every `every`: a newer list (by sequence) replaces the one in
+/// use; an older one is refused; a failed refresh keeps the one in use (and says so in the
+/// log). Expiry is the verifier's to judge (with its grace period) at each verification.
+fn spawn_trust_list_refresh(state: VerifyState, r: Refresh) {
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(every).await;
-            match fetch_verified(&source, &base).await {
+            tokio::time::sleep(r.every).await;
+            let source = &r.source;
+            match fetch_verified(source, &r.base).await {
                 Ok(new) => {
-                    let verdict = state
-                        .trust_list
-                        .read()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .as_ref()
-                        .map(|current| new.replaces(current));
-                    match verdict {
-                        Some(Ok(Replace::Same)) => continue,
-                        Some(Err(why)) => {
-                            tracing::error!(%source, %why, "trust list refused: keeping the one in use");
-                            continue;
+                    let token = new.token.clone();
+                    let (sequence, expires) = (new.list.sequence, new.list.expires_at());
+                    match state.install_trust_list(new, &r.base, r.grace_s) {
+                        Ok(false) => {}
+                        Ok(true) => {
+                            if let Some(copy) = &r.copy
+                                && let Err(e) =
+                                    crate::fsutil::write_atomic(copy, token.as_bytes(), false)
+                            {
+                                tracing::warn!(error = %e, "could not keep a copy of the trust list");
+                            }
+                            tracing::info!(%source, sequence, expires = %expires.map_or_else(|e| e.to_string(), |t| t.to_rfc3339()), "trust list refreshed");
                         }
-                        Some(Ok(Replace::Newer)) | None => {}
+                        Err(why) => {
+                            tracing::error!(%source, %why, "trust list refused: keeping the one in use")
+                        }
                     }
-                    let v = Verifier::from_trust_list(&new.list, &base, grace);
-                    if let Err(e) = crate::fsutil::write_atomic(&copy, new.token.as_bytes(), false)
-                    {
-                        tracing::warn!(error = %e, "could not keep a copy of the trust list");
-                    }
-                    tracing::info!(%source, sequence = new.list.sequence, expires = %new.list.expires_at().map_or_else(|e| e.to_string(), |t| t.to_rfc3339()), "trust list refreshed");
-                    *state.verifier.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(v);
-                    // Lists verified under the old trust list are checked again under the new.
-                    state.remote_status.invalidate();
-                    *state.trust_list.write().unwrap_or_else(|e| e.into_inner()) = Some(new);
                 }
                 Err(why) => {
-                    tracing::warn!(%source, %why, "trust list refresh failed: keeping the last good copy")
+                    tracing::warn!(%source, %why, "trust list refresh failed: keeping the one in use")
                 }
             }
         }
@@ -208,7 +244,16 @@ fn certs_bundle(cfg: &ServeConfig) -> anyhow::Result<String> {
 
 pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
     let state = build_state(&cfg).await?;
-    spawn_trust_list_refresh(state.clone(), &cfg, TrustStore::load(&cfg.certs)?);
+    if let Some(source) = cfg.trust_list.clone() {
+        let refresh = Refresh {
+            source,
+            every: std::time::Duration::from_secs(cfg.trust_list_refresh_s.max(1)),
+            grace_s: cfg.trust_list_grace_s as i64,
+            base: TrustStore::load(&cfg.certs)?,
+            copy: Some(cfg.data.join(TRUST_LIST_COPY)),
+        };
+        spawn_trust_list_refresh(state.verification.clone(), refresh);
+    }
     let listener = tokio::net::TcpListener::bind(cfg.listen).await?;
     tracing::info!(
         listen = %listener.local_addr()?,

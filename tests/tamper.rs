@@ -909,7 +909,7 @@ fn write_seeds(out: &Path, certs: &Path, tokens: &[(&str, &str)], doc_sha256: &s
         payload["status_list"]["lst"].as_str().unwrap().as_bytes(),
     );
     let qr = zhengtong::present::qr::render(get("presentation")).unwrap();
-    seed("qr_image", "presentation.png", &qr.png);
+    seed("qr_image", "presentation.png", qr.png.as_deref().unwrap());
     for name in ["licence", "seal-signature", "status-list", "trust-list"] {
         let header: Value =
             serde_json::from_slice(&b64::decode_url(get(name).split('.').next().unwrap()).unwrap())

@@ -107,9 +107,14 @@ pub struct WalletView {
 pub struct Presentation {
     pub token: String,
     pub expires_at: DateTime<Utc>,
+    /// The QR code's version (size), with or without images.
     pub qr_version: i16,
-    pub qr_svg: String,
-    pub qr_png_base64: String,
+    /// The QR code as a compact SVG (one path), unless `images` left it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_svg: Option<String>,
+    /// The QR code as a PNG (6 px a module), unless `images` left it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub qr_png_base64: Option<String>,
 }
 
 /// The answer to a partner's challenge: an SD-JWT with the chosen disclosures and a

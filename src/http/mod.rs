@@ -19,29 +19,29 @@ mod status;
 mod streamed;
 mod tokens;
 mod tsa;
+mod verification;
 mod verify;
 mod wallets;
 
 pub use limits::Limits;
 pub use problem::Problem;
 pub use ratelimit::RateLimit;
+pub use verification::{LocalRecords, Verification, VerifyState};
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use axum::body::to_bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Router};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
-use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter, UtoipaMethodRouterExt};
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use crate::trustlist::TrustListState;
-use crate::verify::{RemoteStatus, Verifier};
+use crate::verify::Verifier;
 use crate::wallet::Wallet;
 
 /// JSON bodies larger than this are refused with 413.
@@ -75,10 +75,8 @@ impl std::ops::Deref for AppState {
 
 pub struct NodeState {
     pub wallet: Wallet,
-    /// Replaced when a new trust list arrives; each request takes the current one.
-    pub verifier: Arc<RwLock<Arc<Verifier>>>,
-    pub trust_list: Arc<RwLock<Option<TrustListState>>>,
-    pub remote_status: Arc<RemoteStatus>,
+    /// What the public verification endpoints use (shared with verifier-only nodes).
+    pub verification: VerifyState,
     pub certs_pem: Arc<String>,
     /// The copy of the national root's CRL (`<certs>/root.crl`), served as it is.
     pub root_crl: std::path::PathBuf,
@@ -87,35 +85,17 @@ pub struct NodeState {
     /// How long verifiers may cache a status list (`ttl`, `Cache-Control: max-age`).
     pub status_ttl_s: u64,
     pub status_cache: Arc<status::StatusCache>,
-    pub limits: Arc<Limits>,
-    /// `None` when the rate limit is off (`--rate-limit 0`).
-    pub rate_limit: Option<Arc<RateLimit>>,
-    pub image_gate: Arc<limits::ImageGate>,
-    /// JSON validations reading their (up to 1 MiB) body at once.
-    pub validate_json: Arc<limits::Gate>,
 }
 
 impl NodeState {
     pub fn verifier(&self) -> Arc<Verifier> {
-        self.verifier
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.verification.verifier()
     }
 }
 
 /// The API routes, each with its OpenAPI description; the document is what they add up to.
 fn api(state: &AppState) -> OpenApiRouter<AppState> {
-    let rate = || from_fn_with_state(state.clone(), ratelimit::limit);
-    // Without a rate limit (`--rate-limit 0`, fixed for the node's life) the layer would
-    // only pass each request on.
-    let limited = |r: MethodRouter<AppState>| match state.rate_limit {
-        Some(_) => r.layer(rate()),
-        None => r,
-    };
-    // A handler in `verify.rs` with its description in `openapi.rs`.
-    let described = |(schemas, paths, _): UtoipaMethodRouter<AppState>,
-                     real: MethodRouter<AppState>| (schemas, paths, real);
+    let rate = || from_fn_with_state(state.verification.clone(), ratelimit::limit);
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .routes(routes!(openapi::healthz))
         .routes(routes!(openapi::serve))
@@ -125,15 +105,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(wallets::list))
         .routes(routes!(wallets::present))
         .routes(routes!(tokens::rotate_wallet))
-        .routes(described(
-            routes!(openapi::verify_token),
-            limited(post(verify::verify_token)),
-        ))
-        .routes(described(
-            routes!(openapi::verify_image),
-            limited(post(verify::verify_image).layer(DefaultBodyLimit::max(IMAGE_LIMIT)))
-                .layer(from_fn(image_length_guard)),
-        ))
+        .merge(verification::routes(&state.verification))
         .routes(routes!(certs))
         .routes(
             routes!(tsa::timestamp)
@@ -147,10 +119,6 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(companies::change))
         .routes(routes!(companies::deregister))
         .routes(routes!(status::get_list))
-        .routes(described(
-            routes!(openapi::trust_list),
-            get(verify::trust_list),
-        ))
         .routes(routes!(seals::file))
         .routes(routes!(seals::get_filing))
         .routes(routes!(seals::filing_image))
@@ -161,12 +129,6 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
                 .layer(from_fn(document_length_guard)),
         )
         .routes(routes!(seals::revoke))
-        .routes(
-            routes!(seals::validate)
-                .layer(DefaultBodyLimit::max(VALIDATE_JSON_LIMIT))
-                .layer(rate())
-                .layer(from_fn(validate_length_guard)),
-        )
         .routes(routes!(establishments::establish))
         .routes(routes!(establishments::get))
         .routes(routes!(establishments::metrics))
@@ -175,20 +137,57 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::list))
 }
 
+/// The routes of a verifier-only node: verification, its page, health and this document.
+fn verifier_api() -> OpenApiRouter<VerifyState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(openapi::healthz))
+        .routes(routes!(openapi::serve))
+}
+
 /// The OpenAPI document of the API, as `GET /v1/openapi.json` serves it.
 pub fn openapi_document(state: &AppState) -> utoipa::openapi::OpenApi {
     api(state).into_openapi()
 }
 
+/// The full node's router.
 pub fn router(state: AppState) -> Router {
+    let limits = state.verification.limits.clone();
+    finish(
+        api(&state),
+        pages::routes(pages::Pages::All),
+        "no such endpoint; see /v1/openapi.json",
+        &limits,
+    )
+    .with_state(state)
+}
+
+/// A verifier-only node's router: every other route answers 404 with a problem saying so.
+pub fn verifier_router(state: VerifyState) -> Router {
     let limits = state.limits.clone();
-    let (api, doc) = api(&state).split_for_parts();
+    finish(
+        verifier_api().merge(verification::routes(&state)),
+        pages::routes(pages::Pages::VerifierOnly),
+        "no such endpoint: this is a verifier-only node (POST /v1/verify, POST /v1/verify/image, POST /v1/signatures/validate, GET /v1/trust-list, the page /verify); see /v1/openapi.json",
+        &limits,
+    )
+    .with_state(state)
+}
+
+/// The routes with their pages, the OpenAPI document they add up to, and the layers every
+/// request passes (body limit, deadlines, problem details, tracing).
+fn finish<S: Clone + Send + Sync + 'static>(
+    api: OpenApiRouter<S>,
+    pages: Router<S>,
+    not_found: &'static str,
+    limits: &Limits,
+) -> Router<S> {
+    let (api, doc) = api.split_for_parts();
     let served = openapi::Served(Arc::new(doc.to_json().unwrap_or_else(|e| {
         // The document is built from types alone: failing to serialise it is a bug.
         panic!("the OpenAPI document does not serialise: {e}")
     })));
-    api.merge(pages::routes())
-        .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
+    api.merge(pages)
+        .fallback(move || async move { Problem::not_found(not_found) })
         .layer(Extension(served))
         .layer(DefaultBodyLimit::max(JSON_LIMIT))
         .layer(deadline::BodyDeadlineLayer {
@@ -205,7 +204,6 @@ pub fn router(state: AppState) -> Router {
                 tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
             }),
         )
-        .with_state(state)
 }
 
 /// `GET /v1/certs`: this region's certificates.

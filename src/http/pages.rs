@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::{AppState, Problem};
+use super::Problem;
 
 /// Only this origin, plus `data:`/`blob:` images (QR codes, seal images) and camera streams.
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
@@ -59,26 +59,38 @@ static ETAGS: LazyLock<Vec<String>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Which pages a node serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Pages {
+    /// An issuing node: the index, the wallet and the verifier's page.
+    All,
+    /// A verifier-only node: the verifier's page alone.
+    VerifierOnly,
+}
+
 /// The page routes, to be merged into the API router.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/",
-            get(|h: HeaderMap| async move { serve("index.html", &h) }),
-        )
-        .route(
-            "/wallet",
-            get(|h: HeaderMap| async move { serve("wallet.html", &h) }),
-        )
-        .route(
-            "/verify",
-            get(|h: HeaderMap| async move { serve("verify.html", &h) }),
-        )
-        .route(
-            "/assets/{name}",
-            get(|Path(name): Path<String>, h: HeaderMap| async move { serve(&name, &h) }),
-        )
-        .layer(axum::middleware::map_response(security_headers))
+pub fn routes<S: Clone + Send + Sync + 'static>(pages: Pages) -> Router<S> {
+    let mut r = Router::new();
+    if pages == Pages::All {
+        r = r
+            .route(
+                "/",
+                get(|h: HeaderMap| async move { serve("index.html", &h) }),
+            )
+            .route(
+                "/wallet",
+                get(|h: HeaderMap| async move { serve("wallet.html", &h) }),
+            );
+    }
+    r.route(
+        "/verify",
+        get(|h: HeaderMap| async move { serve("verify.html", &h) }),
+    )
+    .route(
+        "/assets/{name}",
+        get(|Path(name): Path<String>, h: HeaderMap| async move { serve(&name, &h) }),
+    )
+    .layer(axum::middleware::map_response(security_headers))
 }
 
 fn serve(name: &str, req: &HeaderMap) -> Response {

@@ -4,7 +4,7 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, Problem};
+use super::{AppState, Problem, VerifyState};
 use crate::domain::Uscc;
 use crate::pdf::service::{NationalRevinfo, SealPdfError, seal_pdf};
 use crate::pdf::update::Position;
@@ -145,7 +145,7 @@ fn root_crl_der(path: &std::path::Path) -> Option<Vec<u8>> {
 }
 
 /// Reads the PDF body (at most [`MAX_PDF_BYTES`]) and validates every signature in it.
-pub async fn validate(s: &AppState, req: Request) -> Result<Vec<Report>, Problem> {
+pub async fn validate(s: &VerifyState, req: Request) -> Result<Vec<Report>, Problem> {
     let body = axum::body::to_bytes(req.into_body(), MAX_PDF_BYTES)
         .await
         .map_err(|_| {
@@ -155,7 +155,13 @@ pub async fn validate(s: &AppState, req: Request) -> Result<Vec<Report>, Problem
             })
         })?;
     let verifier = s.verifier();
-    Ok(crate::pdf::validate::validate(&body, &verifier, &s.wallet))
+    let now = s.clock.now();
+    Ok(crate::pdf::validate::validate_at(
+        &body,
+        &verifier,
+        now,
+        s.wallet(),
+    ))
 }
 
 /// `{"signatures": [report, ...]}` with the reasons in `lang`.

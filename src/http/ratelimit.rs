@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-use super::{AppState, Problem};
+use super::{Problem, VerifyState};
 
 pub struct RateLimit {
     limiter: DefaultKeyedRateLimiter<IpAddr>,
@@ -69,7 +69,7 @@ impl RateLimit {
 }
 
 /// Middleware: 429 with Retry-After once a client has used its burst.
-pub async fn limit(State(s): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn limit(State(s): State<VerifyState>, req: Request, next: Next) -> Response {
     let Some(rate) = s.rate_limit.as_ref() else {
         return next.run(req).await;
     };

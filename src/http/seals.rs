@@ -11,7 +11,7 @@ use super::openapi::{E400, E401, E403, E404, E408, E409, E413, E415, E422, E429,
 
 use super::extract::{ApiBytes, ApiJson, Caller, path_uscc};
 use super::streamed;
-use super::{AppState, Problem};
+use super::{AppState, Problem, VerifyState};
 use crate::access::AccessRole;
 use crate::domain::Sha256Hex;
 use crate::seal::filing::{self, FilingError, FilingRequest};
@@ -229,7 +229,7 @@ pub struct ValidateRequest {
     params(super::openapi::AcceptLanguage),
     responses((status = 200, body = Report, headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E400, E408, E413, E415, E422, E429, E500, E503))]
 pub async fn validate(
-    State(s): State<AppState>,
+    State(s): State<VerifyState>,
     req: Request,
 ) -> Result<axum::response::Response, Problem> {
     let lang = super::localized::lang_of(req.headers());
@@ -247,7 +247,8 @@ pub async fn validate(
         (req.signature, digest)
     };
     let verifier = s.verifier();
-    let report = super::verify::online(&s, &verifier)
+    let report = s
+        .online(&verifier)
         .validate_sealed(&signature, &digest)
         .await;
     Ok(super::localized::LocalizedReport(report, lang).into_response())

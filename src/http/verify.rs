@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::extract::{ApiBytes, ApiJson};
 use super::localized::{AcceptLanguage, LocalizedReport, lang_of};
-use super::{AppState, Problem};
+use super::{Problem, VerifyState};
 use crate::present::qr;
-use crate::verify::{Challenge, CheckRefused, Lang, Online, Verifier};
+use crate::verify::{Challenge, CheckRefused, Lang};
 
 /// The body of `POST /v1/verify`.
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -28,41 +28,14 @@ pub struct VerifyRequest {
     aud: Option<String>,
 }
 
-/// The online verifier over this node's state (the current trust list's endpoints).
-pub fn online<'a>(s: &'a AppState, verifier: &'a Verifier) -> Online<'a> {
-    // Without a trust list no other region's status endpoint is known.
-    let endpoints = match s
-        .trust_list
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-    {
-        Some(t) => t
-            .list
-            .regions
-            .iter()
-            .map(|r| (r.code, r.status_endpoint.clone()))
-            .collect(),
-        None => Vec::new(),
-    };
-    Online {
-        wallet: &s.wallet,
-        verifier,
-        remote: &s.remote_status,
-        endpoints,
-        invoice_checks: &s.invoice_checks,
-        metrics: &s.metrics,
-    }
-}
-
 async fn run(
-    s: &AppState,
+    s: &VerifyState,
     token: &str,
     challenge: &Challenge,
     lang: Lang,
 ) -> Result<LocalizedReport, Problem> {
     let verifier = s.verifier();
-    match online(s, &verifier).verify(token, challenge).await {
+    match s.online(&verifier).verify(token, challenge).await {
         Ok(report) => Ok(LocalizedReport(report, lang)),
         Err(e @ CheckRefused::Limit { retry_after, .. }) => {
             let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, e.to_string());
@@ -76,7 +49,7 @@ async fn run(
 /// `POST /v1/verify` `{"token", "nonce"?, "aud"?}` → 200 with the report, whatever the
 /// indication.
 pub async fn verify_token(
-    State(s): State<AppState>,
+    State(s): State<VerifyState>,
     AcceptLanguage(lang): AcceptLanguage,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<LocalizedReport, Problem> {
@@ -90,7 +63,7 @@ pub async fn verify_token(
 /// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report. At most
 /// `--image-decodes` run at once (in the blocking pool); 8 times as many may wait.
 pub async fn verify_image(
-    State(s): State<AppState>,
+    State(s): State<VerifyState>,
     req: Request,
 ) -> Result<LocalizedReport, Problem> {
     let lang = lang_of(req.headers());
@@ -121,7 +94,7 @@ pub async fn verify_image(
 }
 
 /// `GET /v1/trust-list`: the signed trust list this node uses.
-pub async fn trust_list(State(s): State<AppState>) -> Result<impl IntoResponse, Problem> {
+pub async fn trust_list(State(s): State<VerifyState>) -> Result<impl IntoResponse, Problem> {
     let token = s
         .trust_list
         .read()

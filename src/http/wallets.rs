@@ -59,6 +59,10 @@ pub struct PresentRequest {
     /// Seconds the QR stays valid (default 300; `qr` only).
     #[serde(default)]
     ttl_s: Option<i64>,
+    /// `qr` only: the QR images wanted with the token: `none` (the client draws the code
+    /// from the token: the cheapest mint), `svg`, `png` or `both` (the default).
+    #[serde(default)]
+    images: Option<qr::Images>,
     /// `sd-jwt` only: the claims to disclose, as paths (`address`,
     /// `legal_representative.name`) or a path's last part when only one path ends so
     /// (`id_number`). Absent or empty: none.
@@ -110,6 +114,13 @@ pub async fn present(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "ttl_s",
                     "applies only to QR presentations; an SD-JWT presentation's freshness is its key-binding JWT's iat",
+                ));
+            }
+            if req.images.is_some() {
+                return Err(Problem::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "images",
+                    "applies only to QR presentations",
                 ));
             }
         }
@@ -171,7 +182,8 @@ pub async fn present(
         s.wallet.clock.now(),
     )
     .map_err(Problem::internal)?;
-    let rendered = qr::render(&minted.token).map_err(Problem::internal)?;
+    let rendered =
+        qr::render_as(&minted.token, req.images.unwrap_or_default()).map_err(Problem::internal)?;
     Ok((
         StatusCode::CREATED,
         Json(PresentationMade::Qr(Presentation {
@@ -179,7 +191,7 @@ pub async fn present(
             expires_at: minted.expires_at,
             qr_version: rendered.version,
             qr_svg: rendered.svg,
-            qr_png_base64: crate::b64::encode_std(&rendered.png),
+            qr_png_base64: rendered.png.as_deref().map(crate::b64::encode_std),
         })),
     ))
 }

@@ -256,6 +256,18 @@ impl TrustStore {
         Ok(store)
     }
 
+    /// A store of one national root, from its PEM file: what a verifier-only node checks
+    /// the trust list against (everything else it trusts comes from the list).
+    pub fn from_root_file(path: &Path) -> Result<Self, PkiError> {
+        let der = read_pem_der(path)?;
+        CertInfo::parse(&der).map_err(|e| {
+            PkiError::Refused(format!("{} is not a root certificate: {e}", path.display()))
+        })?;
+        let mut store = TrustStore::default();
+        store.add_root(der);
+        Ok(store)
+    }
+
     pub fn add_root(&mut self, der: Vec<u8>) {
         if let Ok(info) = CertInfo::parse(&der) {
             self.root_infos.push(info);

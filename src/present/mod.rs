@@ -2,6 +2,7 @@
 //! clerk needs to see, signed by the region's presentation signer.
 
 pub mod qr;
+pub mod svg;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};

@@ -4,6 +4,7 @@ use std::io::Cursor;
 
 use image::{ImageFormat, Luma};
 use qrcode::{EcLevel, QrCode, Version};
+use serde::Deserialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum QrError {
@@ -30,35 +31,81 @@ const MAX_ALLOC: u64 = 4 * MAX_PIXELS;
 /// A QR code is searched in at most this many pixels: larger images are scaled down first.
 pub const SEARCH_PIXELS: u64 = 4_000_000;
 
-/// A rendered QR code.
-pub struct Rendered {
-    pub version: i16,
-    pub svg: String,
-    pub png: Vec<u8>,
+/// Which images of the QR code a client wants with a presentation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Images {
+    /// The token alone (the client draws its own QR code): no encoding beyond its version.
+    None,
+    /// The compact SVG.
+    Svg,
+    /// The PNG.
+    Png,
+    /// Both (the default).
+    #[default]
+    Both,
 }
 
-/// Encodes `text` at error-correction level M (survives 15 % damage: a scratched phone
-/// screen), the smallest version that fits.
+impl Images {
+    fn svg(self) -> bool {
+        matches!(self, Images::Svg | Images::Both)
+    }
+
+    fn png(self) -> bool {
+        matches!(self, Images::Png | Images::Both)
+    }
+}
+
+/// A rendered QR code: the images asked for.
+pub struct Rendered {
+    pub version: i16,
+    pub svg: Option<String>,
+    pub png: Option<Vec<u8>>,
+}
+
+/// The error-correction level: M survives 15 % damage (a scratched phone screen).
+const EC_LEVEL: EcLevel = EcLevel::M;
+
+/// [`render_as`] with both images.
 pub fn render(text: &str) -> Result<Rendered, QrError> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|e| QrError::TooLong(e.to_string()))?;
-    let version = match code.version() {
+    render_as(text, Images::Both)
+}
+
+/// Encodes `text` at level M, the smallest version that fits, and draws the images asked
+/// for. Without images only the version is worked out (no masking, no drawing).
+pub fn render_as(text: &str, images: Images) -> Result<Rendered, QrError> {
+    let too_long = |e: qrcode::types::QrError| QrError::TooLong(e.to_string());
+    let number = |v: Version| match v {
         Version::Normal(v) | Version::Micro(v) => v,
     };
-    let svg = code
-        .render::<qrcode::render::svg::Color>()
-        .min_dimensions(300, 300)
-        .quiet_zone(true)
-        .build();
-    let img = code
-        .render::<Luma<u8>>()
-        .module_dimensions(6, 6)
-        .quiet_zone(true)
-        .build();
-    let mut png = Vec::new();
-    img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
-        .map_err(|e| QrError::Image(e.to_string()))?;
-    Ok(Rendered { version, svg, png })
+    if images == Images::None {
+        let bits = qrcode::bits::encode_auto(text.as_bytes(), EC_LEVEL).map_err(too_long)?;
+        return Ok(Rendered {
+            version: number(bits.version()),
+            svg: None,
+            png: None,
+        });
+    }
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EC_LEVEL).map_err(too_long)?;
+    let svg = images.svg().then(|| super::svg::render(&code));
+    let png = if images.png() {
+        let img = code
+            .render::<Luma<u8>>()
+            .module_dimensions(6, 6)
+            .quiet_zone(true)
+            .build();
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), ImageFormat::Png)
+            .map_err(|e| QrError::Image(e.to_string()))?;
+        Some(png)
+    } else {
+        None
+    };
+    Ok(Rendered {
+        version: number(code.version()),
+        svg,
+        png,
+    })
 }
 
 /// Finds and decodes the first QR code in an untrusted PNG or JPEG. Never panics.
@@ -134,8 +181,28 @@ mod tests {
     #[test]
     fn round_trip() {
         let r = render("hello.world.sig").unwrap();
-        assert!(r.svg.starts_with("<?xml"));
-        assert_eq!(decode_image(&r.png).unwrap(), "hello.world.sig");
+        assert!(r.svg.unwrap().starts_with("<?xml"));
+        assert_eq!(decode_image(&r.png.unwrap()).unwrap(), "hello.world.sig");
+    }
+
+    #[test]
+    fn only_the_images_asked_for() {
+        let text = "eyJraWQiOiJ4In0.eyJzdWIiOiI5MTQ0In0.c2lnbmF0dXJl".repeat(6);
+        let both = render(&text).unwrap();
+        for (images, svg, png) in [
+            (Images::None, false, false),
+            (Images::Svg, true, false),
+            (Images::Png, false, true),
+            (Images::Both, true, true),
+        ] {
+            let r = render_as(&text, images).unwrap();
+            assert_eq!(r.version, both.version, "{images:?}");
+            assert_eq!((r.svg.is_some(), r.png.is_some()), (svg, png), "{images:?}");
+        }
+        assert!(matches!(
+            render_as(&"x".repeat(3000), Images::None),
+            Err(QrError::TooLong(_))
+        ));
     }
 
     fn png(img: &image::GrayImage) -> Vec<u8> {

@@ -12,7 +12,7 @@ mod report;
 mod sealed;
 
 pub use key_binding::Challenge;
-pub use online::{CheckRefused, Online};
+pub use online::{CheckRefused, Local, Online};
 pub use sealed::timestamp_failure;
 
 pub use remote::{RemoteStatus, check_list as check_status_list};

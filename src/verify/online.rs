@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use super::{
     Challenge, Pending, RemoteStatus, Report, StatusAnswer, StatusQuery, StatusSource, Verifier,
 };
+use crate::clock::Clock;
 use crate::credential::CredentialType;
 use crate::domain::RegionCode;
 use crate::invoice::check::{CheckError, CheckLimiter};
@@ -17,11 +18,20 @@ use crate::wallet::{CredentialStatus, Wallet};
 
 /// Everything an online verification consults.
 pub struct Online<'a> {
-    pub wallet: &'a Wallet,
+    pub clock: &'a Clock,
     pub verifier: &'a Verifier,
     pub remote: &'a RemoteStatus,
     /// Each region's status endpoint, from the trust list (empty without one).
     pub endpoints: Vec<(RegionCode, String)>,
+    /// The issuing node's own records; `None` on a verifier-only node, which asks every
+    /// region's status list, its own included, and counts no invoice checks.
+    pub local: Option<Local<'a>>,
+}
+
+/// What an issuing node adds to online verification: its records answer for its own
+/// region, its seal filings give seal images, its store counts invoice checks (查验).
+pub struct Local<'a> {
+    pub wallet: &'a Wallet,
     pub invoice_checks: &'a CheckLimiter,
     pub metrics: &'a Metrics,
 }
@@ -42,11 +52,11 @@ pub enum CheckRefused {
     Store(#[from] crate::store::StoreError),
 }
 
-impl Online<'_> {
+impl<'a> Online<'a> {
     /// `POST /v1/verify`: a QR presentation or an SD-JWT, with the verifier's challenge
     /// for the key binding (empty: none).
     pub async fn verify(&self, token: &str, challenge: &Challenge) -> Result<Report, CheckRefused> {
-        let now = self.wallet.clock.now();
+        let now = self.clock.now();
         let pending = self.verifier.check_challenged(token, now, challenge);
         let mut report = self.resolve(pending, now).await;
         self.add_seal_image(&mut report);
@@ -56,17 +66,25 @@ impl Online<'_> {
 
     /// `POST /v1/signatures/validate`: a seal signature over a document with this digest.
     pub async fn validate_sealed(&self, signature: &str, doc_sha256: &str) -> Report {
-        let now = self.wallet.clock.now();
+        let now = self.clock.now();
         let pending = self
             .verifier
             .check_sealed_document(signature, doc_sha256, now);
         self.resolve(pending, now).await
     }
 
-    /// Fetches the other region's status list the verification needs, then adds the status.
+    /// The node's own records, when they answer for `region`.
+    fn records_for(&self, region: RegionCode) -> Option<&Local<'a>> {
+        self.local
+            .as_ref()
+            .filter(|l| l.wallet.keys.region == region)
+    }
+
+    /// Fetches the status list the verification needs (any region's but this node's own,
+    /// whose records answer), then adds the status.
     async fn resolve(&self, pending: Pending, now: DateTime<Utc>) -> Report {
         if let Some(q) = pending.query()
-            && q.region != self.wallet.keys.region
+            && self.records_for(q.region).is_none()
             && let Ok((uri, _)) = self.remote_uri(q)
             && let Err(why) = self
                 .remote
@@ -112,6 +130,9 @@ impl Online<'_> {
     /// For a seal presentation, shows the filed seal image when this node holds the
     /// filing, so the clerk can compare it with the paper seal.
     fn add_seal_image(&self, report: &mut Report) {
+        let Some(local) = &self.local else {
+            return;
+        };
         let Some(summary) = report.summary.as_mut() else {
             return;
         };
@@ -123,7 +144,7 @@ impl Online<'_> {
         else {
             return;
         };
-        match crate::seal::filing::get(self.wallet, &fid) {
+        match crate::seal::filing::get(local.wallet, &fid) {
             Ok(Some(f)) => {
                 let d = &mut summary.details;
                 d.insert("seal_type_name".into(), f.seal_type.name_zh().into());
@@ -141,26 +162,34 @@ impl Online<'_> {
     }
 
     /// The 查验 limit: an online check of an authentic invoice counts against its daily
-    /// quota. Unreadable or forged tokens use nothing of a real invoice's quota.
+    /// quota. Unreadable or forged tokens use nothing of a real invoice's quota. A
+    /// verifier-only node keeps no counts (it has no store): not counted there.
     async fn count_invoice_check(
         &self,
         report: &Report,
         now: DateTime<Utc>,
     ) -> Result<(), CheckRefused> {
+        let Some(local) = &self.local else {
+            return Ok(());
+        };
         let Some(summary) = &report.summary else {
             return Ok(());
         };
         if summary.credential_type != CredentialType::EInvoice.as_str() {
             return Ok(());
         }
-        match self.invoice_checks.check(&summary.credential_id, now).await {
+        match local
+            .invoice_checks
+            .check(&summary.credential_id, now)
+            .await
+        {
             Ok(_) => Ok(()),
             Err(CheckError::Store(e)) => Err(e.into()),
             Err(CheckError::Limit(retry_after)) => {
-                self.metrics.check_refused(&self.wallet.keys.region);
+                local.metrics.check_refused(&local.wallet.keys.region);
                 Err(CheckRefused::Limit {
                     credential_id: summary.credential_id.clone(),
-                    per_day: self.invoice_checks.per_day(),
+                    per_day: local.invoice_checks.per_day(),
                     retry_after,
                 })
             }
@@ -169,7 +198,7 @@ impl Online<'_> {
 }
 
 /// How this node answers status questions: its own records for its region, cached lists
-/// for the others.
+/// for the others (for every region on a verifier-only node).
 struct NodeStatus<'a> {
     online: &'a Online<'a>,
     now: i64,
@@ -178,16 +207,16 @@ struct NodeStatus<'a> {
 impl StatusSource for NodeStatus<'_> {
     fn status(&self, q: &StatusQuery) -> StatusAnswer {
         let o = self.online;
-        if q.region != o.wallet.keys.region {
+        let Some(local) = o.records_for(q.region) else {
             return match o.remote_uri(q) {
                 Ok((uri, idx)) => o.remote.lookup(&uri, idx, self.now),
                 Err(why) => StatusAnswer::Unknown(why),
             };
-        }
-        let fields = match o.wallet.credential_status(&q.credential_id) {
+        };
+        let fields = match local.wallet.credential_status(&q.credential_id) {
             Ok(Some(c)) => match &q.issuer_jwt {
                 // Its own credential by what was signed, not by id alone.
-                Some(jwt) => match o.wallet.issued_as(&q.credential_id, &c, jwt) {
+                Some(jwt) => match local.wallet.issued_as(&q.credential_id, &c, jwt) {
                     Ok(true) => Ok(Some(c)),
                     Ok(false) => return StatusAnswer::NotIssued,
                     Err(e) => Err(e),
