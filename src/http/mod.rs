@@ -6,6 +6,7 @@ mod deadline;
 mod dto;
 mod establishments;
 mod extract;
+mod indicators;
 mod invoices;
 pub mod limits;
 mod localized;
@@ -173,6 +174,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::grant_rights))
         .routes(routes!(invoices::issue))
         .routes(routes!(invoices::list))
+        .routes(routes!(indicators::get))
 }
 
 /// The OpenAPI document of the API, as `GET /v1/openapi.json` serves it.
@@ -198,7 +200,7 @@ pub fn router(state: AppState) -> Router {
             timeout: limits.request_timeout,
             status: StatusCode::SERVICE_UNAVAILABLE,
         })
-        .layer(from_fn(finish_response))
+        .layer(from_fn_with_state(state.clone(), finish_response))
         // Method and path only: a query string may carry what must not be logged.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
@@ -268,14 +270,69 @@ fn declared_length(req: &axum::extract::Request) -> Option<usize> {
 /// not set its own caching: wallets, credentials, presentations, verification reports carry
 /// personal data. Public documents that may be cached (status lists, seal images) say so
 /// themselves. One layer for both: each layer costs every request.
-async fn finish_response(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+async fn finish_response(
+    State(s): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let api = req.uri().path().starts_with("/v1/");
+    // What a refusal's event needs, taken cheaply before the request moves on.
+    let route = api
+        .then(|| {
+            req.extensions()
+                .get::<axum::extract::MatchedPath>()
+                .cloned()
+        })
+        .flatten()
+        .map(|p| {
+            (
+                req.method().clone(),
+                p,
+                req.headers().get(header::AUTHORIZATION).cloned(),
+            )
+        });
     let mut resp = as_problem(next.run(req).await).await;
+    if let Some((method, path, auth)) = route
+        && resp.status().as_u16() >= 400
+    {
+        record_refusal(&s, &method, path.as_str(), auth.as_ref(), resp.status());
+    }
     if api && !resp.headers().contains_key(header::CACHE_CONTROL) {
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     resp
+}
+
+/// A refused (4xx) or failed (5xx) request of an API route, into the event log (a channel
+/// send): its reason is the problem type (`forbidden`, `unprocessable-entity`, …), a small
+/// fixed set; the actor the token's role and id when the token is known.
+fn record_refusal(
+    s: &AppState,
+    method: &axum::http::Method,
+    route: &str,
+    auth: Option<&HeaderValue>,
+    status: StatusCode,
+) {
+    let actor = auth
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|t| match s.wallet.authenticate(t) {
+            Ok(crate::access::tokens::Authenticated::Valid(rec)) => {
+                Some(crate::events::Actor::token(rec.role, &rec.id))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(crate::events::Actor::public);
+    let reason = problem::slug(status.canonical_reason().unwrap_or("error"));
+    s.wallet.acting(actor).record(
+        None,
+        crate::events::What::Refused {
+            route: format!("{method} {route}"),
+            status: status.as_u16(),
+            reason,
+        },
+    );
 }
 
 /// Refuses an oversized upload from its Content-Length, before reading a byte of it.

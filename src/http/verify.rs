@@ -2,13 +2,14 @@
 //! from, seal images, invoice check quotas) is `verify::Online`'s.
 
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::extract::{ApiBytes, ApiJson};
 use super::localized::{AcceptLanguage, LocalizedReport, lang_of};
 use super::{AppState, Problem};
+use crate::domain::RegionCode;
 use crate::present::qr;
 use crate::verify::{Challenge, CheckRefused, Lang, Online, Verifier};
 
@@ -29,7 +30,11 @@ pub struct VerifyRequest {
 }
 
 /// The online verifier over this node's state (the current trust list's endpoints).
-pub fn online<'a>(s: &'a AppState, verifier: &'a Verifier) -> Online<'a> {
+pub fn online<'a>(
+    s: &'a AppState,
+    verifier: &'a Verifier,
+    verifying_region: RegionCode,
+) -> Online<'a> {
     // Without a trust list no other region's status endpoint is known.
     let endpoints = match s
         .trust_list
@@ -51,7 +56,30 @@ pub fn online<'a>(s: &'a AppState, verifier: &'a Verifier) -> Online<'a> {
         remote: &s.remote_status,
         endpoints,
         invoice_checks: &s.invoice_checks,
-        metrics: &s.metrics,
+        verifying_region,
+    }
+}
+
+/// The header in which a verifier elsewhere (a counter of another region using this node)
+/// names its region, for the cross-region indicator; without it, this node's region.
+pub const VERIFIER_REGION: &str = "x-verifier-region";
+
+/// The verifying region: the `X-Verifier-Region` header's, or this node's; 422 naming the
+/// header when it is not a region code.
+fn verifying_region(s: &AppState, headers: &HeaderMap) -> Result<RegionCode, Problem> {
+    match headers.get(VERIFIER_REGION) {
+        None => Ok(s.wallet.keys.region),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| RegionCode::parse(v.trim()).ok())
+            .ok_or_else(|| {
+                Problem::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "X-Verifier-Region",
+                    "a region code of six digits, e.g. 310000",
+                )
+            }),
     }
 }
 
@@ -60,9 +88,10 @@ async fn run(
     token: &str,
     challenge: &Challenge,
     lang: Lang,
+    region: RegionCode,
 ) -> Result<LocalizedReport, Problem> {
     let verifier = s.verifier();
-    match online(s, &verifier).verify(token, challenge).await {
+    match online(s, &verifier, region).verify(token, challenge).await {
         Ok(report) => Ok(LocalizedReport(report, lang)),
         Err(e @ CheckRefused::Limit { retry_after, .. }) => {
             let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, e.to_string());
@@ -78,13 +107,15 @@ async fn run(
 pub async fn verify_token(
     State(s): State<AppState>,
     AcceptLanguage(lang): AcceptLanguage,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<LocalizedReport, Problem> {
+    let region = verifying_region(&s, &headers)?;
     let challenge = Challenge {
         nonce: req.nonce,
         aud: req.aud,
     };
-    run(&s, &req.token, &challenge, lang).await
+    run(&s, &req.token, &challenge, lang, region).await
 }
 
 /// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report. At most
@@ -94,6 +125,7 @@ pub async fn verify_image(
     req: Request,
 ) -> Result<LocalizedReport, Problem> {
     let lang = lang_of(req.headers());
+    let region = verifying_region(&s, req.headers())?;
     let _waiting = s.image_gate.enter()?;
     let ApiBytes(body) = ApiBytes::from_request(req, &s).await?;
     if body.is_empty() {
@@ -117,7 +149,7 @@ pub async fn verify_image(
         };
         Problem::field(status, "body", e.to_string())
     })?;
-    run(&s, &token, &Challenge::default(), lang).await
+    run(&s, &token, &Challenge::default(), lang, region).await
 }
 
 /// `GET /v1/trust-list`: the signed trust list this node uses.

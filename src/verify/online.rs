@@ -10,8 +10,8 @@ use super::{
 };
 use crate::credential::CredentialType;
 use crate::domain::RegionCode;
+use crate::events::What;
 use crate::invoice::check::{CheckError, CheckLimiter};
-use crate::metrics::Metrics;
 use crate::status::list_uri;
 use crate::wallet::{CredentialStatus, Wallet};
 
@@ -23,7 +23,9 @@ pub struct Online<'a> {
     /// Each region's status endpoint, from the trust list (empty without one).
     pub endpoints: Vec<(RegionCode, String)>,
     pub invoice_checks: &'a CheckLimiter,
-    pub metrics: &'a Metrics,
+    /// The region of the verifier (this node's, unless the caller said otherwise): the
+    /// verifying region of the event log's verification events.
+    pub verifying_region: RegionCode,
 }
 
 /// An online invoice check refused: the daily quota is used up, or it could not be counted.
@@ -51,7 +53,23 @@ impl Online<'_> {
         let mut report = self.resolve(pending, now).await;
         self.add_seal_image(&mut report);
         self.count_invoice_check(&report, now).await?;
+        self.record(&report);
         Ok(report)
+    }
+
+    /// The verification's event, handed to the log's background writer (never waits).
+    fn record(&self, report: &Report) {
+        let summary = report.summary.as_ref();
+        self.wallet.record(
+            summary.map(|s| s.uscc.as_str()),
+            What::Verified {
+                indication: report.indication.as_str().into(),
+                sub_indication: report.sub_indication.map(|s| s.as_str().into()),
+                verifying_region: self.verifying_region,
+                issuing_region: summary.and_then(|s| RegionCode::parse(&s.region).ok()),
+                credential_type: summary.map(|s| s.credential_type.clone()),
+            },
+        );
     }
 
     /// `POST /v1/signatures/validate`: a seal signature over a document with this digest.
@@ -60,7 +78,9 @@ impl Online<'_> {
         let pending = self
             .verifier
             .check_sealed_document(signature, doc_sha256, now);
-        self.resolve(pending, now).await
+        let report = self.resolve(pending, now).await;
+        self.record(&report);
+        report
     }
 
     /// Fetches the other region's status list the verification needs, then adds the status.
@@ -157,7 +177,12 @@ impl Online<'_> {
             Ok(_) => Ok(()),
             Err(CheckError::Store(e)) => Err(e.into()),
             Err(CheckError::Limit(retry_after)) => {
-                self.metrics.check_refused(&self.wallet.keys.region);
+                self.wallet.record(
+                    Some(&summary.uscc),
+                    What::InvoiceCheckRefused {
+                        credential_id: summary.credential_id.clone(),
+                    },
+                );
                 Err(CheckRefused::Limit {
                     credential_id: summary.credential_id.clone(),
                     per_day: self.invoice_checks.per_day(),
