@@ -86,7 +86,7 @@ fn every_indicator_from_the_event_log_survives_a_restart() {
         &json!({"company": company(&ub, NAME_B), "invoicing": true}),
     );
     assert_eq!(r.status(), 201, "{}", r.text().unwrap());
-    let b: Value = r.json().unwrap();
+    assert_eq!(r.json::<Value>().unwrap()["uscc"], ub);
 
     // C stepwise: registration, an hour later the police filing and the e-seal, an hour
     // after that the invoicing rights (the delivery).
