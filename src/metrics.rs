@@ -175,7 +175,8 @@ impl Metrics {
                 status,
                 reason,
             } => {
-                if route == "POST /v1/establishments" {
+                // An application refused, not a caller who may not apply (401, 403).
+                if route == "POST /v1/establishments" && !matches!(status, 401 | 403) {
                     let outcome = if *status < 500 { "refused" } else { "failed" };
                     self.establishment(&e.region, outcome);
                 }
