@@ -21,6 +21,7 @@ use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use zhengtong::domain::CompanyRecord;
+use zhengtong::events::Channel;
 use zhengtong::http::router;
 use zhengtong::server::{ServeConfig, build_state};
 use zhengtong::store::Batch;
@@ -79,7 +80,13 @@ fn load(
                         for i in lo..hi {
                             let status = statuses[(i - start) as usize].clone();
                             let (_, reg) = wallet
-                                .prepare_registration(record(i), now, status, &mut batch)
+                                .prepare_registration(
+                                    record(i),
+                                    now,
+                                    status,
+                                    Channel::Stepwise,
+                                    &mut batch,
+                                )
                                 .expect("registration");
                             if i % SAMPLE_EVERY == 0 {
                                 kept.push(Sample {

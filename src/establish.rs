@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::credential::CredentialType;
 use crate::domain::{CompanyRecord, CompanyRequest, Uscc};
+use crate::events::{Channel, What};
 use crate::invoice::rights;
 use crate::seal::eseal::{self, ESeal};
 use crate::seal::filing::{self, Filing, FilingError};
@@ -211,8 +212,13 @@ fn build(
             .ok_or_else(|| WalletError::StatusEntriesRanOut)
     };
     let mut batch = Batch::default();
-    let (company, registered) =
-        wallet.prepare_registration(record, wallet.clock.now(), next_status()?, &mut batch)?;
+    let (company, registered) = wallet.prepare_registration(
+        record,
+        wallet.clock.now(),
+        next_status()?,
+        Channel::Bundle,
+        &mut batch,
+    )?;
     let mut credentials = registered.credentials;
     let (mut filings, mut issued_seals) = (Vec::new(), Vec::new());
     for (i, (seal_type, s)) in seals.into_iter().enumerate() {
@@ -264,6 +270,28 @@ fn build(
         completed_at: wallet.clock.now(),
     };
     batch.put_new(Tree::Establishments, uscc.as_str(), &record);
+    wallet.log(
+        &mut batch,
+        company.registered_at,
+        uscc.as_str(),
+        What::CompanyRegistered {
+            channel: Channel::Bundle,
+            received_at,
+        },
+    );
+    for c in &credentials {
+        wallet.log_issued(&mut batch, c, "establishment", received_at);
+    }
+    wallet.log(
+        &mut batch,
+        record.completed_at,
+        uscc.as_str(),
+        What::StartupDelivered {
+            channel: Channel::Bundle,
+            received_at,
+            human_steps: 0,
+        },
+    );
     if wallet.faults().hit("bundle.write") {
         // The same new key twice, last in the batch: the transaction aborts after staging
         // every other write of the bundle, as a write failing half-way would.

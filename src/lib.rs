@@ -19,8 +19,14 @@
 //! * [`keystore`]: the master key that encrypts private keys kept in the database.
 //! * [`status`]: Token Status List bitstrings and privacy-preserving index allocation.
 //! * [`access`]: bearer tokens, stored as hashes.
+//! * [`events`]: the event log: one durable event per action (time, actor, region,
+//!   subject), in the same batch as the change, or through a background group-commit writer
+//!   for what changes nothing (verifications, refusals).
+//! * [`indicators`]: the evaluation's indicators for any period and region, computed from
+//!   the event log (JSON, CSV).
 //! * [`node`]: one region's keys and trust store, loaded (or created for development).
-//! * [`metrics`]: issuance counts and application-to-issuance times (Prometheus text).
+//! * [`metrics`]: issuance counts and application-to-issuance times (Prometheus text), fed
+//!   by the event log (primed from it at start-up).
 //! * [`trustlist`]: the signed national trust list: which CAs and role certificates each
 //!   region has, which credential types it may issue, where its status lists are.
 //! * [`wallet`]: per-company wallets: registration, credentials, tokens.
@@ -46,9 +52,11 @@ pub mod credential;
 pub mod deregister;
 pub mod domain;
 pub mod establish;
+pub mod events;
 pub mod fault;
 pub mod fsutil;
 pub mod http;
+pub mod indicators;
 pub mod invoice;
 pub mod keystore;
 pub mod listen;

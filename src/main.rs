@@ -27,6 +27,7 @@ const EX_SOFTWARE: u8 = 70;
 
 mod admin;
 mod demo;
+mod indicators_cli;
 mod pki_cli;
 
 use pki_cli::PkiCommand;
@@ -87,6 +88,22 @@ enum Command {
     Seal {
         #[command(subcommand)]
         command: SealCommand,
+    },
+    /// The indicators (GET /v1/indicators) from a stopped server's data folder.
+    Indicators {
+        #[arg(long, default_value = "./data")]
+        data: PathBuf,
+        /// Start of the period, RFC 3339 (inclusive) [default: 30 days before --to].
+        #[arg(long)]
+        from: Option<String>,
+        /// End of the period, RFC 3339 (exclusive) [default: now].
+        #[arg(long)]
+        to: Option<String>,
+        /// Only this region's events (six digits) [default: all].
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: indicators_cli::IndicatorFormat,
     },
     /// Administration of a stopped server's data folder.
     Admin {
@@ -376,6 +393,19 @@ fn main() -> ExitCode {
                     signature,
                 },
         } => seal_verify(&trust, out, &document, signature.as_deref()),
+        Command::Indicators {
+            data,
+            from,
+            to,
+            region,
+            format,
+        } => indicators_cli::run(
+            &data,
+            from.as_deref(),
+            to.as_deref(),
+            region.as_deref(),
+            format,
+        ),
         Command::Admin {
             command: AdminCommand::RotateToken { data },
         } => admin::rotate_token(&data),

@@ -1,8 +1,8 @@
-//! Issuance metrics (prometheus-client, OpenMetrics text). What the city's evaluators could not measure — how long an
+//! Issuance metrics (prometheus-client, OpenMetrics text), fed by the event log. What the city's evaluators could not measure — how long an
 //! application waits for its licence, seals and invoicing rights — is measured here, by region
 //! and credential type, from the moment a request arrives to the moment its credentials are
-//! durably in the wallet. Counts are since the process started; the durable record of each
-//! establishment (with every time) is in the store (`GET /v1/establishments/{uscc}`).
+//! durably in the wallet. Counts are of the whole log: primed from it at start-up, then one
+//! per event (so they survive restarts); `GET /v1/indicators` reads the same log per period.
 
 use chrono::{DateTime, Utc};
 use prometheus_client::encoding::EncodeLabelSet;
@@ -13,6 +13,7 @@ use prometheus_client::registry::Registry;
 
 use crate::credential::CredentialType;
 use crate::domain::RegionCode;
+use crate::events::{Channel, Event, What};
 
 /// Histogram bucket bounds in seconds: from 秒批秒办 (milliseconds) to the 0.54 days of the
 /// evaluation and the 10.5 days before the reform.
@@ -48,6 +49,25 @@ struct RegionLabels {
     region: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KindLabels {
+    region: String,
+    kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ReasonLabels {
+    region: String,
+    reason: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct VerifyLabels {
+    region: String,
+    indication: String,
+    cross_region: String,
+}
+
 type Latency = Family<LatencyLabels, Histogram, fn() -> Histogram>;
 
 fn latency_histogram() -> Histogram {
@@ -60,6 +80,9 @@ pub struct Metrics {
     latency: Latency,
     establishments: Family<OutcomeLabels, Counter>,
     checks_refused: Family<RegionLabels, Counter>,
+    events: Family<KindLabels, Counter>,
+    refusals: Family<ReasonLabels, Counter>,
+    verifications: Family<VerifyLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -96,18 +119,111 @@ impl Metrics {
             "Online invoice checks refused past the daily limit",
             checks_refused.clone(),
         );
+        let events = Family::<KindLabels, Counter>::default();
+        registry.register(
+            "zt_events",
+            "Events in the log, by region and kind",
+            events.clone(),
+        );
+        let refusals = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "zt_refusals",
+            "API requests refused (4xx) or failed (5xx), by region and reason",
+            refusals.clone(),
+        );
+        let verifications = Family::<VerifyLabels, Counter>::default();
+        registry.register(
+            "zt_verifications",
+            "Online verifications, by verifying region, indication and whether the credential came from another region",
+            verifications.clone(),
+        );
         Metrics {
             registry,
             issued,
             latency,
             establishments,
             checks_refused,
+            events,
+            refusals,
+            verifications,
         }
+    }
+
+    /// Counts one event of the log (see [`crate::events`]): every counter here is fed
+    /// from the log, and primed from it at start-up ([`Metrics::prime`]).
+    pub fn observe(&self, e: &Event) {
+        let region = e.region.to_string();
+        self.events
+            .get_or_create(&KindLabels {
+                region: region.clone(),
+                kind: e.what.kind().to_string(),
+            })
+            .inc();
+        match &e.what {
+            What::CredentialIssued {
+                credential_type,
+                channel,
+                received_at,
+                ..
+            } => self.issued(&e.region, *credential_type, channel, *received_at, e.at),
+            What::StartupDelivered {
+                channel: Channel::Bundle,
+                ..
+            } => self.establishment(&e.region, "issued"),
+            What::Refused {
+                route,
+                status,
+                reason,
+            } => {
+                // An application refused, not a caller who may not apply (401, 403).
+                if route == "POST /v1/establishments" && !matches!(status, 401 | 403) {
+                    let outcome = if *status < 500 { "refused" } else { "failed" };
+                    self.establishment(&e.region, outcome);
+                }
+                self.refusals
+                    .get_or_create(&ReasonLabels {
+                        region,
+                        reason: reason.clone(),
+                    })
+                    .inc();
+            }
+            What::InvoiceCheckRefused { .. } => self.check_refused(&e.region),
+            What::Verified {
+                indication,
+                verifying_region,
+                issuing_region,
+                ..
+            } => {
+                self.verifications
+                    .get_or_create(&VerifyLabels {
+                        region: verifying_region.to_string(),
+                        indication: indication.clone(),
+                        cross_region: issuing_region
+                            .is_some_and(|r| r != *verifying_region)
+                            .to_string(),
+                    })
+                    .inc();
+            }
+            _ => {}
+        }
+    }
+
+    /// Counts every event already in the log (at start-up, before new ones arrive).
+    pub fn prime(
+        &self,
+        events: impl Iterator<Item = Result<Event, crate::store::StoreError>>,
+    ) -> Result<u64, crate::store::StoreError> {
+        let mut n = 0;
+        for e in events {
+            self.observe(&e?);
+            n += 1;
+        }
+        Ok(n)
     }
 
     /// One credential issued through `channel` (the endpoint), for an application that
     /// arrived at `received` and was durably in the wallet at `delivered`.
-    pub fn issued(
+    fn issued(
         &self,
         region: &RegionCode,
         kind: CredentialType,
@@ -137,7 +253,7 @@ impl Metrics {
     }
 
     /// A start-up bundle application and its outcome (`issued`, `refused`, `failed`).
-    pub fn establishment(&self, region: &RegionCode, outcome: &str) {
+    fn establishment(&self, region: &RegionCode, outcome: &str) {
         self.establishments
             .get_or_create(&OutcomeLabels {
                 region: region.to_string(),
@@ -146,7 +262,7 @@ impl Metrics {
             .inc();
     }
 
-    pub fn check_refused(&self, region: &RegionCode) {
+    fn check_refused(&self, region: &RegionCode) {
         self.checks_refused
             .get_or_create(&RegionLabels {
                 region: region.to_string(),

@@ -58,7 +58,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         .unwrap_or_else(|| format!("http://{}", cfg.listen));
     let (keys, trust) = node::load_or_create_at(&cfg.certs, &cfg.region, &public_url)?;
     let store = Store::open(&cfg.data)?;
-    let wallet = Wallet::new(store, master, keys, &public_url);
+    let wallet = Wallet::new(store, master, keys, &public_url)?;
     let admin_path = cfg.data.join("admin.token");
     let created = wallet.ensure_admin_token(&admin_path).await?;
     tracing::info!(
@@ -75,15 +75,19 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
             (v, Some(state))
         }
     };
+    // Every counter of /v1/metrics comes from the event log: the log so far, then each event.
+    let metrics = Arc::new(crate::metrics::Metrics::new());
+    let primed = metrics.prime(wallet.events().all())?;
+    tracing::info!(events = primed, "metrics primed from the event log");
+    let m = metrics.clone();
+    wallet.events().observe(move |e| m.observe(e));
     let invoice_checks = Arc::new(crate::invoice::check::CheckLimiter::new(
         wallet.store().clone(),
         cfg.invoice_checks_per_day,
     ));
-    let metrics = Arc::new(crate::metrics::Metrics::new());
     let local = LocalRecords {
         wallet: wallet.clone(),
         invoice_checks: invoice_checks.clone(),
-        metrics: metrics.clone(),
     };
     let verification = verification(
         wallet.clock.clone(),
@@ -228,6 +232,30 @@ fn spawn_trust_list_refresh(state: VerifyState, r: Refresh) {
     });
 }
 
+/// Ctrl-C (SIGINT) or SIGTERM: stop taking connections, finish, drain the event log.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 /// The national root, the region's CA and its role certificates, as one PEM file.
 fn certs_bundle(cfg: &ServeConfig) -> anyhow::Result<String> {
     let mut out = std::fs::read_to_string(cfg.certs.join("root.crt"))?;
@@ -263,9 +291,11 @@ pub async fn serve(cfg: ServeConfig) -> anyhow::Result<()> {
         limits = ?cfg.limits,
         "zhengtong is serving"
     );
-    crate::listen::serve(listener, router(state), &cfg.limits, async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    crate::listen::serve(listener, router(state.clone()), &cfg.limits, stop_signal()).await?;
+    // Verifications and refusals still queued for the log are written before the end.
+    let events = state.wallet.events();
+    let left = events.dropped();
+    tokio::task::block_in_place(|| events.close());
+    tracing::info!(dropped = left, "event log drained; stopped");
     Ok(())
 }

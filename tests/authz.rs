@@ -61,6 +61,7 @@ const TABLE: &[(&str, &[&str])] = &[
         &["own", "authority", "tax", "admin"],
     ),
     ("POST /v1/establishments", &["authority", "admin"]),
+    ("GET /v1/indicators", &["authority", "admin"]),
     (
         "GET /v1/establishments/{uscc}",
         &["own", "authority", "admin"],

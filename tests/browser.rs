@@ -337,3 +337,156 @@ fn a_seal_is_shown_with_its_filed_image_and_verifies() {
     );
     assert_eq!(v["unknown_seal_hidden"], true);
 }
+
+/// The value at an indicator path as the page names it (`startups.daily.<date>.p50`,
+/// `verifications.by_region.<region>.total`): arrays are entered by their `date` or
+/// `region`, a day's percentiles are under its `seconds`.
+fn at_path<'a>(v: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut cur = v;
+    for seg in path.split('.') {
+        cur = match cur {
+            Value::Array(a) => a.iter().find(|e| e["date"] == seg || e["region"] == seg)?,
+            Value::Object(o) => match o.get(seg) {
+                Some(x) => x,
+                None => o.get("seconds")?.get(seg)?,
+            },
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+#[test]
+fn indicators_page_draws_the_api_figures() {
+    require_tools();
+    let s = Server::start();
+    let authority = s.role_token("authority");
+    let tax = s.role_token("tax");
+    // A bundle, a stepwise start-up two hours long, verifications (one from Shanghai, one
+    // failed) and a refusal.
+    let u1 = uscc(141);
+    let r = s.post(
+        "/v1/establishments",
+        Some(&authority),
+        &json!({"company": company(&u1, "广州指标页示例甲有限公司"), "invoicing": true}),
+    );
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    let done: Value = r.json().unwrap();
+    let u2 = uscc(142);
+    s.register(&authority, &company(&u2, "广州指标页示例乙有限公司"));
+    s.advance_clock(7200.0);
+    let r = s.post("/v1/tax/invoicing-rights", Some(&tax), &json!({"uscc": u2}));
+    assert_eq!(r.status(), 201, "{}", r.text().unwrap());
+    let wallet = done["wallet_token"].as_str().unwrap();
+    let qr = s.present(
+        &u1,
+        wallet,
+        done["credentials"][0]["id"].as_str().unwrap(),
+        None,
+    );
+    assert_eq!(
+        s.verify(qr["token"].as_str().unwrap())["indication"],
+        "TOTAL_PASSED"
+    );
+    let r = s
+        .client
+        .post(s.url("/v1/verify"))
+        .header("X-Verifier-Region", "310000")
+        .json(&json!({"token": qr["token"]}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(s.verify("garbage")["indication"], "TOTAL_FAILED");
+    assert_eq!(
+        s.post("/v1/companies", Some(&tax), &company(&uscc(143), "某公司"))
+            .status(),
+        403
+    );
+
+    // The page's period: whole UTC days around the server's (advanced) clock.
+    let now: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(done["delivered_at"].clone()).unwrap();
+    let from = (now - chrono::Duration::days(1)).date_naive();
+    let to = (now + chrono::Duration::days(1)).date_naive();
+    let api: Value = s
+        .get(
+            &format!(
+                "/v1/indicators?from={from}T00:00:00Z&to={}T00:00:00Z",
+                to + chrono::Duration::days(1)
+            ),
+            Some(&authority),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(api["startups"]["delivered"], 2, "{api:#}");
+
+    let v = drive(
+        "indicators",
+        &[
+            ("ZT_BASE", &s.base),
+            ("ZT_TOKEN", &authority),
+            ("ZT_FROM", &from.to_string()),
+            ("ZT_TO", &to.to_string()),
+        ],
+    );
+    for device in ["desktop", "phone"] {
+        let page = &v[device];
+        let figures = page["figures"].as_object().unwrap();
+        // Every figure the page shows is the API's, and the page shows them all.
+        for (k, shown) in figures {
+            let want = at_path(&api, k).unwrap_or_else(|| panic!("{k} is not in the API"));
+            let shown: f64 = shown.as_str().unwrap().parse().unwrap();
+            assert_eq!(Some(shown), want.as_f64(), "{device}: {k}");
+        }
+        for k in [
+            "startups.delivered",
+            "startups.without_human_step_share",
+            "startups.seconds.p50",
+            "startups.seconds.max",
+            "verifications.by_region.310000.cross_region",
+            "verifications.by_region.440100.total_failed",
+            "credentials_issued.business_license",
+            "credentials_issued.invoicing_rights",
+            "refusals.by_reason.forbidden",
+        ] {
+            assert!(figures.contains_key(k), "{device}: {k} not shown");
+        }
+        // The charts: one SVG each, bars of the API's numbers.
+        let issued: Vec<f64> = api["credentials_issued"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|n| n.as_f64().unwrap())
+            .collect();
+        let bars: Vec<f64> = page["issued"]["bars"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b[1].as_f64().unwrap())
+            .collect();
+        assert_eq!(bars, issued, "{device}");
+        assert_eq!(page["startups"]["svg"], 1);
+        let days = api["startups"]["daily"].as_array().unwrap();
+        assert_eq!(
+            page["startups"]["dots"].as_array().unwrap().len(),
+            2 * days.len()
+        );
+        let passed: f64 = page["verifications"]["bars"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b[0] == "有效")
+            .map(|b| b[1].as_f64().unwrap())
+            .sum();
+        assert_eq!(passed, 2.0, "{device}");
+    }
+    assert!(
+        v["bad_token_error"].as_str().unwrap().contains("令牌")
+            || v["bad_token_error"].as_str().unwrap().contains("401"),
+        "{}",
+        v["bad_token_error"]
+    );
+    assert_eq!(v["bad_token_hidden"], true);
+    assert!(artifacts().join("indicators-desktop.png").exists());
+    assert!(artifacts().join("indicators-phone.png").exists());
+}

@@ -545,7 +545,8 @@ async fn a_deregistered_seller_is_refused() {
         zhengtong::keystore::MasterKey::from_bytes(&[7; 32]).unwrap(),
         keys,
         "http://127.0.0.1:1",
-    );
+    )
+    .unwrap();
     let u = uscc(90);
     let req: CompanyRequest = serde_json::from_value(company(&u, SELLER)).unwrap();
     wallet

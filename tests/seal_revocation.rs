@@ -32,7 +32,8 @@ async fn revoked_before_signing_is_revoked_after_is_not() {
         MasterKey::from_bytes(&[9; 32]).unwrap(),
         keys,
         "http://127.0.0.1:1",
-    );
+    )
+    .unwrap();
     let uscc = zhengtong::domain::with_check_char("91440101MA5000077").unwrap();
     let name = "广州吊销示例有限公司";
     let record = CompanyRecord::parse(&serde_json::from_value::<CompanyRequest>(json!({
@@ -150,7 +151,8 @@ async fn a_pdf_seal_revoked_before_its_timestamp_is_revoked() {
         MasterKey::from_bytes(&[9; 32]).unwrap(),
         keys,
         "http://127.0.0.1:1",
-    );
+    )
+    .unwrap();
     wallet.clock = zhengtong::clock::Clock::fixed(Utc::now());
     let verifier = Verifier::new(trust);
     let seal_one = async |n: u32| {

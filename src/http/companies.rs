@@ -22,7 +22,6 @@ pub async fn register(
     ApiJson(req): ApiJson<CompanyRequest>,
 ) -> Result<(StatusCode, Json<CompanyRegistered>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
-    let received = s.wallet.clock.now();
     let record = CompanyRecord::parse(&req, s.wallet.clock.now().date_naive())?;
     let warnings: Vec<String> = record
         .uscc
@@ -30,12 +29,7 @@ pub async fn register(
         .into_iter()
         .collect();
     let uscc = record.uscc.clone();
-    let done = s.wallet.register(record).await?;
-    for c in &done.credentials {
-        let region = &s.wallet.keys.region;
-        s.metrics
-            .issued(region, c.kind, "companies", received, s.wallet.clock.now());
-    }
+    let done = caller.acting(&s.wallet).register(record).await?;
     tracing::info!(%uscc, "company registered, licence issued");
     Ok((
         StatusCode::CREATED,
@@ -60,7 +54,7 @@ pub async fn change(
 ) -> Result<(StatusCode, Json<CompanyChanged>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let uscc = path_uscc(&uscc)?;
-    let changed = s.wallet.change(&uscc, req).await?;
+    let changed = caller.acting(&s.wallet).change(&uscc, req).await?;
     tracing::info!(%uscc, version = changed.version, "company changed, new licence issued");
     Ok((
         StatusCode::CREATED,
@@ -84,7 +78,7 @@ pub async fn deregister(
 ) -> Result<Json<CompanyDeregistered>, Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let uscc = path_uscc(&uscc)?;
-    let revoked = crate::deregister::deregister(&s.wallet, &uscc).await?;
+    let revoked = crate::deregister::deregister(&caller.acting(&s.wallet), &uscc).await?;
     tracing::info!(%uscc, revoked = revoked.len(), "company deregistered");
     Ok(Json(CompanyDeregistered {
         uscc,

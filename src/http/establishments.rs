@@ -26,22 +26,9 @@ pub async fn establish(
 ) -> Result<(StatusCode, Json<Established>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let received = s.wallet.clock.now();
-    let region = s.wallet.keys.region;
-    let done = match establish::establish(&s.wallet, req, received).await {
-        Ok(d) => d,
-        Err(e) => {
-            let p = Problem::from(e);
-            let outcome = if p.status < 500 { "refused" } else { "failed" };
-            s.metrics.establishment(&region, outcome);
-            return Err(p);
-        }
-    };
+    // The metrics count the bundle from its events (issued), or from the refusal.
+    let done = establish::establish(&caller.acting(&s.wallet), req, received).await?;
     let delivered = s.wallet.clock.now();
-    s.metrics.establishment(&region, "issued");
-    for c in &done.credentials {
-        s.metrics
-            .issued(&region, c.kind, "establishment", received, delivered);
-    }
     tracing::info!(
         uscc = %done.record.uscc,
         credentials = done.credentials.len(),

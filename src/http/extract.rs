@@ -133,6 +133,16 @@ impl FromRequestParts<AppState> for Caller {
 }
 
 impl Caller {
+    /// Who acts, for the event log: the role and the token's id (never the token).
+    pub fn actor(&self) -> crate::events::Actor {
+        crate::events::Actor::token(self.0.role, &self.0.id)
+    }
+
+    /// The wallet, acting for this caller (named in the events it writes).
+    pub fn acting(&self, wallet: &crate::wallet::Wallet) -> crate::wallet::Wallet {
+        wallet.acting(self.actor())
+    }
+
     pub fn require(&self, roles: &[AccessRole]) -> Result<(), Problem> {
         if roles.contains(&self.0.role) {
             Ok(())

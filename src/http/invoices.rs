@@ -35,16 +35,8 @@ pub async fn grant_rights(
     ApiJson(req): ApiJson<RightsRequest>,
 ) -> Result<(StatusCode, Json<InvoicingRightsGranted>), Problem> {
     caller.require(&[AccessRole::Tax, AccessRole::Admin])?;
-    let received = s.wallet.clock.now();
     let uscc = req.uscc;
-    let cred = rights::grant(&s.wallet, &uscc).await?;
-    s.metrics.issued(
-        &s.wallet.keys.region,
-        cred.kind,
-        "invoicing_rights",
-        received,
-        s.wallet.clock.now(),
-    );
+    let cred = rights::grant(&caller.acting(&s.wallet), &uscc).await?;
     tracing::info!(%uscc, credential = %cred.id, "invoicing rights granted");
     Ok((
         StatusCode::CREATED,
@@ -69,15 +61,7 @@ pub async fn issue(
     ApiJson(req): ApiJson<InvoiceRequest>,
 ) -> Result<(StatusCode, Json<InvoiceIssued>), Problem> {
     caller.require(&[AccessRole::Tax, AccessRole::Admin])?;
-    let received = s.wallet.clock.now();
-    let (inv, cred) = service::issue(&s.wallet, req).await?;
-    s.metrics.issued(
-        &s.wallet.keys.region,
-        cred.kind,
-        "invoices",
-        received,
-        s.wallet.clock.now(),
-    );
+    let (inv, cred) = service::issue(&caller.acting(&s.wallet), req).await?;
     tracing::info!(number = %inv.number, seller = ?inv.seller.uscc, "invoice issued");
     let delivered_to = std::iter::once(inv.seller.uscc.clone())
         .chain(inv.buyer_wallet.then(|| inv.buyer.uscc.clone()))

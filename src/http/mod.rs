@@ -6,6 +6,7 @@ mod deadline;
 mod dto;
 mod establishments;
 mod extract;
+mod indicators;
 mod invoices;
 pub mod limits;
 mod localized;
@@ -135,6 +136,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(invoices::grant_rights))
         .routes(routes!(invoices::issue))
         .routes(routes!(invoices::list))
+        .routes(routes!(indicators::get))
 }
 
 /// The routes of a verifier-only node: verification, its page, health and this document.
@@ -157,6 +159,7 @@ pub fn router(state: AppState) -> Router {
         pages::routes(pages::Pages::All),
         "no such endpoint; see /v1/openapi.json",
         &limits,
+        Some(state.wallet.clone()),
     )
     .with_state(state)
 }
@@ -169,17 +172,20 @@ pub fn verifier_router(state: VerifyState) -> Router {
         pages::routes(pages::Pages::VerifierOnly),
         "no such endpoint: this is a verifier-only node (POST /v1/verify, POST /v1/verify/image, POST /v1/signatures/validate, GET /v1/trust-list, the page /verify); see /v1/openapi.json",
         &limits,
+        None,
     )
     .with_state(state)
 }
 
 /// The routes with their pages, the OpenAPI document they add up to, and the layers every
-/// request passes (body limit, deadlines, problem details, tracing).
+/// request passes (body limit, deadlines, problem details, tracing); `events`: the wallet
+/// whose event log records refusals (`None` on a verifier-only node, which keeps no log).
 fn finish<S: Clone + Send + Sync + 'static>(
     api: OpenApiRouter<S>,
     pages: Router<S>,
     not_found: &'static str,
     limits: &Limits,
+    events: Option<Wallet>,
 ) -> Router<S> {
     let (api, doc) = api.split_for_parts();
     let served = openapi::Served(Arc::new(doc.to_json().unwrap_or_else(|e| {
@@ -197,7 +203,7 @@ fn finish<S: Clone + Send + Sync + 'static>(
             timeout: limits.request_timeout,
             status: StatusCode::SERVICE_UNAVAILABLE,
         })
-        .layer(from_fn(finish_response))
+        .layer(from_fn_with_state(events, finish_response))
         // Method and path only: a query string may carry what must not be logged.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
@@ -266,14 +272,70 @@ fn declared_length(req: &axum::extract::Request) -> Option<usize> {
 /// not set its own caching: wallets, credentials, presentations, verification reports carry
 /// personal data. Public documents that may be cached (status lists, seal images) say so
 /// themselves. One layer for both: each layer costs every request.
-async fn finish_response(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+async fn finish_response(
+    State(events): State<Option<Wallet>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let api = req.uri().path().starts_with("/v1/");
+    // What a refusal's event needs, taken cheaply before the request moves on.
+    let route = (api && events.is_some())
+        .then(|| {
+            req.extensions()
+                .get::<axum::extract::MatchedPath>()
+                .cloned()
+        })
+        .flatten()
+        .map(|p| {
+            (
+                req.method().clone(),
+                p,
+                req.headers().get(header::AUTHORIZATION).cloned(),
+            )
+        });
     let mut resp = as_problem(next.run(req).await).await;
+    if let Some((method, path, auth)) = route
+        && let Some(wallet) = &events
+        && resp.status().as_u16() >= 400
+    {
+        record_refusal(wallet, &method, path.as_str(), auth.as_ref(), resp.status());
+    }
     if api && !resp.headers().contains_key(header::CACHE_CONTROL) {
         resp.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     resp
+}
+
+/// A refused (4xx) or failed (5xx) request of an API route, into the event log (a channel
+/// send): its reason is the problem type (`forbidden`, `unprocessable-entity`, …), a small
+/// fixed set; the actor the token's role and id when the token is known.
+fn record_refusal(
+    wallet: &Wallet,
+    method: &axum::http::Method,
+    route: &str,
+    auth: Option<&HeaderValue>,
+    status: StatusCode,
+) {
+    let actor = auth
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|t| match wallet.authenticate(t) {
+            Ok(crate::access::tokens::Authenticated::Valid(rec)) => {
+                Some(crate::events::Actor::token(rec.role, &rec.id))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(crate::events::Actor::public);
+    let reason = problem::slug(status.canonical_reason().unwrap_or("error"));
+    wallet.acting(actor).record(
+        None,
+        crate::events::What::Refused {
+            route: format!("{method} {route}"),
+            status: status.as_u16(),
+            reason,
+        },
+    );
 }
 
 /// Refuses an oversized upload from its Content-Length, before reading a byte of it.

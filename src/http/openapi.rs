@@ -24,7 +24,7 @@ use super::problem::Problem;
     modifiers(&Bearer),
     tags(
         (name = "tokens"), (name = "companies"), (name = "wallets"), (name = "verification"),
-        (name = "seals"), (name = "invoices"), (name = "establishments"), (name = "public")
+        (name = "seals"), (name = "invoices"), (name = "establishments"), (name = "indicators"), (name = "public")
     )
 )]
 pub struct ApiDoc;
@@ -112,13 +112,24 @@ pub struct AcceptLanguage {
     accept_language: Option<String>,
 }
 
+/// The verifier's region, when it is not this node's (a counter of another region using
+/// this node): counted in the indicators' verifying regions and cross-region verifications.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+pub struct VerifierRegion {
+    /// Six digits (`310000`); default: this node's region. Anything else is 422.
+    #[param(rename = "X-Verifier-Region", pattern = "^[0-9]{6}$")]
+    x_verifier_region: Option<String>,
+}
+
 // Descriptions of the handlers in `verify.rs`; the router pairs each with its handler.
 
 /// Verify a QR presentation token or an SD-JWT credential: 200 with the report, whatever the
 /// indication. With a `nonce` or an `aud`, proof that the presenter holds the company's key
 /// is required: an SD-JWT with a key-binding JWT answering them; 429 for an invoice checked online too often today, or past the rate limit.
 #[utoipa::path(post, path = "/v1/verify", tag = "verification", request_body = super::verify::VerifyRequest,
-    params(AcceptLanguage),
+    params(AcceptLanguage, VerifierRegion),
     responses((status = 200, body = crate::verify::Report, headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E400, E408, E413, E415, E422, E429, E500, E503))]
 #[allow(dead_code)]
 pub async fn verify_token() {}
@@ -126,7 +137,7 @@ pub async fn verify_token() {}
 /// Verify a photo of a QR code (PNG or JPEG as the body): 200 with the report.
 #[utoipa::path(post, path = "/v1/verify/image", tag = "verification",
     request_body(content = Vec<u8>, content_type = "image/png"),
-    params(AcceptLanguage),
+    params(AcceptLanguage, VerifierRegion),
     responses((status = 200, body = crate::verify::Report, headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E408, E413, E422, E429, E500, E503))]
 #[allow(dead_code)]
 pub async fn verify_image() {}

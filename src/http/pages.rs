@@ -1,5 +1,6 @@
 //! The browser pages: the company's wallet (`/wallet`, 亮照) and the verifier's scan page
-//! (`/verify`), with a small landing page at `/`. HTML, CSS and JS are embedded in the
+//! (`/verify`), the indicators (`/indicators`, authority and admin tokens), with a small
+//! landing page at `/`. HTML, CSS and JS are embedded in the
 //! binary at build time (`assets/`), need nothing beyond this server, and are served with
 //! a Content-Security-Policy that allows no inline script and no other origin.
 
@@ -34,7 +35,7 @@ macro_rules! asset {
     };
 }
 
-static ASSETS: [Asset; 10] = [
+static ASSETS: [Asset; 12] = [
     asset!("index.html", "text/html; charset=utf-8"),
     asset!("wallet.html", "text/html; charset=utf-8"),
     asset!("verify.html", "text/html; charset=utf-8"),
@@ -44,6 +45,8 @@ static ASSETS: [Asset; 10] = [
     asset!("sdjwt.js", "text/javascript; charset=utf-8"),
     asset!("wallet.js", "text/javascript; charset=utf-8"),
     asset!("verify.js", "text/javascript; charset=utf-8"),
+    asset!("indicators.html", "text/html; charset=utf-8"),
+    asset!("indicators.js", "text/javascript; charset=utf-8"),
     asset!("icon.svg", "image/svg+xml"),
 ];
 
@@ -80,6 +83,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>(pages: Pages) -> Router<S> {
             .route(
                 "/wallet",
                 get(|h: HeaderMap| async move { serve("wallet.html", &h) }),
+            )
+            .route(
+                "/indicators",
+                get(|h: HeaderMap| async move { serve("indicators.html", &h) }),
             );
     }
     r.route(

@@ -91,6 +91,7 @@ fn position(query: Option<&str>) -> Result<Position, Problem> {
 
 pub async fn seal(
     s: &AppState,
+    wallet: &crate::wallet::Wallet,
     uscc: &Uscc,
     seal_id: &str,
     query: Option<&str>,
@@ -114,7 +115,7 @@ pub async fn seal(
             .collect(),
         root_crl: root_crl_der(&s.root_crl),
     };
-    let (sealed, record) = seal_pdf(&s.wallet, uscc, seal_id, body, at, &national).await?;
+    let (sealed, record) = seal_pdf(wallet, uscc, seal_id, body, at, &national).await?;
     tracing::info!(%uscc, seal = %record.seal_id, signing = %record.id, "PDF sealed");
     Ok((
         StatusCode::CREATED,

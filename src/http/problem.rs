@@ -70,7 +70,7 @@ impl Problem {
     }
 }
 
-fn slug(title: &str) -> String {
+pub(super) fn slug(title: &str) -> String {
     title
         .to_ascii_lowercase()
         .split(|c: char| !c.is_ascii_alphanumeric())

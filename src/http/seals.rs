@@ -40,7 +40,7 @@ pub async fn file(
     ApiJson(req): ApiJson<FilingRequest>,
 ) -> Result<(StatusCode, Json<FilingView>), Problem> {
     caller.require(&[AccessRole::Police, AccessRole::Admin])?;
-    let f = filing::file(&s.wallet, req).await?;
+    let f = filing::file(&caller.acting(&s.wallet), req).await?;
     tracing::info!(filing = %f.id, uscc = %f.uscc, seal_type = f.seal_type.as_str(), "seal filed");
     Ok((StatusCode::CREATED, Json(f.into())))
 }
@@ -86,12 +86,8 @@ pub async fn issue(
     ApiJson(req): ApiJson<IssueRequest>,
 ) -> Result<(StatusCode, Json<ESealIssued>), Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
-    let received = s.wallet.clock.now();
     let uscc = path_uscc(&uscc)?;
-    let (seal, cred) = eseal::issue(&s.wallet, &uscc, req).await?;
-    let region = &s.wallet.keys.region;
-    s.metrics
-        .issued(region, cred.kind, "seals", received, s.wallet.clock.now());
+    let (seal, cred) = eseal::issue(&caller.acting(&s.wallet), &uscc, req).await?;
     tracing::info!(%uscc, seal = %seal.id, "e-seal issued");
     Ok((
         StatusCode::CREATED,
@@ -140,7 +136,7 @@ pub async fn revoke(
 ) -> Result<Json<ESealView>, Problem> {
     caller.require(&[AccessRole::Authority, AccessRole::Admin])?;
     let uscc = path_uscc(&uscc)?;
-    let seal = eseal::revoke(&s.wallet, &uscc, &seal_id).await?;
+    let seal = eseal::revoke(&caller.acting(&s.wallet), &uscc, &seal_id).await?;
     Ok(Json(seal.into()))
 }
 
@@ -169,7 +165,15 @@ pub async fn sign_document(
     let uscc = path_uscc(&uscc)?;
     caller.require_company(&uscc, false)?;
     if super::pdf::is_pdf(&headers) {
-        return super::pdf::seal(&s, &uscc, &seal_id, query.0.as_deref(), &body).await;
+        return super::pdf::seal(
+            &s,
+            &caller.acting(&s.wallet),
+            &uscc,
+            &seal_id,
+            query.0.as_deref(),
+            &body,
+        )
+        .await;
     }
     let is_json = headers
         .get(header::CONTENT_TYPE)
@@ -193,7 +197,7 @@ pub async fn sign_document(
         compact,
         timestamped,
         record,
-    } = sign::sign(&s.wallet, &uscc, &seal_id, &digest).await?;
+    } = sign::sign(&caller.acting(&s.wallet), &uscc, &seal_id, &digest).await?;
     Ok((
         StatusCode::CREATED,
         Json(SealSignature {
@@ -248,7 +252,7 @@ pub async fn validate(
     };
     let verifier = s.verifier();
     let report = s
-        .online(&verifier)
+        .online(&verifier, None)
         .validate_sealed(&signature, &digest)
         .await;
     Ok(super::localized::LocalizedReport(report, lang).into_response())

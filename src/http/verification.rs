@@ -15,8 +15,8 @@ use super::limits::{Gate, ImageGate};
 use super::{AppState, IMAGE_LIMIT, Limits, RateLimit, VALIDATE_JSON_LIMIT};
 use super::{openapi, ratelimit, seals, verify};
 use crate::clock::Clock;
+use crate::domain::RegionCode;
 use crate::invoice::check::CheckLimiter;
-use crate::metrics::Metrics;
 use crate::pki::TrustStore;
 use crate::trustlist::{Replace, TrustListError, TrustListState};
 use crate::verify::{Local, Online, RemoteStatus, Verifier};
@@ -66,7 +66,6 @@ pub struct Verification {
 pub struct LocalRecords {
     pub wallet: Wallet,
     pub invoice_checks: Arc<CheckLimiter>,
-    pub metrics: Arc<Metrics>,
 }
 
 impl Verification {
@@ -82,8 +81,14 @@ impl Verification {
         self.local.as_ref().map(|l| &l.wallet)
     }
 
-    /// The online verifier over this state (the current trust list's endpoints).
-    pub fn online<'a>(&'a self, verifier: &'a Verifier) -> Online<'a> {
+    /// The online verifier over this state (the current trust list's endpoints);
+    /// `verifying_region`: the region the caller says it verifies for (the event log's
+    /// cross-region figure), this node's when it says none.
+    pub fn online<'a>(
+        &'a self,
+        verifier: &'a Verifier,
+        verifying_region: Option<RegionCode>,
+    ) -> Online<'a> {
         // Without a trust list no other region's status endpoint is known.
         let endpoints = match self
             .trust_list
@@ -107,7 +112,7 @@ impl Verification {
             local: self.local.as_ref().map(|l| Local {
                 wallet: &l.wallet,
                 invoice_checks: &l.invoice_checks,
-                metrics: &l.metrics,
+                verifying_region: verifying_region.unwrap_or(l.wallet.keys.region),
             }),
         }
     }

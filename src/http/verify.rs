@@ -2,13 +2,14 @@
 //! from, seal images, invoice check quotas) is `verify::Online`'s.
 
 use axum::extract::{FromRequest, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
 
 use super::extract::{ApiBytes, ApiJson};
 use super::localized::{AcceptLanguage, LocalizedReport, lang_of};
 use super::{Problem, VerifyState};
+use crate::domain::RegionCode;
 use crate::present::qr;
 use crate::verify::{Challenge, CheckRefused, Lang};
 
@@ -28,14 +29,39 @@ pub struct VerifyRequest {
     aud: Option<String>,
 }
 
+/// The header in which a verifier elsewhere (a counter of another region using this node)
+/// names its region, for the cross-region indicator; without it, this node's region.
+pub const VERIFIER_REGION: &str = "x-verifier-region";
+
+/// The verifying region the `X-Verifier-Region` header names, if any; 422 naming the
+/// header when it is not a region code.
+fn verifying_region(headers: &HeaderMap) -> Result<Option<RegionCode>, Problem> {
+    match headers.get(VERIFIER_REGION) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| RegionCode::parse(v.trim()).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                Problem::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "X-Verifier-Region",
+                    "a region code of six digits, e.g. 310000",
+                )
+            }),
+    }
+}
+
 async fn run(
     s: &VerifyState,
     token: &str,
     challenge: &Challenge,
     lang: Lang,
+    region: Option<RegionCode>,
 ) -> Result<LocalizedReport, Problem> {
     let verifier = s.verifier();
-    match s.online(&verifier).verify(token, challenge).await {
+    match s.online(&verifier, region).verify(token, challenge).await {
         Ok(report) => Ok(LocalizedReport(report, lang)),
         Err(e @ CheckRefused::Limit { retry_after, .. }) => {
             let mut p = Problem::new(StatusCode::TOO_MANY_REQUESTS, e.to_string());
@@ -51,13 +77,15 @@ async fn run(
 pub async fn verify_token(
     State(s): State<VerifyState>,
     AcceptLanguage(lang): AcceptLanguage,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<LocalizedReport, Problem> {
+    let region = verifying_region(&headers)?;
     let challenge = Challenge {
         nonce: req.nonce,
         aud: req.aud,
     };
-    run(&s, &req.token, &challenge, lang).await
+    run(&s, &req.token, &challenge, lang, region).await
 }
 
 /// `POST /v1/verify/image` with a PNG or JPEG body → 200 with the report. At most
@@ -67,6 +95,7 @@ pub async fn verify_image(
     req: Request,
 ) -> Result<LocalizedReport, Problem> {
     let lang = lang_of(req.headers());
+    let region = verifying_region(req.headers())?;
     let _waiting = s.image_gate.enter()?;
     let ApiBytes(body) = ApiBytes::from_request(req, &s).await?;
     if body.is_empty() {
@@ -90,7 +119,7 @@ pub async fn verify_image(
         };
         Problem::field(status, "body", e.to_string())
     })?;
-    run(&s, &token, &Challenge::default(), lang).await
+    run(&s, &token, &Challenge::default(), lang, region).await
 }
 
 /// `GET /v1/trust-list`: the signed trust list this node uses.

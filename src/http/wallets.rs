@@ -155,6 +155,15 @@ pub async fn present(
             "the credential has been revoked and cannot be shown",
         ));
     }
+    let minted_event = |format: &str| {
+        caller.acting(&s.wallet).record(
+            Some(uscc.as_str()),
+            crate::events::What::PresentationMinted {
+                credential_type: cred.kind,
+                format: format.into(),
+            },
+        );
+    };
     if format == PresentFormat::SdJwt {
         let made = present_sd_jwt(
             &s,
@@ -163,6 +172,7 @@ pub async fn present(
             req.disclose.as_deref().unwrap_or(&[]),
             (nonce, aud),
         )?;
+        minted_event("sd-jwt");
         return Ok((StatusCode::CREATED, Json(PresentationMade::SdJwt(made))));
     }
     let mut extra = Map::new();
@@ -184,6 +194,7 @@ pub async fn present(
     .map_err(Problem::internal)?;
     let rendered =
         qr::render_as(&minted.token, req.images.unwrap_or_default()).map_err(Problem::internal)?;
+    minted_event("qr");
     Ok((
         StatusCode::CREATED,
         Json(PresentationMade::Qr(Presentation {

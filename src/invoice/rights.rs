@@ -5,9 +5,10 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use crate::credential::new_id;
 use crate::credential::rights::RightsClaims;
+use crate::credential::{CredentialType, new_id};
 use crate::domain::{RegionCode, Uscc};
+use crate::events::{Channel, What};
 use crate::status::StatusRef;
 use crate::store::{Batch, Tree};
 use crate::wallet::{
@@ -52,7 +53,31 @@ pub async fn grant(wallet: &Wallet, uscc: &Uscc) -> Result<StoredCredential, Wal
     }
     let status = wallet.status_claim().await?;
     let mut batch = Batch::default();
-    let cred = prepare(wallet, &company, wallet.clock.now(), status, &mut batch)?;
+    let now = wallet.clock.now();
+    let cred = prepare(wallet, &company, now, status, &mut batch)?;
+    wallet.log_issued(&mut batch, &cred, "invoicing_rights", now);
+    // A stepwise start-up is delivered with its first invoicing rights, the last step.
+    let held = wallet.credentials(uscc)?;
+    let first = !held
+        .iter()
+        .any(|c| c.kind == CredentialType::InvoicingRights);
+    if first && company.channel == Some(Channel::Stepwise) {
+        let seals = held
+            .iter()
+            .filter(|c| c.kind == CredentialType::ESeal)
+            .count();
+        wallet.log(
+            &mut batch,
+            now,
+            uscc.as_str(),
+            What::StartupDelivered {
+                channel: Channel::Stepwise,
+                received_at: company.registered_at,
+                // Each e-seal's police filing and issuance, and this grant.
+                human_steps: u32::try_from(2 * seals + 1).unwrap_or(u32::MAX),
+            },
+        );
+    }
     wallet.store().apply(batch).await?;
     Ok(cred)
 }

@@ -235,6 +235,16 @@ pub async fn issue(
         wallet.put_in_wallet(&mut batch, b, &id);
         records::put_received(&mut batch, &invoice, b);
     }
+    wallet.log_issued(&mut batch, &cred, "invoices", now);
+    wallet.log(
+        &mut batch,
+        now,
+        seller_uscc.as_str(),
+        crate::events::What::InvoiceIssued {
+            number: number.to_string(),
+            total_fen: invoice.total_with_tax_fen,
+        },
+    );
     wallet.store().apply(batch).await.map_err(|e| match e {
         StoreError::Exists(k) => WalletError::IdCollision(k),
         other => other.into(),

@@ -97,14 +97,9 @@ pub async fn issue(
     }
     let status = wallet.status_claim().await?;
     let mut batch = Batch::default();
-    let issued = prepare(
-        wallet,
-        &company,
-        &filing,
-        wallet.clock.now(),
-        status,
-        &mut batch,
-    )?;
+    let now = wallet.clock.now();
+    let issued = prepare(wallet, &company, &filing, now, status, &mut batch)?;
+    wallet.log_issued(&mut batch, &issued.1, "seals", now);
     wallet.store().apply(batch).await?;
     Ok(issued)
 }

@@ -283,6 +283,15 @@ pub fn prepare(
         signature,
     };
     filings::put_new(wallet, batch, &filing)?;
+    wallet.log(
+        batch,
+        now,
+        uscc.as_str(),
+        crate::events::What::SealFiled {
+            seal_type: seal_type.as_str().into(),
+            filing_id: id,
+        },
+    );
     Ok(filing)
 }
 

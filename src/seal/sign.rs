@@ -171,6 +171,14 @@ pub async fn sign(
     };
     let mut batch = Batch::default();
     records::put_signing(&mut batch, uscc, &record);
+    wallet.log(
+        &mut batch,
+        now,
+        uscc.as_str(),
+        crate::events::What::SealSigned {
+            seal_id: seal.id.clone(),
+        },
+    );
     wallet.store().apply(batch).await?;
     Ok(Sealing {
         compact,

@@ -99,12 +99,17 @@ enum Op {
     PutNew(Tree, Vec<u8>, Vec<u8>),
 }
 
+/// Run once the batch is durably on disk (never when it fails).
+type OnCommit = Box<dyn FnOnce() + Send>;
+
 /// Writes applied all together or not at all.
 #[derive(Default)]
 pub struct Batch {
     ops: Vec<Op>,
     /// The first value that could not be serialised: the batch is refused as a whole.
     unserialisable: Option<(String, serde_json::Error)>,
+    /// What learns of the batch once it is durable (in-memory counters fed by the event log).
+    on_commit: Vec<OnCommit>,
 }
 
 impl Batch {
@@ -136,6 +141,21 @@ impl Batch {
     pub fn put_raw(&mut self, tree: Tree, key: &str, value: Vec<u8>) -> &mut Self {
         self.ops.push(Op::Put(tree, key.as_bytes().to_vec(), value));
         self
+    }
+
+    /// Runs `f` once the batch is durable; a batch that fails never runs it.
+    pub fn on_commit(&mut self, f: impl FnOnce() + Send + 'static) -> &mut Self {
+        self.on_commit.push(Box::new(f));
+        self
+    }
+
+    /// How many writes the batch holds.
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
     }
 }
 
@@ -228,11 +248,16 @@ impl Store {
         if let Some((key, source)) = batch.unserialisable.take() {
             return Err(StoreError::Serialise { key, source });
         }
+        let on_commit = std::mem::take(&mut batch.on_commit);
         let trees = self.trees.clone();
         tokio::task::spawn_blocking(move || Self::commit(&trees, &batch))
             .await
             .map_err(|e| StoreError::Task(e.to_string()))??;
-        self.flusher.durable().await
+        self.flusher.durable().await?;
+        for f in on_commit {
+            f();
+        }
+        Ok(())
     }
 
     fn commit(trees: &[sled::Tree], batch: &Batch) -> Result<(), StoreError> {
@@ -297,6 +322,24 @@ impl Store {
         let last =
             read(new.as_deref()).map_err(|len| StoreError::CorruptCounter(name.into(), len))?;
         Ok(last + 1 - n)
+    }
+
+    /// Values with keys in `start..end`, in key order, read lazily (one at a time, never the
+    /// whole range in memory): a time-ordered log read for a period.
+    pub fn values_in_range<T: DeserializeOwned>(
+        &self,
+        tree: Tree,
+        start: &str,
+        end: &str,
+    ) -> impl Iterator<Item = Result<T, StoreError>> + use<T> {
+        self.tree(tree)
+            .range(start.as_bytes().to_vec()..end.as_bytes().to_vec())
+            .map(|kv| {
+                let (k, v) = kv?;
+                serde_json::from_slice(&v).map_err(|e| {
+                    StoreError::Corrupt(String::from_utf8_lossy(&k).into_owned(), e.to_string())
+                })
+            })
     }
 
     /// Up to `limit` keys under `prefix`, newest (greatest) first, strictly before `before`

@@ -11,8 +11,8 @@ use super::{
 use crate::clock::Clock;
 use crate::credential::CredentialType;
 use crate::domain::RegionCode;
+use crate::events::What;
 use crate::invoice::check::{CheckError, CheckLimiter};
-use crate::metrics::Metrics;
 use crate::status::list_uri;
 use crate::wallet::{CredentialStatus, Wallet};
 
@@ -33,7 +33,9 @@ pub struct Online<'a> {
 pub struct Local<'a> {
     pub wallet: &'a Wallet,
     pub invoice_checks: &'a CheckLimiter,
-    pub metrics: &'a Metrics,
+    /// The region of the verifier (this node's, unless the caller said otherwise): the
+    /// verifying region of the event log's verification events.
+    pub verifying_region: RegionCode,
 }
 
 /// An online invoice check refused: the daily quota is used up, or it could not be counted.
@@ -61,7 +63,27 @@ impl<'a> Online<'a> {
         let mut report = self.resolve(pending, now).await;
         self.add_seal_image(&mut report);
         self.count_invoice_check(&report, now).await?;
+        self.record(&report);
         Ok(report)
+    }
+
+    /// The verification's event, handed to the log's background writer (never waits). A
+    /// verifier-only node keeps no log.
+    fn record(&self, report: &Report) {
+        let Some(local) = &self.local else {
+            return;
+        };
+        let summary = report.summary.as_ref();
+        local.wallet.record(
+            summary.map(|s| s.uscc.as_str()),
+            What::Verified {
+                indication: report.indication.as_str().into(),
+                sub_indication: report.sub_indication.map(|s| s.as_str().into()),
+                verifying_region: local.verifying_region,
+                issuing_region: summary.and_then(|s| RegionCode::parse(&s.region).ok()),
+                credential_type: summary.map(|s| s.credential_type.clone()),
+            },
+        );
     }
 
     /// `POST /v1/signatures/validate`: a seal signature over a document with this digest.
@@ -70,7 +92,9 @@ impl<'a> Online<'a> {
         let pending = self
             .verifier
             .check_sealed_document(signature, doc_sha256, now);
-        self.resolve(pending, now).await
+        let report = self.resolve(pending, now).await;
+        self.record(&report);
+        report
     }
 
     /// The node's own records, when they answer for `region`.
@@ -186,7 +210,12 @@ impl<'a> Online<'a> {
             Ok(_) => Ok(()),
             Err(CheckError::Store(e)) => Err(e.into()),
             Err(CheckError::Limit(retry_after)) => {
-                local.metrics.check_refused(&local.wallet.keys.region);
+                local.wallet.record(
+                    Some(&summary.uscc),
+                    What::InvoiceCheckRefused {
+                        credential_id: summary.credential_id.clone(),
+                    },
+                );
                 Err(CheckRefused::Limit {
                     credential_id: summary.credential_id.clone(),
                     per_day: local.invoice_checks.per_day(),

@@ -34,6 +34,9 @@ pub struct StoredCompany {
     pub licence_version: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deregistered_at: Option<DateTime<Utc>>,
+    /// How it was set up (records from before the event log: unknown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<crate::events::Channel>,
 }
 
 /// A registration's batch refused because the company key exists: registered meanwhile.

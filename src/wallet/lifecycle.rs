@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{CompanyStatus, Revocations, StoredCompany, StoredCredential, Wallet, WalletError};
 use crate::credential::CredentialType;
 use crate::domain::{CompanyRecord, CompanyRequest, LegalRepresentativeRequest, Uscc};
+use crate::events::What;
 use crate::store::{Batch, Tree};
 
 /// The registration fields that change; absent fields stay as they are.
@@ -103,6 +104,8 @@ impl Wallet {
         )?;
         self.put_in_wallet(&mut batch, uscc, &licence.id);
         batch.put(Tree::Events, &event_key, &event);
+        self.log(&mut batch, now, uscc.as_str(), What::Changed { version });
+        self.log_issued(&mut batch, &licence, "changes", now);
         self.store.apply(batch).await?;
         Ok(Changed {
             licence,
@@ -146,6 +149,7 @@ impl Wallet {
         }
         company.status = CompanyStatus::Deregistered;
         company.deregistered_at = Some(revs.at());
+        self.log(batch, revs.at(), uscc.as_str(), What::Deregistered);
         self.put_company(batch, &company, false)
     }
 }

@@ -22,6 +22,7 @@ use crate::access::{AccessRole, TokenRecord};
 use crate::credential::licence::LicenceClaims;
 use crate::credential::{new_id, p256_jwk};
 use crate::domain::{CompanyRecord, Uscc};
+use crate::events::{Actor, Channel, Event, EventError, EventLog, What};
 use crate::keystore::MasterKey;
 use crate::node::RegionKeys;
 use crate::status::StatusRef;
@@ -76,6 +77,17 @@ pub enum WalletError {
     Fault(#[from] crate::fault::FaultError),
     #[error(transparent)]
     Secret(#[from] crate::keystore::KeyError),
+    #[error("event log: {0}")]
+    Events(String),
+}
+
+impl From<EventError> for WalletError {
+    fn from(e: EventError) -> Self {
+        match e {
+            EventError::Store(s) => WalletError::Store(s),
+            other => WalletError::Events(other.to_string()),
+        }
+    }
 }
 
 impl From<crate::domain::DomainError> for WalletError {
@@ -123,6 +135,10 @@ pub struct Wallet {
     pub clock: crate::clock::Clock,
     /// Status-list entries reserved durably in blocks for bundles, handed out from memory.
     status_pool: Arc<std::sync::Mutex<std::ops::Range<u64>>>,
+    /// The event log every service writes to (see [`crate::events`]).
+    events: Arc<EventLog>,
+    /// Who is acting through this handle ([`Wallet::acting`]): named in every event.
+    actor: Actor,
 }
 
 /// Status-list entries reserved at once for bundles: one flush per block, not per bundle.
@@ -131,8 +147,14 @@ pub struct Wallet {
 pub(crate) const STATUS_BLOCK: u64 = 256;
 
 impl Wallet {
-    pub fn new(store: Store, master: MasterKey, keys: RegionKeys, public_url: &str) -> Self {
-        Wallet {
+    pub fn new(
+        store: Store,
+        master: MasterKey,
+        keys: RegionKeys,
+        public_url: &str,
+    ) -> Result<Self, WalletError> {
+        let events = Arc::new(EventLog::new(store.clone())?);
+        Ok(Wallet {
             store,
             master: Arc::new(master),
             keys: Arc::new(keys),
@@ -141,7 +163,69 @@ impl Wallet {
             faults: crate::fault::Faults::from_env(),
             clock: crate::clock::Clock::from_env(),
             status_pool: Arc::new(std::sync::Mutex::new(0..0)),
+            events,
+            actor: Actor::public(),
+        })
+    }
+
+    /// The same wallet, acting for `actor` (the caller of a request): cheap, reference counts.
+    pub fn acting(&self, actor: Actor) -> Wallet {
+        Wallet {
+            actor,
+            ..self.clone()
         }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn events(&self) -> &EventLog {
+        &self.events
+    }
+
+    /// An event of this node at `at`, by this handle's actor.
+    pub fn event(&self, at: DateTime<Utc>, subject: Option<&str>, what: What) -> Event {
+        Event {
+            at,
+            actor: self.actor.clone(),
+            region: self.keys.region,
+            subject: subject.map(str::to_string),
+            what,
+        }
+    }
+
+    /// Stages the issuance of `c` (through `channel`, asked for at `received_at`).
+    pub fn log_issued(
+        &self,
+        batch: &mut Batch,
+        c: &StoredCredential,
+        channel: &str,
+        received_at: DateTime<Utc>,
+    ) {
+        self.log(
+            batch,
+            c.issued_at,
+            c.uscc.as_str(),
+            What::CredentialIssued {
+                credential_type: c.kind,
+                credential_id: c.id.clone(),
+                channel: channel.into(),
+                received_at,
+            },
+        );
+    }
+
+    /// Stages the event in `batch`, with the change it describes.
+    pub fn log(&self, batch: &mut Batch, at: DateTime<Utc>, subject: &str, what: What) {
+        self.events
+            .stage(batch, self.event(at, Some(subject), what));
+    }
+
+    /// Records an event that changes nothing, now (never waits for the disk).
+    pub fn record(&self, subject: Option<&str>, what: What) {
+        self.events
+            .record(self.event(self.clock.now(), subject, what));
     }
 
     /// The store, for the owners of records kept outside the wallet (filings, e-seals,
@@ -173,8 +257,21 @@ impl Wallet {
         let status = self.status_claim().await?;
         let mut batch = Batch::default();
         let uscc = record.uscc.clone();
+        let now = self.clock.now();
         let (_, registered) =
-            self.prepare_registration(record, self.clock.now(), status, &mut batch)?;
+            self.prepare_registration(record, now, status, Channel::Stepwise, &mut batch)?;
+        self.log(
+            &mut batch,
+            now,
+            uscc.as_str(),
+            What::CompanyRegistered {
+                channel: Channel::Stepwise,
+                received_at: now,
+            },
+        );
+        for c in &registered.credentials {
+            self.log_issued(&mut batch, c, "companies", now);
+        }
         self.store
             .apply(batch)
             .await
@@ -190,6 +287,7 @@ impl Wallet {
         record: CompanyRecord,
         now: DateTime<Utc>,
         status: (StatusRef, serde_json::Value),
+        channel: Channel,
         batch: &mut Batch,
     ) -> Result<(StoredCompany, Registered), WalletError> {
         self.ensure_unregistered(&record.uscc)?;
@@ -206,6 +304,7 @@ impl Wallet {
             registered_at: now,
             licence_version: 1,
             deregistered_at: None,
+            channel: Some(channel),
         };
         self.put_company(batch, &company, true)?;
         self.put_credential(batch, &licence, true)?;

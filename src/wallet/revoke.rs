@@ -54,6 +54,15 @@ impl<'a> Revocations<'a> {
                 .map_err(|e| WalletError::CorruptRecord(format!("status list {}: {e}", r.list)))?;
         }
         self.wallet.put_credential(batch, &cred, false)?;
+        self.wallet.log(
+            batch,
+            self.at,
+            cred.uscc.as_str(),
+            crate::events::What::Revoked {
+                credential_type: cred.kind,
+                credential_id: cred.id.clone(),
+            },
+        );
         self.revoked.push(cred.id);
         Ok(())
     }

@@ -6,6 +6,7 @@
 //   node drive.mjs verifier  upload a screenshot, paste bad tokens, the camera message
 //   node drive.mjs seals     a real e-seal shown and verified with its filed image;
 //                            invoices (not issued yet) from an intercepted wallet answer
+//   node drive.mjs indicators  /indicators with a token: charts, tables, screenshots
 //
 // Input comes in environment variables (the wallet token never on a command line):
 // ZT_BASE, ZT_USCC, ZT_WALLET_TOKEN, ZT_ARTIFACTS, ZT_IMAGE, ZT_TOKEN, ZT_SEAL_CREDENTIAL,
@@ -573,9 +574,61 @@ async function seals() {
   });
 }
 
+// ---- indicators ----------------------------------------------------------------------
+
+/** Every figure on the page (data-k → data-v), and what each chart drew. */
+async function figures(page) {
+  return page.evaluate(() => {
+    const out = {};
+    for (const el of document.querySelectorAll('[data-k]')) out[el.dataset.k] = el.dataset.v;
+    const chart = (id) => ({
+      svg: document.querySelectorAll(`#${id} svg`).length,
+      bars: [...document.querySelectorAll(`#${id} rect[data-value]`)].map((r) => [r.dataset.series, Number(r.dataset.value)]),
+      dots: [...document.querySelectorAll(`#${id} circle[data-q]`)].map((c) => [c.dataset.q, Number(c.dataset.value)]),
+    });
+    return {
+      figures: out,
+      startups: chart('chart-startups'),
+      verifications: chart('chart-verifications'),
+      issued: chart('chart-issued'),
+    };
+  });
+}
+
+async function indicators() {
+  const base = env('ZT_BASE');
+  const token = env('ZT_TOKEN');
+  const q = `?from=${env('ZT_FROM')}&to=${env('ZT_TO')}`;
+  await withBrowser(async (browser) => {
+    for (const [name, device] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+      const ctx = await newContext(browser, base, device);
+      const page = await newPage(ctx);
+      await page.goto(`${base}/indicators${q}`);
+      await page.fill('#token', token);
+      await page.click('#go');
+      await page.waitForSelector('body[data-loaded="true"]');
+      await shot(page, `indicators-${name}.png`, true);
+      result[name] = await figures(page);
+      result[`${name}_widths`] = await widths(page);
+      assertNoSideScroll(result[`${name}_widths`], `indicators on the ${name}`);
+      await ctx.close();
+    }
+    // A wrong token: the page says why, and draws nothing.
+    const ctx = await newContext(browser, base, DESKTOP);
+    const page = await newPage(ctx);
+    await page.goto(`${base}/indicators${q}`);
+    await page.fill('#token', 'zt_not_a_token');
+    await page.click('#go');
+    await page.waitForSelector('#error:not([hidden])');
+    result.bad_token_error = await text(page, '#error');
+    result.bad_token_hidden = await page.locator('#out').isHidden();
+    await ctx.close();
+  });
+}
+
 // ---- main ----------------------------------------------------------------------------
 
-const phases = { unit, wallet, verifier, seals };
+const phases = { unit, wallet, verifier, seals, indicators };
 const phase = process.argv[2];
 try {
   if (!phases[phase]) throw new Error(`usage: node drive.mjs ${Object.keys(phases).join('|')}`);
