@@ -1,6 +1,12 @@
 //! The background writer of events that change nothing: a bounded queue, one thread, one
 //! batch for everything queued since the last write (group commit through the store's own
 //! flusher; never `flush_async`).
+//!
+//! After the first event of a batch the writer waits [`WINDOW`] before it writes, without
+//! being woken per event: a busy verifier costs a few durable writes a second, not one per
+//! verification (which made every verification pay for a flush on the other core). A sync
+//! request (the indicators API, a graceful stop) cuts the wait short. So a `kill -9` loses
+//! at most the events of the last window.
 
 use std::thread::JoinHandle;
 
@@ -13,6 +19,8 @@ use crate::store::{Batch, Store, Tree};
 pub(super) const QUEUE: usize = 65_536;
 /// Events written in one batch, at most.
 const MAX_BATCH: usize = 4_096;
+/// How long the writer gathers events before it writes them.
+pub(super) const WINDOW: std::time::Duration = std::time::Duration::from_millis(200);
 
 enum Msg {
     Event(Box<Event>),
@@ -21,22 +29,27 @@ enum Msg {
 
 pub(super) struct Writer {
     tx: mpsc::Sender<Msg>,
+    /// Wakes the writer from its gathering wait: a sync is waiting.
+    hurry: std::sync::Arc<tokio::sync::Notify>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Writer {
     pub(super) fn start(store: Store) -> Result<Self, EventError> {
         let (tx, rx) = mpsc::channel(QUEUE);
+        let hurry = std::sync::Arc::new(tokio::sync::Notify::new());
+        let woken = hurry.clone();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| EventError::Write(format!("cannot start the writer's runtime: {e}")))?;
         let thread = std::thread::Builder::new()
             .name("event-writer".into())
-            .spawn(move || rt.block_on(run(store, rx)))
+            .spawn(move || rt.block_on(run(store, rx, woken)))
             .map_err(|e| EventError::Write(format!("cannot start the writer thread: {e}")))?;
         Ok(Writer {
             tx,
+            hurry,
             thread: Some(thread),
         })
     }
@@ -52,7 +65,7 @@ impl Writer {
         let (done, rx) = oneshot::channel();
         // A sync may wait for room in a full queue: it is never on the verify path.
         let tx = self.tx.clone();
-        match tx.try_send(Msg::Sync(done)) {
+        let sent = match tx.try_send(Msg::Sync(done)) {
             Ok(()) => Ok(rx),
             Err(mpsc::error::TrySendError::Full(Msg::Sync(done))) => {
                 std::thread::spawn(move || {
@@ -61,13 +74,16 @@ impl Writer {
                 Ok(rx)
             }
             Err(_) => Err(EventError::WriterStopped),
-        }
+        };
+        self.hurry.notify_one();
+        sent
     }
 
     /// Closes the queue and waits until everything in it is written.
     pub(super) fn finish(mut self) {
-        let Writer { tx, thread } = &mut self;
+        let Writer { tx, hurry, thread } = &mut self;
         drop(std::mem::replace(tx, mpsc::channel(1).0));
+        hurry.notify_one();
         if let Some(t) = thread.take() {
             let _ = t.join();
         }
@@ -82,9 +98,20 @@ impl Drop for Writer {
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::Receiver<Msg>) {
+async fn run(
+    store: Store,
+    mut rx: mpsc::Receiver<Msg>,
+    hurry: std::sync::Arc<tokio::sync::Notify>,
+) {
     let mut syncs = Vec::new();
     while let Some(first) = rx.recv().await {
+        if matches!(first, Msg::Event(_)) {
+            // Gather: no wake-up per event while waiting; a sync or a stop ends the wait.
+            tokio::select! {
+                _ = tokio::time::sleep(WINDOW) => {}
+                _ = hurry.notified() => {}
+            }
+        }
         let mut batch = Batch::default();
         let mut take = |m: Msg, batch: &mut Batch| match m {
             Msg::Event(e) => {
