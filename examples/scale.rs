@@ -7,7 +7,8 @@
 //! cargo run --release --example scale [-- MAX_COMPANIES [DATA_DIR]]
 //!
 //! Prints one table row per checkpoint and writes `scale.json` (the rows) beside the data
-//! folder; `--plot FILE.svg` as the last argument draws latency and RSS against companies.
+//! folder; `--plot FILE.svg` as the last argument draws latency and RSS against companies
+//! (`scale DIR/scale.json --plot FILE.svg` draws an earlier run's rows).
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -208,6 +209,17 @@ fn main() -> anyhow::Result<()> {
         .position(|a| a == "--plot")
         .map(|i| PathBuf::from(&args[i + 1]));
     let positional: Vec<&String> = args.iter().take_while(|a| *a != "--plot").collect();
+    // `scale RUN/scale.json --plot FILE.svg`: draws an earlier run's rows again.
+    if let (Some(json), Some(svg)) = (positional.first().filter(|p| p.ends_with(".json")), &plot) {
+        let out: Value = serde_json::from_slice(&std::fs::read(json)?)?;
+        let rows = out["rows"]
+            .as_array()
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("{json}: no \"rows\" array"))?;
+        draw(&rows, svg)?;
+        println!("plot: {}", svg.display());
+        return Ok(());
+    }
     let max: u64 = positional.first().map_or(Ok(1_000_000), |s| s.parse())?;
     let tmp = tempfile::tempdir()?;
     let base = positional
@@ -361,11 +373,14 @@ fn draw(rows: &[Value], path: &Path) -> anyhow::Result<()> {
         .map(|(_, y)| y)
         .fold(1.0, f64::max);
     let mut chart = ChartBuilder::on(&left)
-        .caption("latency (µs) against companies", ("sans-serif", 18))
+        .caption("latency (µs, log) against companies", ("sans-serif", 18))
         .margin(10)
         .x_label_area_size(30)
         .y_label_area_size(50)
-        .build_cartesian_2d((500f64..xmax * 2.0).log_scale(), 0f64..ymax * 1.2)?;
+        .build_cartesian_2d(
+            (500f64..xmax * 2.0).log_scale(),
+            (10f64..ymax * 2.0).log_scale(),
+        )?;
     chart.configure_mesh().draw()?;
     for (name, key, colour) in series {
         chart
