@@ -8,7 +8,8 @@
 //!
 //! Prints one table row per checkpoint and writes `scale.json` (the rows) beside the data
 //! folder; `--plot FILE.svg` as the last argument draws latency and RSS against companies
-//! (`scale DIR/scale.json --plot FILE.svg` draws an earlier run's rows).
+//! (`scale DIR/scale.json --plot FILE.svg` draws an earlier run's rows; `scale 0 DIR` only
+//! opens an existing folder and prints the RSS that costs).
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -235,9 +236,13 @@ fn main() -> anyhow::Result<()> {
     let app = router(state);
 
     println!(
-        "RSS with the node started, no companies: {:.0} MB",
+        "RSS with the node started, before loading: {:.0} MB",
         rss_mb()
     );
+    if max == 0 {
+        // `scale 0 DIR`: only open an existing folder (what sled's start costs).
+        return Ok(());
+    }
     println!(
         "| companies | loaded/s | verify p50 µs | verify p99 µs | wallet p50 µs | wallet p99 µs | RSS MB | data MB | bytes/company |"
     );
