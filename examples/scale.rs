@@ -14,14 +14,14 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[path = "../tests/inproc/mod.rs"]
+mod inproc;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 use zhengtong::domain::CompanyRecord;
 use zhengtong::events::Channel;
 use zhengtong::http::router;
@@ -116,6 +116,7 @@ fn load(
     }
 }
 
+/// The answer's status of one request through the Router (the body read and dropped).
 async fn call(
     router: &Router,
     method: &str,
@@ -123,21 +124,7 @@ async fn call(
     token: Option<&str>,
     body: Vec<u8>,
 ) -> u16 {
-    let mut req = axum::http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let resp = router
-        .clone()
-        .oneshot(req.body(Body::from(body)).expect("request"))
-        .await
-        .expect("infallible");
-    let status = resp.status().as_u16();
-    let _ = resp.into_body().collect().await.expect("body");
-    status
+    inproc::call(router, method, path, token, body).await.0
 }
 
 /// p50 and p99 in microseconds of `SAMPLES` calls of `f` over random samples.
