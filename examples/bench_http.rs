@@ -70,8 +70,11 @@ fn wrk(addr: SocketAddr, body: &[u8], secs: f64) -> anyhow::Result<f64> {
             body_file.display().to_string()
         ),
     )?;
+    // ZT_WRK="-t1 -c32" by default: wrk's threads and connections.
+    let shape = std::env::var("ZT_WRK").unwrap_or_else(|_| "-t1 -c32".into());
     let out = Command::new("wrk")
-        .args(["-t1", "-c32", &format!("-d{}s", secs.ceil() as u64), "-s"])
+        .args(shape.split_whitespace())
+        .args([&format!("-d{}s", secs.ceil() as u64), "-s"])
         .arg(&lua)
         .arg(format!("http://{addr}/v1/verify"))
         .output()
@@ -179,7 +182,8 @@ fn main() -> anyhow::Result<()> {
 
     let signed_len = |jws: &str| jws.rfind('.').unwrap_or(jws.len());
     let issuer_jwt = app.sd_jwt.split('~').next().unwrap_or_default();
-    println!("cores: {cores}; {secs} s per figure; wrk -t1 -c32 for throughput");
+    let shape = std::env::var("ZT_WRK").unwrap_or_else(|_| "-t1 -c32".into());
+    println!("cores: {cores}; {secs} s per figure; wrk {shape} for throughput");
     println!(
         "| token | ring floor, 1 thread /s | ring floor, {cores} threads /s | HTTP /s | ratio to {cores}-thread floor | target | p50 µs at half rate | p99 µs at half rate |"
     );
