@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 use zhengtong::domain::CompanyRecord;
 use zhengtong::events::Channel;
 use zhengtong::http::router;
-use zhengtong::server::{ServeConfig, build_state};
+use zhengtong::server::build_state;
 use zhengtong::store::Batch;
 use zhengtong::wallet::Wallet;
 
@@ -171,25 +171,6 @@ fn dir_bytes(p: &Path) -> u64 {
         .unwrap_or(0)
 }
 
-fn config(base: &Path) -> ServeConfig {
-    ServeConfig {
-        data: base.join("data"),
-        certs: base.join("certs"),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        region: "440100".parse().expect("region"),
-        public_url: None,
-        status_ttl_s: 300,
-        trust_list: None,
-        trust_list_refresh_s: 300,
-        trust_list_grace_s: 86_400,
-        invoice_checks_per_day: 5,
-        limits: zhengtong::http::Limits {
-            rate_per_minute: 0,
-            ..Default::default()
-        },
-    }
-}
-
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let plot = args
@@ -218,7 +199,7 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let state = rt.block_on(build_state(&config(&base)))?;
+    let state = rt.block_on(build_state(&inproc::config(&base)))?;
     let wallet = state.wallet.clone();
     let app = router(state);
 
@@ -312,7 +293,7 @@ fn main() -> anyhow::Result<()> {
     drop(app);
     drop(wallet);
     let t = Instant::now();
-    let state = rt.block_on(build_state(&config(&base)))?;
+    let state = rt.block_on(build_state(&inproc::config(&base)))?;
     let startup = t.elapsed();
     let app = router(state);
     let first = Instant::now();

@@ -47,16 +47,11 @@ pub fn verify_body(token: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({ "token": token })).expect("json")
 }
 
-/// A node with one registered company, rate limit off.
-pub async fn app() -> App {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let limits = zhengtong::http::Limits {
-        rate_per_minute: 0,
-        ..Default::default()
-    };
-    let state = build_state(&ServeConfig {
-        data: dir.path().join("data"),
-        certs: dir.path().join("certs"),
+/// A development node's configuration in `base` (data and certs folders), rate limit off.
+pub fn config(base: &std::path::Path) -> ServeConfig {
+    ServeConfig {
+        data: base.join("data"),
+        certs: base.join("certs"),
         listen: "127.0.0.1:0".parse().expect("addr"),
         region: "440100".parse().expect("region"),
         public_url: None,
@@ -65,10 +60,17 @@ pub async fn app() -> App {
         trust_list_refresh_s: 300,
         trust_list_grace_s: 86_400,
         invoice_checks_per_day: 5,
-        limits,
-    })
-    .await
-    .expect("state");
+        limits: zhengtong::http::Limits {
+            rate_per_minute: 0,
+            ..Default::default()
+        },
+    }
+}
+
+/// A node with one registered company, rate limit off.
+pub async fn app() -> App {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = build_state(&config(dir.path())).await.expect("state");
     let authority = state
         .wallet
         .create_token(AccessRole::Authority, None, chrono::Duration::days(1))
