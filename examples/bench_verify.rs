@@ -1,12 +1,15 @@
 //! The in-process `POST /v1/verify` handler path (an http::Request with the JSON body through
-//! the axum Router, report JSON bytes out, rate limit off) for a QR presentation and an
-//! SD-JWT, against bare ring ECDSA P-256 SHA-256 verification, all on one core
+//! the axum Router, report JSON bytes out, rate limit off) for a QR presentation, a licence
+//! SD-JWT and an e-seal SD-JWT, and `POST /v1/signatures/validate` of a seal signature
+//! (compact, and timestamped), against bare ring ECDSA P-256 SHA-256 verification, all on one core
 //! (a current_thread runtime), in one run. Rates are calls per second of the thread's CPU
 //! time, so other load on the machine does not skew the ratios.
 //!
 //! cargo run --release --example bench_verify [-- SECONDS_PER_FIGURE]  (split into 7 rounds)
 //!
-//! Targets: presentation ≥ 0.85 of the ring floor, SD-JWT ≥ 0.75.
+//! Targets (issue 10): presentation ≥ 0.85 of the ring floor, SD-JWT ≥ 0.75. A path that
+//! checks N signatures (a seal signature: its own, the e-seal credential's, the police
+//! filing's, and the timestamp's) is held against N ring verifications.
 
 /// The allocator the server runs with (src/main.rs).
 #[global_allocator]
@@ -62,11 +65,19 @@ impl Row {
     fn push(&mut self, floor: f64, path: f64) {
         self.floors.push(floor);
         self.paths.push(path);
-        self.ratios.push(path / floor);
     }
 
     /// Medians of the rounds, and the spread of the ratio.
-    fn summary(mut self, signed_len: usize) -> String {
+    /// `signatures`: how many signatures the path checks; the floor is that many ring
+    /// verifications.
+    fn summary(mut self, signed_len: usize, signatures: u64) -> String {
+        let n = signatures.max(1) as f64;
+        self.ratios = self
+            .floors
+            .iter()
+            .zip(&self.paths)
+            .map(|(f, p)| p / (f / n))
+            .collect();
         let median = |v: &mut Vec<f64>| {
             v.sort_by(f64::total_cmp);
             v[v.len() / 2]
@@ -77,12 +88,26 @@ impl Row {
             median(&mut self.ratios),
         );
         format!(
-            "{p:>6.0} /s against ring {f:>6.0} /s over {signed_len} signed bytes = {r:.2} of ring (median of {} rounds, {:.2}..{:.2})",
+            "{p:>6.0} /s against ring {f:>6.0} /s over {signed_len} signed bytes, {signatures} signature(s) = {r:.2} of {signatures} ring verification(s) (median of {} rounds, {:.2}..{:.2})",
             self.ratios.len(),
             self.ratios[0],
             self.ratios[self.ratios.len() - 1]
         )
     }
+}
+
+/// One path measured: a route, a body, and the message its (first) signature covers.
+struct Path {
+    label: &'static str,
+    route: &'static str,
+    body: Vec<u8>,
+    /// The JWS signing input (header.payload) of the token's first signature: the floor
+    /// verifies one signature over a message this long.
+    signed: Vec<u8>,
+    /// Signatures checked outside JWS (which `jws::verifications` counts): the RFC 3161
+    /// token's CMS signature.
+    other_signatures: u64,
+    target: Option<f64>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -94,6 +119,7 @@ fn main() -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     let app = rt.block_on(inproc::app());
+    let sealed = rt.block_on(inproc::sealed(&app));
 
     // (a) bare ring verification of one ES256 signature over a message as long as the one
     // the token's signature covers (a JWS signing input: header.payload), one floor per
@@ -107,20 +133,65 @@ fn main() -> anyhow::Result<()> {
     let public =
         UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, key.public_key().as_ref().to_vec());
     let signing_input = |jws: &str| -> Vec<u8> {
-        let end = jws.rfind('.').unwrap_or(jws.len());
-        jws.as_bytes()[..end].to_vec()
+        let jwt = jws.split('~').next().unwrap_or_default();
+        let end = jwt.rfind('.').unwrap_or(jwt.len());
+        jwt.as_bytes()[..end].to_vec()
     };
-    let issuer_jwt = app.sd_jwt.split('~').next().unwrap_or_default();
-    let messages = [signing_input(&app.presentation), signing_input(issuer_jwt)];
-    let signatures = messages
+    let seal_signature: serde_json::Value = serde_json::from_slice(&sealed.validate_body)?;
+    let paths = [
+        Path {
+            label: "POST /v1/verify presentation",
+            route: "/v1/verify",
+            body: inproc::verify_body(&app.presentation),
+            signed: signing_input(&app.presentation),
+            other_signatures: 0,
+            target: Some(0.85),
+        },
+        Path {
+            label: "POST /v1/verify SD-JWT (licence)",
+            route: "/v1/verify",
+            body: inproc::verify_body(&app.sd_jwt),
+            signed: signing_input(&app.sd_jwt),
+            other_signatures: 0,
+            target: Some(0.75),
+        },
+        Path {
+            label: "POST /v1/verify SD-JWT (e-seal)",
+            route: "/v1/verify",
+            body: inproc::verify_body(&sealed.eseal_sd_jwt),
+            signed: signing_input(&sealed.eseal_sd_jwt),
+            other_signatures: 0,
+            target: None,
+        },
+        Path {
+            label: "POST /v1/signatures/validate (compact JWS)",
+            route: "/v1/signatures/validate",
+            signed: signing_input(seal_signature["signature"].as_str().unwrap_or_default()),
+            body: sealed.validate_body.clone(),
+            other_signatures: 0,
+            target: None,
+        },
+        Path {
+            label: "POST /v1/signatures/validate (timestamped)",
+            route: "/v1/signatures/validate",
+            signed: signing_input(seal_signature["signature"].as_str().unwrap_or_default()),
+            body: sealed.validate_timestamped_body.clone(),
+            other_signatures: 1,
+            target: None,
+        },
+    ];
+    let signatures = paths
         .iter()
-        .map(|m| key.sign(&rng, m).map_err(|_| anyhow::anyhow!("sign")))
+        .map(|p| {
+            key.sign(&rng, &p.signed)
+                .map_err(|_| anyhow::anyhow!("sign"))
+        })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let floor = |which: usize, secs| {
         rate(secs, || {
             public
                 .verify(
-                    std::hint::black_box(&messages[which]),
+                    std::hint::black_box(&paths[which].signed),
                     signatures[which].as_ref(),
                 )
                 .expect("valid");
@@ -128,111 +199,120 @@ fn main() -> anyhow::Result<()> {
     };
 
     // (b) the handler path, bytes in, report bytes out.
-    let call = |body: &[u8], label: &str| -> anyhow::Result<()> {
+    let call = |p: &Path| -> anyhow::Result<u64> {
+        let before = zhengtong::credential::jws::verifications();
         let (st, out) = rt.block_on(inproc::call(
             &app.router,
             "POST",
-            "/v1/verify",
+            p.route,
             None,
-            body.to_vec(),
+            p.body.clone(),
         ));
+        let jws_checks = zhengtong::credential::jws::verifications() - before;
         let v: serde_json::Value = serde_json::from_slice(&out)?;
         if std::env::var("ZT_BENCH_SHOW").is_ok() {
-            eprintln!("{label}: {}", String::from_utf8_lossy(&out));
+            eprintln!("{}: {}", p.label, String::from_utf8_lossy(&out));
         }
         anyhow::ensure!(
             st == 200 && v["indication"] == "TOTAL_PASSED",
-            "{label}: {v}"
+            "{}: {v}",
+            p.label
         );
-        Ok(())
+        Ok(jws_checks)
     };
-    let path_rate = |body: &[u8], secs: f64| {
+    let path_rate = |p: &Path, secs: f64| {
         rate(secs, || {
             let (st, out) = rt.block_on(inproc::call(
                 &app.router,
                 "POST",
-                "/v1/verify",
+                p.route,
                 None,
-                body.to_vec(),
+                p.body.clone(),
             ));
             assert_eq!(st, 200);
             std::hint::black_box(out);
         })
     };
-    let presentation = inproc::verify_body(&app.presentation);
-    let sd_jwt = inproc::verify_body(&app.sd_jwt);
-    call(&presentation, "presentation")?;
-    call(&sd_jwt, "SD-JWT")?;
-    // `ZT_BENCH_ONLY=presentation|sd-jwt` runs only that path (for a profiler).
-    match std::env::var("ZT_BENCH_ONLY").as_deref() {
-        Ok("presentation") => {
-            println!("presentation: {:.0} /s", path_rate(&presentation, secs));
-            return Ok(());
-        }
-        Ok("sd-jwt") => {
-            println!("SD-JWT: {:.0} /s", path_rate(&sd_jwt, secs));
-            return Ok(());
-        }
-        Ok("parts") => {
-            // Where an SD-JWT verification's time goes, outside HTTP and status.
-            let trust = zhengtong::pki::TrustStore::load(&app._dir.path().join("certs"))?;
-            let verifier = zhengtong::verify::Verifier::new(trust);
-            let now = chrono::Utc::now();
-            let t = app.sd_jwt.as_str();
-            let per = |n: f64| format!("{:.1} µs", 1e6 / n);
-            println!("ring floor (SD-JWT size): {}", per(floor(1, secs)));
-            println!("ring floor (presentation size): {}", per(floor(0, secs)));
-            println!(
-                "sdjwt::decode: {}",
-                per(rate(secs, || {
-                    std::hint::black_box(zhengtong::credential::sdjwt::decode(t).is_ok());
-                }))
-            );
-            println!(
-                "issuer_jwt_sha256: {}",
-                per(rate(secs, || {
-                    std::hint::black_box(zhengtong::credential::issuer_jwt_sha256(t));
-                }))
-            );
-            println!(
-                "check_credential (no status): {}",
-                per(rate(secs, || {
-                    std::hint::black_box(verifier.check_credential(t, now));
-                }))
-            );
-            println!(
-                "check_presentation (no status): {}",
-                per(rate(secs, || {
-                    std::hint::black_box(verifier.check_presentation(&app.presentation, now));
-                }))
-            );
-            println!("HTTP SD-JWT: {}", per(path_rate(&sd_jwt, secs)));
-            println!("HTTP presentation: {}", per(path_rate(&presentation, secs)));
-            return Ok(());
-        }
-        _ => {}
+    let mut jws_checks = Vec::new();
+    for p in &paths {
+        jws_checks.push(call(p)?);
     }
-    // Rounds of floor, presentation, SD-JWT, one after the other, so that a change of CPU
-    // speed during the run (a shared machine) meets all three alike; the figure is the
-    // median ratio of the rounds.
+    // `ZT_BENCH_ONLY=N` runs only path N (0: presentation, 1: SD-JWT, ...), for a profiler.
+    if let Ok(only) = std::env::var("ZT_BENCH_ONLY") {
+        if only == "parts" {
+            return parts(&app, secs, &|w| floor(w, secs), &|w| {
+                path_rate(&paths[w], secs)
+            });
+        }
+        let p = &paths[only.parse::<usize>()?];
+        println!("{}: {:.0} /s", p.label, path_rate(p, secs));
+        return Ok(());
+    }
+    // Rounds of floor and path, one path after the other, so that a change of CPU speed
+    // during the run (a shared machine) meets all alike; the figure is the median ratio of
+    // the rounds.
     const ROUNDS: usize = 7;
     let slice = secs / ROUNDS as f64;
-    let mut rows = [Row::default(), Row::default()];
+    let mut rows: Vec<Row> = paths.iter().map(|_| Row::default()).collect();
     for _ in 0..ROUNDS {
-        for (which, body) in [&presentation, &sd_jwt].into_iter().enumerate() {
+        for (which, row) in rows.iter_mut().enumerate() {
             let f = floor(which, slice);
-            let p = path_rate(body, slice);
-            rows[which].push(f, p);
+            let p = path_rate(&paths[which], slice);
+            row.push(f, p);
         }
     }
-    let [p, s] = rows;
+    for ((p, row), jws) in paths.iter().zip(rows).zip(jws_checks) {
+        let target = p
+            .target
+            .map_or("no target".to_string(), |t| format!("target {t:.2}"));
+        println!(
+            "{:<43} {}; {target}",
+            format!("{}:", p.label),
+            row.summary(p.signed.len(), jws + p.other_signatures),
+        );
+    }
+    Ok(())
+}
+
+/// `ZT_BENCH_ONLY=parts`: where an SD-JWT verification's time goes, outside HTTP and status.
+fn parts(
+    app: &inproc::App,
+    secs: f64,
+    floor: &dyn Fn(usize) -> f64,
+    path_rate: &dyn Fn(usize) -> f64,
+) -> anyhow::Result<()> {
+    let trust = zhengtong::pki::TrustStore::load(&app._dir.path().join("certs"))?;
+    let verifier = zhengtong::verify::Verifier::new(trust);
+    let now = chrono::Utc::now();
+    let t = app.sd_jwt.as_str();
+    let per = |n: f64| format!("{:.1} µs", 1e6 / n);
+    println!("ring floor (SD-JWT size): {}", per(floor(1)));
+    println!("ring floor (presentation size): {}", per(floor(0)));
     println!(
-        "POST /v1/verify presentation: {}; target 0.85",
-        p.summary(messages[0].len())
+        "sdjwt::decode: {}",
+        per(rate(secs, || {
+            std::hint::black_box(zhengtong::credential::sdjwt::decode(t).is_ok());
+        }))
     );
     println!(
-        "POST /v1/verify SD-JWT:       {}; target 0.75",
-        s.summary(messages[1].len())
+        "issuer_jwt_sha256: {}",
+        per(rate(secs, || {
+            std::hint::black_box(zhengtong::credential::issuer_jwt_sha256(t));
+        }))
     );
+    println!(
+        "check_credential (no status): {}",
+        per(rate(secs, || {
+            std::hint::black_box(verifier.check_credential(t, now));
+        }))
+    );
+    println!(
+        "check_presentation (no status): {}",
+        per(rate(secs, || {
+            std::hint::black_box(verifier.check_presentation(&app.presentation, now));
+        }))
+    );
+    println!("HTTP SD-JWT: {}", per(path_rate(1)));
+    println!("HTTP presentation: {}", per(path_rate(0)));
     Ok(())
 }

@@ -2,11 +2,11 @@
 //! in `x5c`), cached by the SHA-256 of the chain's DER and the role, so a seal validated
 //! again costs one hash. Bounded: when full, the cache starts over.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use ring::digest::{Context, SHA256};
 
+use super::bounded::Bounded;
 use crate::pki::{ChainError, Role, TrustedCert};
 
 /// At most this many chains are remembered.
@@ -28,24 +28,22 @@ pub fn chain_digest(x5c: &[Vec<u8>], role: Role) -> ChainKey {
     key
 }
 
-#[derive(Default)]
-pub struct ChainCache(Mutex<HashMap<ChainKey, ChainResult>>);
+/// Chain results by [`chain_digest`].
+pub struct ChainCache(Bounded<ChainKey, ChainResult>);
+
+impl Default for ChainCache {
+    fn default() -> Self {
+        ChainCache(Bounded::new(CAPACITY))
+    }
+}
 
 impl ChainCache {
     pub fn get(&self, key: &ChainKey) -> Option<ChainResult> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .cloned()
+        self.0.get(key)
     }
 
     pub fn put(&self, key: ChainKey, result: ChainResult) {
-        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if map.len() >= CAPACITY {
-            map.clear();
-        }
-        map.insert(key, result);
+        self.0.put(key, result)
     }
 }
 
@@ -62,7 +60,7 @@ mod tests {
                 Err(ChainError::UnreadableX5c),
             );
         }
-        assert!(cache.0.lock().unwrap().len() <= CAPACITY);
+        assert!(cache.0.len() <= CAPACITY);
         let k = chain_digest(&[vec![1]], Role::SealSigner);
         cache.put(k, Err(ChainError::NoSigningCertificate));
         assert_eq!(

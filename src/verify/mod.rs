@@ -2,6 +2,7 @@
 //! reported as a validation report. The same code serves the CLI (offline) and the server
 //! (online, where it can also ask about a credential's status).
 
+mod bounded;
 mod catalogue;
 mod chains;
 mod key_binding;
@@ -9,6 +10,7 @@ mod lang;
 mod online;
 mod remote;
 mod report;
+mod seal_images;
 mod sealed;
 
 pub use key_binding::Challenge;
@@ -34,6 +36,7 @@ use crate::pki::{CertInfo, ChainError, Role, TrustStore, TrustedCert, issuer_uri
 
 use crate::present::PresentationClaims;
 use chains::{ChainCache, chain_digest};
+use seal_images::SealImages;
 
 /// Clock skew tolerated between the signer and the verifier.
 const SKEW_S: i64 = 60;
@@ -146,6 +149,8 @@ pub struct Verifier {
     pub trust_list_expiry: Option<(i64, i64)>,
     /// Chains of certificates not in the trust store (seal keys), validated once.
     chains: ChainCache,
+    /// Seal images rendered from their templates, rendered once.
+    seal_images: SealImages,
 }
 
 fn time(ts: i64) -> Option<DateTime<Utc>> {
@@ -197,6 +202,7 @@ impl Verifier {
             allowed: None,
             trust_list_expiry: None,
             chains: ChainCache::default(),
+            seal_images: SealImages::default(),
         }
     }
 
@@ -211,6 +217,7 @@ impl Verifier {
             allowed: Some(list.allowed_types()),
             trust_list_expiry: Some((list.exp, grace_s)),
             chains: ChainCache::default(),
+            seal_images: SealImages::default(),
         }
     }
 

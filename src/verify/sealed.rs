@@ -354,7 +354,8 @@ impl Verifier {
             );
             return (false, None);
         };
-        let svg = template.render_svg();
+        let rendered = self.seal_images.render(&template);
+        let svg = rendered.svg.clone();
         let filing_sig = claims
             .get("police_filing")
             .and_then(|f| f["signature"].as_str())
@@ -404,10 +405,10 @@ impl Verifier {
                 return (false, Some(svg));
             }
         };
-        // The SVG is rendered once: its hash is the image hash.
-        let image = hex::encode(ring::digest::digest(&ring::digest::SHA256, svg.as_bytes()));
+        // The SVG's hash is the image hash.
+        let image = rendered.image_sha256.clone();
         let same = facts.get("image_sha256") == Some(&json!(image))
-            && facts.get("template_sha256") == Some(&json!(template.template_sha256()))
+            && facts.get("template_sha256") == Some(&json!(rendered.template_sha256))
             && seal["image_sha256"] == json!(image);
         if !same {
             r.failed(

@@ -17,6 +17,19 @@ pub struct App {
     /// A QR presentation of the licence, and the licence SD-JWT.
     pub presentation: String,
     pub sd_jwt: String,
+    /// An authority's token, for setting up more (see [`sealed`]).
+    pub authority: String,
+}
+
+/// A company set up with an official seal (`POST /v1/establishments`): its e-seal SD-JWT,
+/// and a seal signature over a document digest with the `POST /v1/signatures/validate`
+/// body that checks it.
+pub struct Sealed {
+    pub eseal_sd_jwt: String,
+    /// `{"document_sha256", "signature"}`: the compact JWS (one signature).
+    pub validate_body: Vec<u8>,
+    /// The same with the timestamped JWS (JAdES, the region's RFC 3161 token on it).
+    pub validate_timestamped_body: Vec<u8>,
 }
 
 pub async fn call(
@@ -127,5 +140,72 @@ pub async fn app() -> App {
         _dir: dir,
         presentation: p["token"].as_str().unwrap().to_string(),
         sd_jwt,
+        authority,
+    }
+}
+
+/// Sets up a second company with an official seal and signs a document digest with it.
+pub async fn sealed(app: &App) -> Sealed {
+    let uscc = zhengtong::domain::with_check_char("91440101MA0000002").expect("uscc");
+    let name = "广州天河示例印章科技有限公司";
+    let form = json!({
+        "company": {
+            "uscc": uscc, "name": name,
+            "legal_representative": { "name": "李四", "id_number": "11010519491231002X" },
+            "registered_capital_fen": 100_000_000, "address": "广州市天河区天河路2号",
+            "business_scope": "软件开发", "established_on": "2024-03-01",
+        },
+        "seals": [{"seal_type": "official", "template": {
+            "shape": "round", "width_mm": 40, "height_mm": 40, "border_mm": 1.2, "star": true,
+            "arc_text": name, "seal_code": "4401000099001"}}],
+        "invoicing": false,
+    });
+    let (st, b) = call(
+        &app.router,
+        "POST",
+        "/v1/establishments",
+        Some(&app.authority),
+        serde_json::to_vec(&form).unwrap(),
+    )
+    .await;
+    assert_eq!(st, 201, "{}", String::from_utf8_lossy(&b));
+    let done: Value = serde_json::from_slice(&b).unwrap();
+    let wallet = done["wallet_token"].as_str().unwrap();
+    let seal_id = done["seals"][0]["id"].as_str().unwrap();
+    let (st, b) = call(
+        &app.router,
+        "GET",
+        &format!("/v1/wallets/{uscc}"),
+        Some(wallet),
+        vec![],
+    )
+    .await;
+    assert_eq!(st, 200, "{}", String::from_utf8_lossy(&b));
+    let listing: Value = serde_json::from_slice(&b).unwrap();
+    let eseal = listing["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "e_seal")
+        .expect("an e-seal credential")
+        .clone();
+    let digest = "ab".repeat(32);
+    let (st, b) = call(
+        &app.router,
+        "POST",
+        &format!("/v1/wallets/{uscc}/seals/{seal_id}/sign"),
+        Some(wallet),
+        serde_json::to_vec(&json!({ "sha256": digest })).unwrap(),
+    )
+    .await;
+    assert_eq!(st, 201, "{}", String::from_utf8_lossy(&b));
+    let sig: Value = serde_json::from_slice(&b).unwrap();
+    let body = |which: &str| {
+        serde_json::to_vec(&json!({"document_sha256": digest, "signature": sig[which]})).unwrap()
+    };
+    Sealed {
+        eseal_sd_jwt: eseal["sd_jwt"].as_str().expect("sd_jwt").to_string(),
+        validate_body: body("signature"),
+        validate_timestamped_body: body("timestamped_signature"),
     }
 }
