@@ -189,6 +189,15 @@ fn main() -> anyhow::Result<()> {
         println!("plot: {}", svg.display());
         return Ok(());
     }
+    // `scale store DIR`: only open the store of an existing folder (sled alone, none of the
+    // node's start-up work), to tell sled's own memory from the node's.
+    if let (Some("store"), Some(dir)) = (positional.first().map(|s| s.as_str()), positional.get(1))
+    {
+        let store = zhengtong::store::Store::open(&PathBuf::from(dir).join("data"))?;
+        println!("RSS with the store open: {:.0} MB", rss_mb());
+        drop(store);
+        return Ok(());
+    }
     let max: u64 = positional.first().map_or(Ok(1_000_000), |s| s.parse())?;
     let tmp = tempfile::tempdir()?;
     let base = positional

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Durable writes/s through HTTP with wrk: registrations, start-up bundles and invoices at
-# 1, 8 and 64 connections, against a release server in a temporary folder. After each run a
-# fresh registration must answer within a second (the server never hangs). Prints a table.
+# 1, 8 and 64 connections, against a release server in a temporary folder, each next to the
+# store's own flushed-write floor at as many writers (examples/store_floor, run first in the
+# same temporary folder's file system). After each run a fresh registration must answer
+# within a second (the server never hangs). Prints a table.
 # Usage: scripts/bench-writes.sh [SECONDS per run, default 10]. Needs wrk and curl.
-# ZT_BIN=path runs that binary instead of building target/release/zhengtong.
+# ZT_BIN=path runs that binary instead of building target/release/zhengtong; ZT_FLOOR_BIN the
+# store_floor example instead of building it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
@@ -13,6 +16,16 @@ if [ -z "$bin" ]; then
   cargo build --release -q
   bin=${CARGO_TARGET_DIR:-target}/release/zhengtong
 fi
+floor_bin=${ZT_FLOOR_BIN:-}
+if [ -z "$floor_bin" ]; then
+  cargo build --release -q --example store_floor
+  floor_bin=${CARGO_TARGET_DIR:-target}/release/examples/store_floor
+fi
+echo "the store's floor (small atomic batches, each flushed), $secs s per level:"
+floors=$("$floor_bin" "$secs")
+echo "$floors"
+echo
+floor_of() { echo "$floors" | awk -v c="$1" '$1 == c {print $2}'; }
 dir=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 "$bin" serve --listen 127.0.0.1:$port --data "$dir/data" --certs "$dir/certs" \
@@ -36,7 +49,7 @@ post() { curl -sf -m 10 -H "Authorization: Bearer $1" -H 'Content-Type: applicat
 # A seller with invoicing rights, through the bundle.
 seller=$(uscc 999999999)
 post "$authority" /v1/establishments "{\"company\":$(company $seller),\"seals\":[],\"invoicing\":true}" >/dev/null
-printf '%-9s %6s %10s %12s %14s\n' kind conns writes/s errors fresh-write-s
+printf '%-9s %6s %10s %10s %9s %12s %14s\n' kind conns writes/s floor/s of-floor errors fresh-write-s
 n=0
 for kind in register bundle invoice; do
   tokn=$authority; [ $kind = invoice ] && tokn=$tax
@@ -51,6 +64,8 @@ for kind in register bundle invoice; do
     started=$(date +%s.%N)
     post "$authority" /v1/companies "$(company $(uscc $((999990000 + n))))" >/dev/null
     fresh=$(echo "$(date +%s.%N) - $started" | bc)
-    printf '%-9s %6s %10s %12s %14s\n' $kind $c "$rps" "$errs" "$fresh"
+    floor=$(floor_of $c)
+    ratio=$(echo "scale=3; $rps / $floor" | bc)
+    printf '%-9s %6s %10s %10s %9s %12s %14s\n' $kind $c "$rps" "$floor" "$ratio" "$errs" "$fresh"
   done
 done

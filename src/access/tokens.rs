@@ -2,8 +2,10 @@
 //! rotation and the admin token of `DATA/admin.token`.
 //!
 //! Keys: `Tokens` holds `<sha256 of the token>` → [`TokenRecord`]; `Index` holds
-//! `token-id/<id>` → that hash and `wallet-token/<uscc>` → the hash of the company's
-//! current wallet token. A revoked record stays (listed as revoked) and is refused.
+//! `token-id/<id>` → that hash, `wallet-token/<uscc>` → the hash of the company's
+//! current wallet token, and `admin-token/<hash>` for each admin token (so a start finds the
+//! admin tokens without reading every wallet token: a million at a million companies). A
+//! revoked record stays (listed as revoked) and is refused.
 
 use std::path::Path;
 
@@ -41,6 +43,16 @@ fn id_key(id: &str) -> String {
 fn wallet_key(uscc: &Uscc) -> String {
     format!("wallet-token/{uscc}")
 }
+
+const ADMIN_PREFIX: &str = "admin-token/";
+
+fn admin_key(hash: &str) -> String {
+    format!("{ADMIN_PREFIX}{hash}")
+}
+
+/// `Meta` key present once every admin token is in the `admin-token/` index: data folders
+/// from before the index get it from one full scan of the tokens, at their first start.
+const ADMIN_INDEXED: &str = "tokens/admin-indexed";
 
 /// Adds a new token's record and its id index to `batch`.
 pub fn put_new(batch: &mut Batch, token: &str, rec: &TokenRecord) {
@@ -212,11 +224,25 @@ pub async fn ensure_admin(
         None => {
             let rec = TokenRecord::new(AccessRole::Admin, None, Some("admin".into()), now, None);
             b.put(Tree::Tokens, &current, &rec)
-                .put(Tree::Index, &id_key(&rec.id), &current);
+                .put(Tree::Index, &id_key(&rec.id), &current)
+                .put(Tree::Index, &admin_key(&current), &());
         }
     }
+    let indexed = store.get_raw(Tree::Meta, ADMIN_INDEXED)?.is_some();
+    let hashes = if indexed {
+        store
+            .keys_with_prefix(Tree::Index, ADMIN_PREFIX)?
+            .into_iter()
+            .map(|k| k[ADMIN_PREFIX.len()..].to_string())
+            .collect()
+    } else {
+        // Once per data folder: every record, to index the admin tokens (and give ids to
+        // records from before token ids).
+        b.put(Tree::Meta, ADMIN_INDEXED, &());
+        store.keys_with_prefix(Tree::Tokens, "")?
+    };
     let mut retired = 0;
-    for hash in store.keys_with_prefix(Tree::Tokens, "")? {
+    for hash in hashes {
         let Some(mut rec) = store.get::<TokenRecord>(Tree::Tokens, &hash)? else {
             continue;
         };
@@ -228,6 +254,9 @@ pub async fn ensure_admin(
                 b.put(Tree::Index, &wallet_key(uscc), &hash);
             }
             changed = true;
+        }
+        if rec.role == AccessRole::Admin && !indexed {
+            b.put(Tree::Index, &admin_key(&hash), &());
         }
         if rec.role == AccessRole::Admin && hash != current && rec.revoked_at.is_none() {
             rec.revoked_at = Some(now);
@@ -262,6 +291,43 @@ pub async fn rotate_admin(store: &Store, path: &Path) -> Result<(), TokenError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A data folder from before the admin index: its admin token is found by the one full
+    /// scan of the first start (and revoked, since the file now holds another); later starts
+    /// find admin tokens by the index alone.
+    #[tokio::test]
+    async fn admin_tokens_from_before_the_index_are_found_and_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let now = Utc::now();
+        let old = new_token();
+        let rec = TokenRecord::new(AccessRole::Admin, None, Some("admin".into()), now, None);
+        let mut b = Batch::default();
+        b.put(Tree::Tokens, &token_hash(&old), &rec);
+        store.apply(b).await.unwrap();
+        let admin_file = dir.path().join("admin.token");
+        assert!(ensure_admin(&store, &admin_file, now).await.unwrap());
+        assert!(
+            matches!(authenticate(&store, &old, now).unwrap(), Authenticated::Refused(w) if w.contains("revoked"))
+        );
+        assert!(store.get_raw(Tree::Meta, ADMIN_INDEXED).unwrap().is_some());
+        let indexed = store.keys_with_prefix(Tree::Index, ADMIN_PREFIX).unwrap();
+        assert_eq!(indexed.len(), 2, "{indexed:?}");
+
+        // An admin token the index lists is retired by the next start, as before.
+        let first = std::fs::read_to_string(&admin_file).unwrap();
+        rotate_admin(&store, &admin_file).await.unwrap();
+        assert!(
+            matches!(authenticate(&store, first.trim(), now).unwrap(), Authenticated::Refused(w) if w.contains("revoked"))
+        );
+        assert_eq!(
+            store
+                .keys_with_prefix(Tree::Index, ADMIN_PREFIX)
+                .unwrap()
+                .len(),
+            3
+        );
+    }
 
     #[tokio::test]
     async fn revoke_rotate_and_admin_file() {
