@@ -150,11 +150,10 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
     let mut disclosures = Vec::with_capacity(count);
     for (i, d) in parts.iter().skip(1).enumerate() {
         let raw = b64::decode_url(d).ok_or(SdJwtError::Disclosure(i))?;
-        let arr: Vec<Value> =
+        // `[salt, name, value]`, exactly three, the name a string (parsed straight into
+        // place: no array of values built and taken apart).
+        let (_salt, name, value): (serde::de::IgnoredAny, String, Value) =
             serde_json::from_slice(&raw).map_err(|_| SdJwtError::Disclosure(i))?;
-        let Ok([_, Value::String(name), value]) = <[Value; 3]>::try_from(arr) else {
-            return Err(SdJwtError::Disclosure(i));
-        };
         let digest = disclosure_digest(d);
         if by_digest.contains_key(&digest) {
             return Err(SdJwtError::Duplicate(digest));
@@ -280,6 +279,27 @@ mod tests {
                 matches!(decode(&bad), Err(SdJwtError::Disclosure(_))),
                 "disclosure {i} damaged into {:?} was accepted",
                 damaged[i]
+            );
+        }
+    }
+
+    /// A disclosure is `[salt, name, value]`: two or four elements, or a name that is not a
+    /// string, is refused (and named by its position).
+    #[test]
+    fn a_disclosure_of_another_shape_is_refused() {
+        let token = issued();
+        let jwt = token.split('~').next().unwrap();
+        for shape in [
+            json!(["salt", "name"]),
+            json!(["salt", "name", "示例", "extra"]),
+            json!(["salt", 7, "示例"]),
+            json!({"salt": "s", "name": "n", "value": "v"}),
+        ] {
+            let d = b64::encode_url(&serde_json::to_vec(&shape).unwrap());
+            let bad = format!("{jwt}~{d}~");
+            assert!(
+                matches!(decode(&bad), Err(SdJwtError::Disclosure(0))),
+                "{shape} was accepted"
             );
         }
     }
