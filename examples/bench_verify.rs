@@ -211,7 +211,8 @@ fn main() -> anyhow::Result<()> {
         let jws_checks = zhengtong::credential::jws::verifications() - before;
         let v: serde_json::Value = serde_json::from_slice(&out)?;
         if std::env::var("ZT_BENCH_SHOW").is_ok() {
-            eprintln!("{}: {}", p.label, String::from_utf8_lossy(&out));
+            eprintln!("{} request: {}", p.label, String::from_utf8_lossy(&p.body));
+            eprintln!("{} report: {}", p.label, String::from_utf8_lossy(&out));
         }
         anyhow::ensure!(
             st == 200 && v["indication"] == "TOTAL_PASSED",
@@ -294,6 +295,15 @@ fn parts(
             std::hint::black_box(zhengtong::credential::sdjwt::decode(t).is_ok());
         }))
     );
+    let payload =
+        zhengtong::credential::jws::Parsed::parse(t.split('~').next().unwrap_or(t))?.payload;
+    println!(
+        "payload ({} bytes) into serde_json::Value: {}",
+        payload.len(),
+        per(rate(secs, || {
+            std::hint::black_box(serde_json::from_slice::<serde_json::Value>(&payload).is_ok());
+        }))
+    );
     println!(
         "issuer_jwt_sha256: {}",
         per(rate(secs, || {
@@ -310,6 +320,18 @@ fn parts(
         "check_presentation (no status): {}",
         per(rate(secs, || {
             std::hint::black_box(verifier.check_presentation(&app.presentation, now));
+        }))
+    );
+    // The fixed cost of the Router, its layers and this harness: a route that does nothing.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    println!(
+        "HTTP GET /healthz (router, layers, harness): {}",
+        per(rate(secs, || {
+            let (st, out) = rt.block_on(inproc::call(&app.router, "GET", "/healthz", None, vec![]));
+            assert_eq!(st, 200);
+            std::hint::black_box(out);
         }))
     );
     println!("HTTP SD-JWT: {}", per(path_rate(1)));

@@ -97,31 +97,19 @@ pub fn to_csv(i: &Indicators) -> String {
         row("verifications.by_credential_type", k, n.to_string());
     }
     for r in &v.by_region {
-        row(
-            "verifications.by_region.total",
-            &r.region,
-            r.total.to_string(),
-        );
-        row(
-            "verifications.by_region.total_passed",
-            &r.region,
-            r.total_passed.to_string(),
-        );
-        row(
-            "verifications.by_region.total_failed",
-            &r.region,
-            r.total_failed.to_string(),
-        );
-        row(
-            "verifications.by_region.indeterminate",
-            &r.region,
-            r.indeterminate.to_string(),
-        );
-        row(
-            "verifications.by_region.cross_region",
-            &r.region,
-            r.cross_region.to_string(),
-        );
+        for (name, n) in [
+            ("total", r.total),
+            ("total_passed", r.total_passed),
+            ("total_failed", r.total_failed),
+            ("indeterminate", r.indeterminate),
+            ("cross_region", r.cross_region),
+        ] {
+            row(
+                &format!("verifications.by_region.{name}"),
+                &r.region,
+                n.to_string(),
+            );
+        }
     }
     row(
         "online_checks_refused",

@@ -8,7 +8,6 @@ use crate::credential::new_id;
 use crate::domain::Uscc;
 use crate::seal::sign::{SigningRecord, UsableSeal, sha256_hex, usable_seal};
 use crate::seal::{filings, records};
-use crate::store::Batch;
 use crate::wallet::{Wallet, WalletError};
 
 #[derive(Debug, thiserror::Error)]
@@ -114,20 +113,6 @@ pub async fn seal_pdf(
         doc_sha256: sha256_hex(pdf),
         signed_at: now,
     };
-    let mut batch = Batch::default();
-    records::put_signing(&mut batch, uscc, &record);
-    wallet.log(
-        &mut batch,
-        now,
-        uscc.as_str(),
-        crate::events::What::SealSigned {
-            seal_id: seal.id.clone(),
-        },
-    );
-    wallet
-        .store()
-        .apply(batch)
-        .await
-        .map_err(WalletError::from)?;
+    records::record_signing(wallet, uscc, &record).await?;
     Ok((sealed, record))
 }

@@ -52,8 +52,28 @@ pub fn open_key(wallet: &Wallet, seal: &ESeal) -> Result<Vec<u8>, WalletError> {
     wallet.open_secret(&key_name(seal), &format!("the key of e-seal {}", seal.id))
 }
 
+/// Writes a signing and its event (`seal_signed`), durably, in one batch: a seal signature
+/// and a sealed PDF are recorded alike.
+pub async fn record_signing(
+    wallet: &Wallet,
+    uscc: &Uscc,
+    record: &SigningRecord,
+) -> Result<(), WalletError> {
+    let mut batch = Batch::default();
+    put_signing(&mut batch, uscc, record);
+    wallet.log(
+        &mut batch,
+        record.signed_at,
+        uscc.as_str(),
+        crate::events::What::SealSigned {
+            seal_id: record.seal_id.clone(),
+        },
+    );
+    Ok(wallet.store().apply(batch).await?)
+}
+
 /// Adds a signing to `batch`.
-pub fn put_signing(batch: &mut Batch, uscc: &Uscc, record: &SigningRecord) {
+fn put_signing(batch: &mut Batch, uscc: &Uscc, record: &SigningRecord) {
     batch.put_new(
         Tree::Events,
         &format!(

@@ -9,7 +9,6 @@ use super::records;
 use crate::credential::{jws, new_id};
 use crate::domain::Uscc;
 use crate::pki::{Role, Signer};
-use crate::store::Batch;
 use crate::wallet::{CredentialStatus, Wallet, WalletError};
 
 pub const SEAL_TYP: &str = "zt-seal+jws";
@@ -169,17 +168,7 @@ pub async fn sign(
         doc_sha256: doc_sha256.into(),
         signed_at: now,
     };
-    let mut batch = Batch::default();
-    records::put_signing(&mut batch, uscc, &record);
-    wallet.log(
-        &mut batch,
-        now,
-        uscc.as_str(),
-        crate::events::What::SealSigned {
-            seal_id: seal.id.clone(),
-        },
-    );
-    wallet.store().apply(batch).await?;
+    records::record_signing(wallet, uscc, &record).await?;
     Ok(Sealing {
         compact,
         timestamped,
