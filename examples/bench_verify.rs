@@ -100,7 +100,9 @@ impl Row {
 struct Path {
     label: &'static str,
     route: &'static str,
-    body: Vec<u8>,
+    /// The request body, held once: each call takes a reference to it, as hyper hands a
+    /// handler the bytes it read.
+    body: bytes::Bytes,
     /// The JWS signing input (header.payload) of the token's first signature: the floor
     /// verifies one signature over a message this long.
     signed: Vec<u8>,
@@ -142,7 +144,7 @@ fn main() -> anyhow::Result<()> {
         Path {
             label: "POST /v1/verify presentation",
             route: "/v1/verify",
-            body: inproc::verify_body(&app.presentation),
+            body: inproc::verify_body(&app.presentation).into(),
             signed: signing_input(&app.presentation),
             other_signatures: 0,
             target: Some(0.85),
@@ -150,7 +152,7 @@ fn main() -> anyhow::Result<()> {
         Path {
             label: "POST /v1/verify SD-JWT (licence)",
             route: "/v1/verify",
-            body: inproc::verify_body(&app.sd_jwt),
+            body: inproc::verify_body(&app.sd_jwt).into(),
             signed: signing_input(&app.sd_jwt),
             other_signatures: 0,
             target: Some(0.75),
@@ -158,7 +160,7 @@ fn main() -> anyhow::Result<()> {
         Path {
             label: "POST /v1/verify SD-JWT (e-seal)",
             route: "/v1/verify",
-            body: inproc::verify_body(&sealed.eseal_sd_jwt),
+            body: inproc::verify_body(&sealed.eseal_sd_jwt).into(),
             signed: signing_input(&sealed.eseal_sd_jwt),
             other_signatures: 0,
             target: None,
@@ -167,7 +169,7 @@ fn main() -> anyhow::Result<()> {
             label: "POST /v1/signatures/validate (compact JWS)",
             route: "/v1/signatures/validate",
             signed: signing_input(seal_signature["signature"].as_str().unwrap_or_default()),
-            body: sealed.validate_body.clone(),
+            body: sealed.validate_body.clone().into(),
             other_signatures: 0,
             target: None,
         },
@@ -175,7 +177,7 @@ fn main() -> anyhow::Result<()> {
             label: "POST /v1/signatures/validate (timestamped)",
             route: "/v1/signatures/validate",
             signed: signing_input(seal_signature["signature"].as_str().unwrap_or_default()),
-            body: sealed.validate_timestamped_body.clone(),
+            body: sealed.validate_timestamped_body.clone().into(),
             other_signatures: 1,
             target: None,
         },

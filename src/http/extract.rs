@@ -31,6 +31,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 "send the body as JSON with Content-Type: application/json",
             ));
         }
+        // The plain parse first; only a body that fails is parsed again with its path
+        // tracked, to name the field (tracking every body cost the verify path).
+        if let Ok(v) = serde_json::from_slice(&bytes) {
+            return Ok(ApiJson(v));
+        }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de)
             .map(ApiJson)

@@ -37,7 +37,7 @@ pub async fn call(
     method: &str,
     path: &str,
     token: Option<&str>,
-    body: Vec<u8>,
+    body: impl Into<Body>,
 ) -> (u16, Vec<u8>) {
     let mut req = axum::http::Request::builder()
         .method(method)
@@ -48,7 +48,7 @@ pub async fn call(
     }
     let resp = router
         .clone()
-        .oneshot(req.body(Body::from(body)).expect("request"))
+        .oneshot(req.body(body.into()).expect("request"))
         .await
         .expect("infallible");
     let status = resp.status().as_u16();
