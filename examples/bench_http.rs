@@ -56,6 +56,16 @@ fn ring_floor(threads: usize, len: usize, secs: f64) -> f64 {
     n.load(Ordering::Relaxed) as f64 / start.elapsed().as_secs_f64()
 }
 
+/// CPU seconds (user and system) this process has used: the server, not wrk.
+fn process_cpu() -> f64 {
+    // SAFETY: getrusage writes one rusage into the valid pointer it is given.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) };
+    assert_eq!(rc, 0, "getrusage");
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
 /// wrk's requests/s for POSTing `body` to `/v1/verify`.
 fn wrk(addr: SocketAddr, body: &[u8], secs: f64) -> anyhow::Result<f64> {
     let dir = tempfile::tempdir()?;
@@ -185,9 +195,9 @@ fn main() -> anyhow::Result<()> {
     let shape = std::env::var("ZT_WRK").unwrap_or_else(|_| "-t1 -c32".into());
     println!("cores: {cores}; {secs} s per figure; wrk {shape} for throughput");
     println!(
-        "| token | ring floor, 1 thread /s | ring floor, {cores} threads /s | HTTP /s | ratio to {cores}-thread floor | target | p50 µs at half rate | p99 µs at half rate |"
+        "| token | ring floor, 1 thread /s | ring floor, {cores} threads /s | HTTP /s | ratio to {cores}-thread floor | target | p50 µs at half rate | p99 µs at half rate | server CPU µs/request | server's share of the cores | requests per server CPU second / 1-thread floor |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for (name, token, len, target) in [
         (
             "presentation",
@@ -200,14 +210,23 @@ fn main() -> anyhow::Result<()> {
         let body = inproc::verify_body(token);
         let floor1 = ring_floor(1, len, secs / 2.0);
         let floor_n = ring_floor(cores, len, secs / 2.0);
+        let (cpu0, t0) = (process_cpu(), Instant::now());
         let http = wrk(addr, &body, secs)?;
+        let (cpu, wall) = (process_cpu() - cpu0, t0.elapsed().as_secs_f64());
+        // What the server spends per request, and how much of the machine it got: the
+        // rest went to wrk (and the kernel's work in wrk's name).
+        let per_request = cpu / (http * wall);
+        let share = cpu / (wall * cores as f64);
         let lat = open_loop(addr, &body, http / 2.0, secs, 16);
         let pct = |p: f64| lat[((lat.len() - 1) as f64 * p) as usize];
         println!(
-            "| {name} | {floor1:.0} | {floor_n:.0} | {http:.0} | {:.2} | ≥ {target:.2} | {:.0} | {:.0} |",
+            "| {name} | {floor1:.0} | {floor_n:.0} | {http:.0} | {:.2} | ≥ {target:.2} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} |",
             http / floor_n,
             pct(0.50),
-            pct(0.99)
+            pct(0.99),
+            per_request * 1e6,
+            share,
+            1.0 / per_request / floor1,
         );
     }
     Ok(())

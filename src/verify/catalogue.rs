@@ -105,17 +105,6 @@ impl Indication {
         }
     }
 
-    /// The indication of its JSON name.
-    pub fn parse(name: &str) -> Option<Self> {
-        [
-            Indication::TotalPassed,
-            Indication::TotalFailed,
-            Indication::Indeterminate,
-        ]
-        .into_iter()
-        .find(|i| i.as_str() == name)
-    }
-
     /// The verdict in words.
     pub fn text(self, lang: Lang) -> &'static str {
         match (self, lang) {
