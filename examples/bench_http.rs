@@ -217,7 +217,12 @@ fn main() -> anyhow::Result<()> {
         // rest went to wrk (and the kernel's work in wrk's name).
         let per_request = cpu / (http * wall);
         let share = cpu / (wall * cores as f64);
-        let lat = open_loop(addr, &body, http / 2.0, secs, 16);
+        // ZT_CLIENTS: the open-loop generator's connections (a thread each), 16 by default.
+        let clients = std::env::var("ZT_CLIENTS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(16);
+        let lat = open_loop(addr, &body, http / 2.0, secs, clients);
         let pct = |p: f64| lat[((lat.len() - 1) as f64 * p) as usize];
         println!(
             "| {name} | {floor1:.0} | {floor_n:.0} | {http:.0} | {:.2} | ≥ {target:.2} | {:.0} | {:.0} | {:.0} | {:.2} | {:.2} |",

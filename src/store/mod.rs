@@ -260,6 +260,44 @@ impl Store {
         Ok(())
     }
 
+    /// Writes a batch's records one by one, not as one transaction, and does not wait for
+    /// them to be durable (ask [`Store::durable`] once for many). For records that need no
+    /// atomicity with one another, written from a thread of their own: the event log's
+    /// background writer. A sled 0.34 transaction holds a process-wide write lock for its
+    /// whole length (its `concurrency_control`) and every read waits for it, so a few
+    /// thousand events in one transaction stalled every verification's status read for
+    /// milliseconds (the p99 of `bench_http`); a plain insert takes that lock shared. A crash
+    /// may keep some of the records and not others; each is whole. Blocks; callbacks
+    /// (`on_commit`) are not run.
+    pub fn write_each(&self, mut batch: Batch) -> Result<(), StoreError> {
+        if let Some((key, source)) = batch.unserialisable.take() {
+            return Err(StoreError::Serialise { key, source });
+        }
+        for op in batch.ops {
+            match op {
+                Op::Put(t, k, v) => {
+                    self.tree(t).insert(k, v)?;
+                }
+                Op::PutNew(t, k, v) => {
+                    if self
+                        .tree(t)
+                        .compare_and_swap(&k, None as Option<&[u8]>, Some(v))?
+                        .is_err()
+                    {
+                        return Err(StoreError::Exists(String::from_utf8_lossy(&k).into()));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns once everything written before the call is on disk (group commit: one flush
+    /// serves every caller waiting when it begins).
+    pub async fn durable(&self) -> Result<(), StoreError> {
+        self.flusher.durable().await
+    }
+
     fn commit(trees: &[sled::Tree], batch: &Batch) -> Result<(), StoreError> {
         let result = trees.transaction(|txs| {
             for op in &batch.ops {
@@ -447,6 +485,27 @@ mod tests {
     }
 
     use super::*;
+
+    /// Records written one by one are each kept; a new one over an existing key is refused
+    /// (and the records before it in the batch stay: no atomicity is promised).
+    #[tokio::test]
+    async fn write_each_keeps_each_record_and_refuses_to_overwrite_a_new_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut b = Batch::default();
+        b.put(Tree::Events, "log/a", &1u32)
+            .put_new(Tree::Events, "log/b", &2u32);
+        store.write_each(b).unwrap();
+        store.durable().await.unwrap();
+        let mut again = Batch::default();
+        again
+            .put(Tree::Events, "log/c", &3u32)
+            .put_new(Tree::Events, "log/b", &4u32);
+        assert!(matches!(store.write_each(again), Err(StoreError::Exists(k)) if k == "log/b"));
+        assert_eq!(store.get::<u32>(Tree::Events, "log/a").unwrap(), Some(1));
+        assert_eq!(store.get::<u32>(Tree::Events, "log/b").unwrap(), Some(2));
+        assert_eq!(store.get::<u32>(Tree::Events, "log/c").unwrap(), Some(3));
+    }
 
     #[tokio::test]
     async fn batch_is_all_or_nothing() {
