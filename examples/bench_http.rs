@@ -138,20 +138,31 @@ fn open_loop(addr: SocketAddr, body: &[u8], rate: f64, secs: f64, clients: usize
     ]
     .concat();
     let gap = Duration::from_secs_f64(clients as f64 / rate);
+    let per_client = (secs / gap.as_secs_f64()) as usize + 2;
+    // Every client connects, warms up and has its memory in hand before the clock starts:
+    // sixteen new threads faulting in their allocator's first (huge) pages showed as a
+    // 40 ms stall at the start of the run, the generator's cost and not the server's.
+    let ready = std::sync::Barrier::new(clients);
+    let start = std::sync::OnceLock::new();
     let mut all = Vec::new();
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..clients)
             .map(|c| {
-                let request = &request;
+                let (request, ready, start) = (&request, &ready, &start);
                 s.spawn(move || {
                     let mut conn = TcpStream::connect(addr).expect("connect");
                     conn.set_nodelay(true).expect("nodelay");
                     let mut buf = Vec::new();
-                    let start = Instant::now() + gap.mul_f64(c as f64 / clients as f64);
-                    let mut times = Vec::new();
-                    let mut k = 0u32;
-                    loop {
-                        let due = start + gap * k;
+                    for _ in 0..20 {
+                        post(&mut conn, request, &mut buf).expect("warm-up request");
+                    }
+                    let mut times = vec![f64::NAN; per_client];
+                    ready.wait();
+                    let start: Instant = *start.get_or_init(|| Instant::now() + gap);
+                    let start = start + gap.mul_f64(c as f64 / clients as f64);
+                    let mut k = 0usize;
+                    while k < per_client {
+                        let due = start + gap * k as u32;
                         if due.duration_since(start).as_secs_f64() > secs {
                             break;
                         }
@@ -159,9 +170,10 @@ fn open_loop(addr: SocketAddr, body: &[u8], rate: f64, secs: f64, clients: usize
                             std::thread::sleep(wait);
                         }
                         post(&mut conn, request, &mut buf).expect("request");
-                        times.push(Instant::now().duration_since(due).as_secs_f64() * 1e6);
+                        times[k] = Instant::now().duration_since(due).as_secs_f64() * 1e6;
                         k += 1;
                     }
+                    times.truncate(k);
                     times
                 })
             })
