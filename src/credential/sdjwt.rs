@@ -20,12 +20,26 @@ pub struct SdJwtInput {
 
 fn salt() -> String {
     let mut b = [0u8; 16];
-    let _ = SystemRandom::new().fill(&mut b);
+    // As `Signer::sign`, which runs next: without the OS random source nothing can be
+    // issued, and a salt of zeros would let anyone guess a withheld claim from its digest.
+    SystemRandom::new()
+        .fill(&mut b)
+        .expect("system random source failed");
     b64::encode_url(&b)
 }
 
+/// A disclosure's digest as an `_sd` array lists it (base64url SHA-256, 43 characters).
+type DigestText = [u8; 43];
+
+fn digest_text(encoded: &str) -> DigestText {
+    let d = digest(&SHA256, encoded.as_bytes());
+    let mut bytes = [0u8; 32];
+    bytes.copy_from_slice(d.as_ref());
+    b64::encode_url_digest(&bytes)
+}
+
 fn disclosure_digest(encoded: &str) -> String {
-    b64::encode_url(digest(&SHA256, encoded.as_bytes()).as_ref())
+    String::from_utf8_lossy(&digest_text(encoded)).into_owned()
 }
 
 /// Makes one disclosure; returns (encoded disclosure, its digest).
@@ -154,11 +168,12 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
         // place: no array of values built and taken apart).
         let (_salt, name, value): (serde::de::IgnoredAny, String, Value) =
             serde_json::from_slice(&raw).map_err(|_| SdJwtError::Disclosure(i))?;
-        let digest = disclosure_digest(d);
-        if by_digest.contains_key(&digest) {
-            return Err(SdJwtError::Duplicate(digest));
+        let digest = digest_text(d);
+        if by_digest.insert(digest, i).is_some() {
+            return Err(SdJwtError::Duplicate(
+                String::from_utf8_lossy(&digest).into_owned(),
+            ));
         }
-        by_digest.insert(digest, i);
         disclosures.push(Some((name, value)));
     }
     let mut disclosed = Vec::new();
@@ -187,7 +202,7 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
 }
 
 /// Digest → index of the disclosure in the token.
-type Disclosures = std::collections::HashMap<String, usize>;
+type Disclosures = std::collections::HashMap<DigestText, usize>;
 
 /// The paths of the disclosures put back: in the order met, and by token position.
 struct Resolved<'a> {
@@ -206,7 +221,11 @@ fn resolve(
 ) -> Result<(), SdJwtError> {
     if let Some(Value::Array(digests)) = obj.remove("_sd") {
         for d in digests.iter().filter_map(Value::as_str) {
-            if let Some(&i) = by_digest.get(d) {
+            // Anything but 43 characters is no digest of ours: it names no disclosure.
+            let Ok(key) = DigestText::try_from(d.as_bytes()) else {
+                continue;
+            };
+            if let Some(&i) = by_digest.get(&key) {
                 let Some((name, value)) = disclosures[i].take() else {
                     return Err(SdJwtError::Duplicate(d.into()));
                 };

@@ -159,7 +159,7 @@ pub fn router(state: AppState) -> Router {
         pages::routes(pages::Pages::All),
         "no such endpoint; see /v1/openapi.json",
         &limits,
-        Some(state.wallet.clone()),
+        Some(Arc::new(state.wallet.clone())),
     )
     .with_state(state)
 }
@@ -185,7 +185,7 @@ fn finish<S: Clone + Send + Sync + 'static>(
     pages: Router<S>,
     not_found: &'static str,
     limits: &Limits,
-    events: Option<Wallet>,
+    events: Option<Arc<Wallet>>,
 ) -> Router<S> {
     let (api, doc) = api.split_for_parts();
     let served = openapi::Served(Arc::new(doc.to_json().unwrap_or_else(|e| {
@@ -273,7 +273,9 @@ fn declared_length(req: &axum::extract::Request) -> Option<usize> {
 /// personal data. Public documents that may be cached (status lists, seal images) say so
 /// themselves. One layer for both: each layer costs every request.
 async fn finish_response(
-    State(events): State<Option<Wallet>>,
+    // Behind an `Arc`: the layer clones its state for every request, and a `Wallet` is a
+    // dozen reference counts.
+    State(events): State<Option<Arc<Wallet>>>,
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> Response {

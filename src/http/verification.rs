@@ -81,7 +81,7 @@ impl Verification {
         self.local.as_ref().map(|l| &l.wallet)
     }
 
-    /// The online verifier over this state (the current trust list's endpoints);
+    /// The online verifier over this state (with the current trust list's verifier);
     /// `verifying_region`: the region the caller says it verifies for (the event log's
     /// cross-region figure), this node's when it says none.
     pub fn online<'a>(
@@ -89,26 +89,10 @@ impl Verification {
         verifier: &'a Verifier,
         verifying_region: Option<RegionCode>,
     ) -> Online<'a> {
-        // Without a trust list no other region's status endpoint is known.
-        let endpoints = match self
-            .trust_list
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .as_ref()
-        {
-            Some(t) => t
-                .list
-                .regions
-                .iter()
-                .map(|r| (r.code, r.status_endpoint.clone()))
-                .collect(),
-            None => Vec::new(),
-        };
         Online {
             clock: &self.clock,
             verifier,
             remote: &self.remote_status,
-            endpoints,
             local: self.local.as_ref().map(|l| Local {
                 wallet: &l.wallet,
                 invoice_checks: &l.invoice_checks,

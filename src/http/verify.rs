@@ -1,7 +1,8 @@
 //! Public verification: a token, or a photo of a QR code. The policy (where status comes
 //! from, seal images, invoice check quotas) is `verify::Online`'s.
 
-use axum::extract::{FromRequest, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -53,6 +54,18 @@ fn verifying_region(headers: &HeaderMap) -> Result<Option<RegionCode>, Problem> 
     }
 }
 
+/// The `X-Verifier-Region` header as an extractor: read in place (a `HeaderMap` extractor
+/// would copy every header of every verification).
+pub struct VerifierRegion(Option<RegionCode>);
+
+impl<S: Send + Sync> FromRequestParts<S> for VerifierRegion {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        verifying_region(&parts.headers).map(VerifierRegion)
+    }
+}
+
 async fn run(
     s: &VerifyState,
     token: &str,
@@ -77,10 +90,9 @@ async fn run(
 pub async fn verify_token(
     State(s): State<VerifyState>,
     AcceptLanguage(lang): AcceptLanguage,
-    headers: HeaderMap,
+    VerifierRegion(region): VerifierRegion,
     ApiJson(req): ApiJson<VerifyRequest>,
 ) -> Result<LocalizedReport, Problem> {
-    let region = verifying_region(&headers)?;
     let challenge = Challenge {
         nonce: req.nonce,
         aud: req.aud,

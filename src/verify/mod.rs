@@ -147,6 +147,9 @@ pub struct Verifier {
     /// From a trust list: its expiry and the grace period after it. Past both, nothing can
     /// be verified (INDETERMINATE), rather than everything failing silently.
     pub trust_list_expiry: Option<(i64, i64)>,
+    /// Each region's status endpoint, from the trust list (empty without one: no other
+    /// region's status can then be fetched).
+    pub status_endpoints: Vec<(RegionCode, String)>,
     /// Chains of certificates not in the trust store (seal keys), validated once.
     chains: ChainCache,
     /// Seal images rendered from their templates, rendered once.
@@ -201,6 +204,7 @@ impl Verifier {
             trust,
             allowed: None,
             trust_list_expiry: None,
+            status_endpoints: Vec::new(),
             chains: ChainCache::default(),
             seal_images: SealImages::default(),
         }
@@ -216,6 +220,11 @@ impl Verifier {
             trust: list.trust_store(base),
             allowed: Some(list.allowed_types()),
             trust_list_expiry: Some((list.exp, grace_s)),
+            status_endpoints: list
+                .regions
+                .iter()
+                .map(|r| (r.code, r.status_endpoint.clone()))
+                .collect(),
             chains: ChainCache::default(),
             seal_images: SealImages::default(),
         }

@@ -21,8 +21,6 @@ pub struct Online<'a> {
     pub clock: &'a Clock,
     pub verifier: &'a Verifier,
     pub remote: &'a RemoteStatus,
-    /// Each region's status endpoint, from the trust list (empty without one).
-    pub endpoints: Vec<(RegionCode, String)>,
     /// The issuing node's own records; `None` on a verifier-only node, which asks every
     /// region's status list, its own included, and counts no invoice checks.
     pub local: Option<Local<'a>>,
@@ -130,7 +128,8 @@ impl<'a> Online<'a> {
             .as_ref()
             .ok_or("the credential names no status entry")?;
         let base = self
-            .endpoints
+            .verifier
+            .status_endpoints
             .iter()
             .find(|(r, _)| *r == q.region)
             .map(|(_, u)| u.as_str())
