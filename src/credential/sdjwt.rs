@@ -186,7 +186,7 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
             disclosed: &mut disclosed,
             paths: &mut paths,
         },
-        "",
+        &mut String::new(),
     )?;
     if let Some(i) = disclosures.iter().position(Option::is_some) {
         return Err(SdJwtError::Unreferenced(i));
@@ -211,13 +211,14 @@ struct Resolved<'a> {
 }
 
 /// Puts each disclosure an `_sd` digest names back in place (moving it: a digest met twice
-/// finds its disclosure gone, a duplicate).
+/// finds its disclosure gone, a duplicate). `prefix`: the path of `obj` (`""` or `parent.`),
+/// one buffer grown and cut back as the walk goes down and up.
 fn resolve(
     obj: &mut Map<String, Value>,
     by_digest: &Disclosures,
     disclosures: &mut [Option<(String, Value)>],
     out: &mut Resolved,
-    prefix: &str,
+    prefix: &mut String,
 ) -> Result<(), SdJwtError> {
     if let Some(Value::Array(digests)) = obj.remove("_sd") {
         for d in digests.iter().filter_map(Value::as_str) {
@@ -238,7 +239,12 @@ fn resolve(
     }
     for (k, v) in obj.iter_mut() {
         if let Value::Object(inner) = v {
-            resolve(inner, by_digest, disclosures, out, &format!("{prefix}{k}."))?;
+            let len = prefix.len();
+            prefix.push_str(k);
+            prefix.push('.');
+            let resolved = resolve(inner, by_digest, disclosures, out, prefix);
+            prefix.truncate(len);
+            resolved?;
         }
     }
     Ok(())

@@ -192,24 +192,28 @@ fn finish<S: Clone + Send + Sync + 'static>(
         // The document is built from types alone: failing to serialise it is a bug.
         panic!("the OpenAPI document does not serialise: {e}")
     })));
-    api.merge(pages)
-        .fallback(move || async move { Problem::not_found(not_found) })
-        .layer(Extension(served))
-        .layer(DefaultBodyLimit::max(JSON_LIMIT))
-        .layer(deadline::BodyDeadlineLayer {
-            timeout: limits.body_timeout,
-        })
-        .layer(deadline::RequestDeadlineLayer {
-            timeout: limits.request_timeout,
-            status: StatusCode::SERVICE_UNAVAILABLE,
-        })
-        .layer(from_fn_with_state(events, finish_response))
+    // One stack, outermost first, applied in one `layer` call: each `Router::layer` boxes
+    // every route's service once more, and axum clones that chain of boxes per request.
+    let layers = tower::ServiceBuilder::new()
         // Method and path only: a query string may carry what must not be logged.
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::extract::Request| {
                 tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
             }),
         )
+        .layer(from_fn_with_state(events, finish_response))
+        .layer(deadline::RequestDeadlineLayer {
+            timeout: limits.request_timeout,
+            status: StatusCode::SERVICE_UNAVAILABLE,
+        })
+        .layer(deadline::BodyDeadlineLayer {
+            timeout: limits.body_timeout,
+        })
+        .layer(DefaultBodyLimit::max(JSON_LIMIT))
+        .layer(Extension(served));
+    api.merge(pages)
+        .fallback(move || async move { Problem::not_found(not_found) })
+        .layer(layers)
 }
 
 /// `GET /v1/certs`: this region's certificates.

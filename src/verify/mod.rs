@@ -640,7 +640,7 @@ impl Verifier {
             return Err(r);
         }
         let reg = match region {
-            Some(reg) if get("iss") == issuer_uri(&reg) => {
+            Some(reg) if claims.get("iss").and_then(Value::as_str) == Some(&issuer_uri(&reg)) => {
                 r.passed(
                     CheckName::Issuer,
                     Reason::CredentialIssuedBy { region: reg },
@@ -859,8 +859,9 @@ fn disclosed_details(claims: &mut Map<String, Value>) -> Map<String, Value> {
     ];
     let mut shown = std::mem::take(claims);
     for k in HIDDEN {
-        if let Some(v) = shown.remove(k) {
-            claims.insert(k.into(), v);
+        // The entry moves, key and all: nothing is allocated again.
+        if let Some((k, v)) = shown.remove_entry(k) {
+            claims.insert(k, v);
         }
     }
     shown
