@@ -187,31 +187,27 @@ fn main() -> anyhow::Result<()> {
         jwt.as_bytes()[..end].to_vec()
     };
     let seal_signature: serde_json::Value = serde_json::from_slice(&sealed.validate_body)?;
+    // A `POST /v1/verify` of one token, checking its one signature.
+    let verify_path = |label, token: &str, target| Path {
+        label,
+        route: "/v1/verify",
+        body: inproc::verify_body(token).into(),
+        signed: signing_input(token),
+        other_signatures: 0,
+        target,
+    };
     let paths = [
-        Path {
-            label: "POST /v1/verify presentation",
-            route: "/v1/verify",
-            body: inproc::verify_body(&app.presentation).into(),
-            signed: signing_input(&app.presentation),
-            other_signatures: 0,
-            target: Some(0.85),
-        },
-        Path {
-            label: "POST /v1/verify SD-JWT (licence)",
-            route: "/v1/verify",
-            body: inproc::verify_body(&app.sd_jwt).into(),
-            signed: signing_input(&app.sd_jwt),
-            other_signatures: 0,
-            target: Some(0.75),
-        },
-        Path {
-            label: "POST /v1/verify SD-JWT (e-seal)",
-            route: "/v1/verify",
-            body: inproc::verify_body(&sealed.eseal_sd_jwt).into(),
-            signed: signing_input(&sealed.eseal_sd_jwt),
-            other_signatures: 0,
-            target: None,
-        },
+        verify_path(
+            "POST /v1/verify presentation",
+            &app.presentation,
+            Some(0.85),
+        ),
+        verify_path("POST /v1/verify SD-JWT (licence)", &app.sd_jwt, Some(0.75)),
+        verify_path(
+            "POST /v1/verify SD-JWT (e-seal)",
+            &sealed.eseal_sd_jwt,
+            None,
+        ),
         Path {
             label: "POST /v1/signatures/validate (compact JWS)",
             route: "/v1/signatures/validate",

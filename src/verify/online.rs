@@ -171,7 +171,9 @@ impl<'a> Online<'a> {
             Ok(Some(f)) => {
                 let d = &mut summary.details;
                 d.insert("seal_type_name".into(), f.seal_type.name_zh().into());
-                d.insert("seal_image_svg".into(), f.template.render_svg().into());
+                // Rendered once per template (the verifier's cache), not per verification.
+                let svg = self.verifier.seal_images.render(&f.template).svg.clone();
+                d.insert("seal_image_svg".into(), svg.into());
                 d.insert(
                     "seal_image_url".into(),
                     format!("/v1/seal-filings/{fid}/image.svg").into(),
