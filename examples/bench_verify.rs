@@ -292,6 +292,14 @@ fn main() -> anyhow::Result<()> {
             });
         }
         let p = &paths[only.parse::<usize>()?];
+        // `ZT_BENCH_CALLS=N`: exactly N calls, for a counter (`perf stat -e instructions:u`,
+        // less a run of 0 calls) that the host's noise does not move.
+        if let Ok(calls) = std::env::var("ZT_BENCH_CALLS") {
+            for _ in 0..calls.parse::<u64>()? {
+                once(p);
+            }
+            return Ok(());
+        }
         println!("{}: {:.0} /s", p.label, path_rate(p, secs));
         return Ok(());
     }

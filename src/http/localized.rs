@@ -38,7 +38,10 @@ impl IntoResponse for LocalizedReport {
         let LocalizedReport(report, lang) = self;
         // Room for a whole report at once (axum's `Json` starts at 128 bytes and regrows).
         let mut body = Vec::with_capacity(4096);
-        let mut resp = match serde_json::to_writer(&mut body, &report.localized(lang)) {
+        // sonic-rs escapes strings with SIMD: a report is mostly text (its reasons, names
+        // and disclosed claims), and serde_json's byte-at-a-time escaping was the largest
+        // part of writing it.
+        let mut resp = match sonic_rs::to_writer(&mut body, &report.localized(lang)) {
             Ok(()) => {
                 let mut resp = Response::new(Body::from(body));
                 resp.headers_mut().insert(
