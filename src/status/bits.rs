@@ -3,7 +3,6 @@
 //!
 //! Wire format: `lst` = base64url (no padding) of a ZLIB (RFC 1950) stream of the byte
 //! array; entry `i` is bit `i % 8` (LSB first) of byte `i / 8`; 0 = VALID, 1 = INVALID.
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use ring::{hmac, rand::SecureRandom};
 use std::{fmt, io::Read};
 
@@ -95,7 +94,7 @@ impl StatusBits {
 
     /// The `status_list.lst` claim value: base64url(zlib(bytes)) without padding.
     pub fn encode_lst(&self) -> String {
-        URL_SAFE_NO_PAD.encode(self.to_zlib())
+        crate::b64::encode_url(&self.to_zlib())
     }
 
     /// Parses an `lst` value. With `len_hint = Some(n)` the byte array must be exactly
@@ -106,9 +105,7 @@ impl StatusBits {
         if lst.len() > (MAX_DECOMPRESSED + 4096) / 3 * 4 {
             return Err(err("lst is too long"));
         }
-        let zlib = URL_SAFE_NO_PAD
-            .decode(lst)
-            .map_err(|e| err(format!("lst is not base64url: {e}")))?;
+        let zlib = crate::b64::decode_url(lst).ok_or_else(|| err("lst is not base64url"))?;
         let mut dec = flate2::bufread::ZlibDecoder::new(&zlib[..]);
         let mut bytes = Vec::new();
         (&mut dec)
@@ -245,7 +242,7 @@ mod tests {
     #[test]
     fn hostile_input_is_rejected() {
         let good = StatusBits::new(64).to_zlib();
-        let b64 = |z: &[u8]| URL_SAFE_NO_PAD.encode(z);
+        let b64 = |z: &[u8]| crate::b64::encode_url(z);
         let bomb = miniz_oxide::deflate::compress_to_vec_zlib(&vec![0; MAX_DECOMPRESSED + 1], 6);
         let trailing = [&good[..], &[0]].concat();
         let bad_sum = [&good[..good.len() - 1], &[good[good.len() - 1] ^ 1]].concat();

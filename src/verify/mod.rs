@@ -690,14 +690,7 @@ impl Verifier {
             credential_id: get("jti"),
             region: reg,
             entry: status_entry(claims),
-            issuer_jwt: Some(
-                token
-                    .trim()
-                    .split('~')
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            ),
+            issuer_jwt: Some(decoded.issuer_jwt().to_string()),
         };
         Ok(Pending::ask(r, query, None))
     }
