@@ -98,7 +98,7 @@ fn parse_header(text: &str) -> Result<Arc<Header>, JwsError> {
         return Ok(h);
     }
     let bytes = b64::decode_url(text).ok_or(JwsError::Base64("header"))?;
-    let header = match serde_json::from_slice::<Value>(&bytes) {
+    let header = match crate::json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(m)) => Arc::new(m),
         _ => return Err(JwsError::Json("header")),
     };
@@ -175,7 +175,7 @@ impl Parsed {
     }
 
     pub fn payload_json(&self) -> Result<serde_json::Map<String, Value>, JwsError> {
-        match serde_json::from_slice::<Value>(&self.payload) {
+        match crate::json::from_slice::<Value>(&self.payload) {
             Ok(Value::Object(m)) => Ok(m),
             _ => Err(JwsError::Json("payload")),
         }

@@ -184,7 +184,7 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
         // `[salt, name, value]`, exactly three, the name a string (parsed straight into
         // place: no array of values built and taken apart).
         let (_salt, name, value): (serde::de::IgnoredAny, String, Value) =
-            serde_json::from_slice(&raw).map_err(|_| SdJwtError::Disclosure(i))?;
+            crate::json::from_slice(&raw).map_err(|_| SdJwtError::Disclosure(i))?;
         let digest = digest_text(d);
         if by_digest.insert(digest, i).is_some() {
             return Err(SdJwtError::Duplicate(

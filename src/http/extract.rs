@@ -33,7 +33,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         // The plain parse first; only a body that fails is parsed again with its path
         // tracked, to name the field (tracking every body cost the verify path).
-        if let Ok(v) = serde_json::from_slice(&bytes) {
+        if let Ok(v) = crate::json::from_slice(&bytes) {
             return Ok(ApiJson(v));
         }
         let de = &mut serde_json::Deserializer::from_slice(&bytes);

@@ -312,7 +312,7 @@ impl Verifier {
                 return Err(r);
             }
         };
-        let claims: PresentationClaims = match serde_json::from_slice(&parsed.payload) {
+        let claims: PresentationClaims = match crate::json::from_slice(&parsed.payload) {
             Ok(c) => c,
             Err(e) => {
                 r.failed(
