@@ -1,5 +1,5 @@
-//! Reading JSON from untrusted bytes into serde types: sonic-rs reads it (SIMD: every
-//! request body, token payload and disclosure passes here), and serde_json, which writes
+//! Reading JSON into serde types: sonic-rs reads it (SIMD: every request body, token
+//! payload, disclosure and stored record passes here), and serde_json, which writes
 //! everything we sign, has the last word. sonic-rs accepts and refuses the same texts
 //! (trailing data, bad UTF-8, lone surrogates, control characters, duplicate fields: the
 //! test below), but a text it refuses is read again by serde_json, whose answer (the value,

@@ -5,7 +5,7 @@
 //! (`tests/layers.rs` checks this).
 //!
 //! * [`clock`]: the injected clock (tests set time instead of sleeping).
-//! * [`b64`], [`json`], [`fsutil`]: base64, JSON from untrusted bytes, careful file writes.
+//! * [`b64`], [`json`], [`fsutil`]: base64, reading JSON, careful file writes.
 //! * [`fault`]: test-only failure points, to prove all-or-nothing.
 //! * [`domain`]: validated values (USCC, region code, ID number, registration record),
 //!   built only by parsing.

@@ -189,7 +189,7 @@ impl Store {
     pub fn get<T: DeserializeOwned>(&self, tree: Tree, key: &str) -> Result<Option<T>, StoreError> {
         match self.tree(tree).get(key.as_bytes())? {
             None => Ok(None),
-            Some(bytes) => serde_json::from_slice(&bytes)
+            Some(bytes) => crate::json::from_slice(&bytes)
                 .map(Some)
                 .map_err(|e| StoreError::Corrupt(key.into(), e.to_string())),
         }
@@ -235,7 +235,7 @@ impl Store {
             .scan_prefix(prefix.as_bytes())
             .map(|kv| {
                 let (k, v) = kv?;
-                serde_json::from_slice(&v).map_err(|e| {
+                crate::json::from_slice(&v).map_err(|e| {
                     StoreError::Corrupt(String::from_utf8_lossy(&k).into_owned(), e.to_string())
                 })
             })
@@ -374,7 +374,7 @@ impl Store {
             .range(start.as_bytes().to_vec()..end.as_bytes().to_vec())
             .map(|kv| {
                 let (k, v) = kv?;
-                serde_json::from_slice(&v).map_err(|e| {
+                crate::json::from_slice(&v).map_err(|e| {
                     StoreError::Corrupt(String::from_utf8_lossy(&k).into_owned(), e.to_string())
                 })
             })
