@@ -287,6 +287,20 @@ fn bad_requests_are_problems_naming_the_field() {
         .send()
         .unwrap();
     assert_eq!(problem(r).0, 400);
+    // A whole JSON value with something after it is not a JSON body either (it was taken as
+    // the value alone once).
+    for body in [r#"{"token":"a"} trailing"#, r#"{"token":"a"}{}"#] {
+        let r = s
+            .client
+            .post(s.url("/v1/verify"))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .unwrap();
+        let (st, p) = problem(r);
+        assert_eq!(st, 400, "{body}: {p}");
+        assert!(p["detail"].as_str().unwrap().contains("trailing"), "{p}");
+    }
     assert_eq!(problem(s.get("/v1/nowhere", None)).0, 404);
 
     // Nothing stored was disturbed.

@@ -33,24 +33,25 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         }
         // The plain parse first; only a body that fails is parsed again with its path
         // tracked, to name the field (tracking every body cost the verify path).
-        if let Ok(v) = crate::json::from_slice(&bytes) {
-            return Ok(ApiJson(v));
-        }
+        let refused = match crate::json::from_slice::<T>(&bytes) {
+            Ok(v) => return Ok(ApiJson(v)),
+            Err(e) => e,
+        };
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
-            .map(ApiJson)
-            .map_err(|e| {
-                let path = e.path().to_string();
-                let inner = e.into_inner();
-                if inner.is_syntax() || inner.is_eof() {
-                    Problem::new(
-                        StatusCode::BAD_REQUEST,
-                        format!("the body is not valid JSON: {inner}"),
-                    )
-                } else {
-                    value_problem(&path, &inner.to_string(), "body")
-                }
-            })
+        let (path, inner) = match serde_path_to_error::deserialize::<_, T>(de) {
+            Err(e) => (e.path().to_string(), e.into_inner()),
+            // The value itself reads, so what was refused comes after it (trailing data,
+            // which only a whole-body parse sees): the plain parse's error stands.
+            Ok(_) => (String::new(), refused),
+        };
+        Err(if inner.is_syntax() || inner.is_eof() {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not valid JSON: {inner}"),
+            )
+        } else {
+            value_problem(&path, &inner.to_string(), "body")
+        })
     }
 }
 
