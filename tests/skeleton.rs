@@ -290,14 +290,7 @@ fn bad_requests_are_problems_naming_the_field() {
     // A whole JSON value with something after it is not a JSON body either (it was taken as
     // the value alone once).
     for body in [r#"{"token":"a"} trailing"#, r#"{"token":"a"}{}"#] {
-        let r = s
-            .client
-            .post(s.url("/v1/verify"))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .unwrap();
-        let (st, p) = problem(r);
+        let (st, p) = problem(s.post_raw("/v1/verify", "application/json", body));
         assert_eq!(st, 400, "{body}: {p}");
         assert!(p["detail"].as_str().unwrap().contains("trailing"), "{p}");
     }

@@ -156,13 +156,7 @@ fn a_verifier_only_node_verifies_and_sees_revocations_without_state() {
     assert_eq!(indication(&validated).0, "TOTAL_PASSED", "{validated:#}");
     // A photo of the QR code, as the verifier's page sends it.
     let png = zhengtong::present::qr::render(&qr).unwrap().png.unwrap();
-    let r = v
-        .client
-        .post(v.url("/v1/verify/image"))
-        .header("content-type", "image/png")
-        .body(png)
-        .send()
-        .unwrap();
+    let r = v.post_raw("/v1/verify/image", "image/png", png);
     assert_eq!(r.status(), 200);
     assert_eq!(indication(&r.json::<Value>().unwrap()).0, "TOTAL_PASSED");
 

@@ -170,6 +170,16 @@ impl Server {
         req.send().unwrap()
     }
 
+    /// POSTs `body` as it is (not necessarily JSON) with this content type.
+    pub fn post_raw(&self, path: &str, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body.into())
+            .send()
+            .unwrap()
+    }
+
     pub fn get(&self, path: &str, token: Option<&str>) -> Response {
         let mut req = self.client.get(self.url(path));
         if let Some(t) = token {
