@@ -244,15 +244,18 @@ fn main() -> anyhow::Result<()> {
     };
 
     // (b) the handler path, bytes in, report bytes out.
-    let call = |p: &Path| -> anyhow::Result<u64> {
-        let before = zhengtong::credential::jws::verifications();
-        let (st, out) = rt.block_on(inproc::call(
+    let post = |p: &Path| {
+        rt.block_on(inproc::call(
             &app.router,
             "POST",
             p.route,
             None,
             p.body.clone(),
-        ));
+        ))
+    };
+    let call = |p: &Path| -> anyhow::Result<u64> {
+        let before = zhengtong::credential::jws::verifications();
+        let (st, out) = post(p);
         let jws_checks = zhengtong::credential::jws::verifications() - before;
         let v: serde_json::Value = serde_json::from_slice(&out)?;
         if std::env::var("ZT_BENCH_SHOW").is_ok() {
@@ -267,13 +270,7 @@ fn main() -> anyhow::Result<()> {
         Ok(jws_checks)
     };
     let once = |p: &Path| {
-        let (st, out) = rt.block_on(inproc::call(
-            &app.router,
-            "POST",
-            p.route,
-            None,
-            p.body.clone(),
-        ));
+        let (st, out) = post(p);
         assert_eq!(st, 200);
         std::hint::black_box(out);
     };
