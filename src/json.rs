@@ -4,8 +4,14 @@
 //! (trailing data, bad UTF-8, lone surrogates, control characters, duplicate fields: the
 //! test below), but a text it refuses is read again by serde_json, whose answer (the value,
 //! or the error and its message) is the one returned.
+//!
+//! [`Object`]: what a credential's claims and a report's details are read into (a sorted
+//! vector, cheaper than serde_json's B-tree `Map` for a dozen claims, written out the same).
 
 use serde::de::DeserializeOwned;
+
+mod object;
+pub use object::Object;
 
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
     match sonic_rs::from_slice(bytes) {

@@ -625,7 +625,7 @@ fn invoice_and_rights_claims_match_their_schemas() {
         )
         .unwrap()
     };
-    let claims = |sd: &str| Value::Object(zhengtong::credential::sdjwt::decode(sd).unwrap().claims);
+    let claims = |sd: &str| Value::from(zhengtong::credential::sdjwt::decode(sd).unwrap().claims);
     for (file, sd) in [
         ("e_invoice.schema.json", &issued["sd_jwt"]),
         ("invoicing_rights.schema.json", &rights["sd_jwt"]),

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::jws::{self, JwsError, Parsed};
 use crate::b64;
+use crate::json::Object;
 use crate::pki::Signer;
 
 pub const TYP: &str = "dc+sd-jwt";
@@ -120,7 +121,7 @@ pub enum SdJwtError {
 pub struct Decoded {
     pub jwt: Parsed,
     /// The payload with every presented disclosure put back in place.
-    pub claims: Map<String, Value>,
+    pub claims: Object,
     pub disclosed: Vec<String>,
     /// The path of each disclosure (`address`, `legal_representative.name`), in the
     /// token's order.
@@ -164,7 +165,7 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
         Some(TYP) | Some("vc+sd-jwt") => {}
         other => return Err(SdJwtError::Typ(other.unwrap_or("").into())),
     }
-    let mut claims = jwt.payload_json()?;
+    let mut claims = jwt.payload_object()?;
     match claims.remove("_sd_alg").as_ref().and_then(Value::as_str) {
         None | Some("sha-256") => {}
         Some(other) => return Err(SdJwtError::Alg(other.into())),
@@ -222,6 +223,38 @@ pub fn decode(token: &str) -> Result<Decoded, SdJwtError> {
 /// Digest → index of the disclosure in the token.
 type Disclosures = std::collections::HashMap<DigestText, usize>;
 
+/// What [`resolve`] needs of an object: the payload is an [`Object`], the objects nested in
+/// it are serde_json's `Map` (inside a `Value`).
+trait Claims {
+    fn remove(&mut self, key: &str) -> Option<Value>;
+    fn insert(&mut self, key: String, value: Value);
+    fn entries_mut(&mut self) -> impl Iterator<Item = (&String, &mut Value)>;
+}
+
+impl Claims for Object {
+    fn remove(&mut self, key: &str) -> Option<Value> {
+        Object::remove(self, key)
+    }
+    fn insert(&mut self, key: String, value: Value) {
+        Object::insert(self, key, value);
+    }
+    fn entries_mut(&mut self) -> impl Iterator<Item = (&String, &mut Value)> {
+        self.iter_mut()
+    }
+}
+
+impl Claims for Map<String, Value> {
+    fn remove(&mut self, key: &str) -> Option<Value> {
+        Map::remove(self, key)
+    }
+    fn insert(&mut self, key: String, value: Value) {
+        Map::insert(self, key, value);
+    }
+    fn entries_mut(&mut self) -> impl Iterator<Item = (&String, &mut Value)> {
+        self.iter_mut()
+    }
+}
+
 /// The paths of the disclosures put back: in the order met, and by token position.
 struct Resolved<'a> {
     disclosed: &'a mut Vec<String>,
@@ -232,7 +265,7 @@ struct Resolved<'a> {
 /// finds its disclosure gone, a duplicate). `prefix`: the path of `obj` (`""` or `parent.`),
 /// one buffer grown and cut back as the walk goes down and up.
 fn resolve(
-    obj: &mut Map<String, Value>,
+    obj: &mut impl Claims,
     by_digest: &Disclosures,
     disclosures: &mut [Option<(String, Value)>],
     out: &mut Resolved,
@@ -255,7 +288,7 @@ fn resolve(
             }
         }
     }
-    for (k, v) in obj.iter_mut() {
+    for (k, v) in obj.entries_mut() {
         if let Value::Object(inner) = v {
             let len = prefix.len();
             prefix.push_str(k);

@@ -5,7 +5,7 @@
 //! presentation: said so in a warning, or a failure when the verifier asked for proof.
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::{CheckName, Pending, Reason, Report, SubIndication, Verifier};
 use crate::b64;
@@ -181,7 +181,7 @@ fn verify(d: &Decoded, challenge: &Challenge, now: DateTime<Utc>) -> Result<Reas
 }
 
 /// The holder's EC P-256 public key (uncompressed point) from `cnf.jwk`.
-fn holder_key(claims: &Map<String, Value>) -> Option<Vec<u8>> {
+fn holder_key(claims: &crate::json::Object) -> Option<Vec<u8>> {
     let jwk = claims.get("cnf")?.get("jwk")?;
     if jwk.get("kty")?.as_str()? != "EC" || jwk.get("crv")?.as_str()? != "P-256" {
         return None;
@@ -203,13 +203,14 @@ fn holder_key(claims: &Map<String, Value>) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::Object;
     use serde_json::json;
 
     #[test]
     fn the_holder_key_is_an_ec_p256_jwk_and_nothing_else() {
         let xy = b64::encode_url(&[7u8; 32]);
         let claims = |jwk: Value| {
-            let mut m = Map::new();
+            let mut m = Object::new();
             m.insert("cnf".into(), json!({ "jwk": jwk }));
             m
         };
@@ -223,6 +224,6 @@ mod tests {
         ] {
             assert!(holder_key(&claims(bad.clone())).is_none(), "{bad}");
         }
-        assert!(holder_key(&Map::new()).is_none());
+        assert!(holder_key(&Object::new()).is_none());
     }
 }

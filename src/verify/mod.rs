@@ -27,11 +27,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::credential::jws::Parsed;
 use crate::credential::{CredentialType, sdjwt};
 use crate::domain::RegionCode;
+use crate::json::Object;
 use crate::pki::{CertInfo, ChainError, Role, TrustStore, TrustedCert, issuer_uri, kid_of};
 
 use crate::present::PresentationClaims;
@@ -440,7 +441,7 @@ impl Verifier {
             signed_by: cert.subject_cn.clone(),
             valid_until: time(c.vu),
             presentation_expires_at: time(c.exp),
-            details: c.extra.clone(),
+            details: c.extra.clone().into(),
         });
     }
 
@@ -827,7 +828,7 @@ fn check_status(
 }
 
 /// The `status.status_list` claim of a credential, if present.
-fn status_entry(claims: &Map<String, Value>) -> Option<StatusEntry> {
+fn status_entry(claims: &Object) -> Option<StatusEntry> {
     let sl = claims.get("status")?.get("status_list")?;
     Some(StatusEntry {
         list: None,
@@ -846,16 +847,10 @@ pub fn required_role(kind: CredentialType) -> Role {
 
 /// Claims worth showing besides the summary, moved out of `claims`, which keeps the
 /// protocol fields.
-fn disclosed_details(claims: &mut Map<String, Value>) -> Map<String, Value> {
+fn disclosed_details(claims: &mut Object) -> Object {
     const HIDDEN: [&str; 9] = [
         "iss", "vct", "jti", "iat", "nbf", "exp", "cnf", "sub", "status",
     ];
-    let mut shown = std::mem::take(claims);
-    for k in HIDDEN {
-        // The entry moves, key and all: nothing is allocated again.
-        if let Some((k, v)) = shown.remove_entry(k) {
-            claims.insert(k, v);
-        }
-    }
-    shown
+    let protocol = claims.split_off_keys(&HIDDEN);
+    std::mem::replace(claims, protocol)
 }

@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
+use crate::json::Object;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use super::catalogue::{CheckName, InLang, Reason};
 use super::lang::Lang;
@@ -97,9 +97,9 @@ pub struct Summary {
     )]
     pub presentation_expires_at: Option<DateTime<Utc>>,
     /// Type-specific details (seal image, invoice totals, disclosed claims).
-    #[serde(skip_serializing_if = "Map::is_empty", default)]
+    #[serde(skip_serializing_if = "Object::is_empty", default)]
     #[schema(value_type = Object)]
-    pub details: Map<String, Value>,
+    pub details: Object,
 }
 
 /// The report as the verifier builds it; [`Report::localized`] is what is written out

@@ -285,7 +285,7 @@ impl Verifier {
 
         let (matches_filing, svg) = self.check_police_filing(&mut r, &claims);
         let summary = cred.summary.clone().map(|mut s| {
-            s.details = serde_json::Map::new();
+            s.details = crate::json::Object::new();
             s.details.insert("seal_type".into(), seal["type"].clone());
             s.details
                 .insert("seal_type_name".into(), seal["type_name"].clone());
@@ -342,7 +342,7 @@ impl Verifier {
     fn check_police_filing(
         &self,
         r: &mut Report,
-        claims: &serde_json::Map<String, Value>,
+        claims: &crate::json::Object,
     ) -> (bool, Option<String>) {
         let seal = claims.get("seal").cloned().unwrap_or(Value::Null);
         let template: Option<SealTemplate> = serde_json::from_value(seal["template"].clone()).ok();
