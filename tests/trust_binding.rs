@@ -13,9 +13,10 @@ use rcgen::{
     CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair,
     KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use zhengtong::credential::jws::{self, Parsed};
 use zhengtong::domain::RegionCode;
+use zhengtong::json::Object;
 use zhengtong::pki::{Role, Signer};
 
 const GZ: &str = "440100";
@@ -75,10 +76,10 @@ fn node(port: u16, certs: &Path, code: &str, trust_list: &Path) -> Server {
 
 /// The issuer-signed JWT of `sd_jwt` re-signed by `signer` (its chain in `x5c`), after
 /// `edit` changed the claims; the disclosures are kept.
-fn forge(sd_jwt: &str, signer: &Signer, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
+fn forge(sd_jwt: &str, signer: &Signer, edit: impl FnOnce(&mut Object)) -> String {
     let (jwt, rest) = sd_jwt.split_once('~').unwrap();
     let p = Parsed::parse(jwt).unwrap();
-    let mut claims = p.payload_json().unwrap();
+    let mut claims = p.payload_object().unwrap();
     edit(&mut claims);
     let header = jws::x5c_header(p.header_str("typ").unwrap(), signer);
     let signed = jws::sign(header, &serde_json::to_vec(&claims).unwrap(), signer);
@@ -86,7 +87,7 @@ fn forge(sd_jwt: &str, signer: &Signer, edit: impl FnOnce(&mut Map<String, Value
 }
 
 /// A year more: what a forger would want of a licence.
-fn extend(claims: &mut Map<String, Value>) {
+fn extend(claims: &mut Object) {
     let exp = claims["exp"].as_i64().unwrap();
     claims.insert("exp".into(), json!(exp + 365 * 86_400));
 }

@@ -9,7 +9,7 @@ fuzz_target!(|data: &[u8]| {
     };
     if let Ok(p) = Parsed::parse(s) {
         let _ = p.x5c();
-        let _ = p.payload_json();
+        let _ = p.payload_object();
         let _ = p.header_str("typ");
         let _ = p.verify(&[4; 65]);
     }

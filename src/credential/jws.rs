@@ -174,16 +174,9 @@ impl Parsed {
         self.header.get(name).and_then(Value::as_str)
     }
 
-    /// The payload as an [`Object`](crate::json::Object) (a credential's claims).
+    /// The payload, a JSON object (a credential's claims, a status list's, a filing's).
     pub fn payload_object(&self) -> Result<crate::json::Object, JwsError> {
         crate::json::from_slice(&self.payload).map_err(|_| JwsError::Json("payload"))
-    }
-
-    pub fn payload_json(&self) -> Result<serde_json::Map<String, Value>, JwsError> {
-        match crate::json::from_slice::<Value>(&self.payload) {
-            Ok(Value::Object(m)) => Ok(m),
-            _ => Err(JwsError::Json("payload")),
-        }
     }
 
     /// True when the signature is a valid ES256 signature by `public_key` (uncompressed point).

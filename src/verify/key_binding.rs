@@ -117,7 +117,7 @@ fn verify(d: &Decoded, challenge: &Challenge, now: DateTime<Utc>) -> Result<Reas
         )
     };
     let claims = kb_jwt
-        .payload_json()
+        .payload_object()
         .map_err(|_| malformed("the payload is not a JSON object"))?;
     let sd_hash = claims
         .get("sd_hash")

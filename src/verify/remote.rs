@@ -220,7 +220,7 @@ pub fn check_list(
     if !p.verify(&cert.info.public_key) {
         return Err(StatusListError::BadSignature { uri: uri_s() });
     }
-    let claims = p.payload_json().map_err(|e| StatusListError::Malformed {
+    let claims = p.payload_object().map_err(|e| StatusListError::Malformed {
         uri: uri_s(),
         detail: e.to_string(),
     })?;

@@ -392,7 +392,7 @@ impl Verifier {
             );
             return (false, Some(svg));
         }
-        let facts = match filing.payload_json() {
+        let facts = match filing.payload_object() {
             Ok(f) => f,
             Err(e) => {
                 r.failed(
