@@ -100,6 +100,42 @@ fn rate(secs: f64, mut f: impl FnMut()) -> f64 {
     n as f64 / (thread_cpu() - start).as_secs_f64()
 }
 
+/// Calls in one batch of [`paired`]: a few milliseconds, so that each batch runs in its own
+/// steady state (caches warm for it) while both see the host alike.
+fn batch() -> u64 {
+    std::env::var("ZT_BENCH_BATCH")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(64)
+}
+
+/// The floor and the path, alternating in batches (of [`batch`] calls) for about `secs` seconds of this
+/// thread's CPU time in all; returns (floor, path) calls per CPU second. Alternating finely
+/// makes both meet the same state of the shared host (a neighbour's load, a change of clock
+/// speed), which slices of a second each did not: the ratio of one round then moved by ±0.1.
+fn paired(secs: f64, mut floor: impl FnMut(), mut path: impl FnMut()) -> (f64, f64) {
+    let (mut floor_time, mut path_time) = (Duration::ZERO, Duration::ZERO);
+    let (mut n, batch) = (0u64, batch());
+    while floor_time + path_time < Duration::from_secs_f64(secs) {
+        let t0 = thread_cpu();
+        for _ in 0..batch {
+            floor();
+        }
+        let t1 = thread_cpu();
+        for _ in 0..batch {
+            path();
+        }
+        let t2 = thread_cpu();
+        floor_time += t1 - t0;
+        path_time += t2 - t1;
+        n += batch;
+    }
+    (
+        n as f64 / floor_time.as_secs_f64(),
+        n as f64 / path_time.as_secs_f64(),
+    )
+}
+
 /// One path's rounds: the ring floor and the handler path, calls per CPU second.
 #[derive(Default)]
 struct Row {
@@ -232,16 +268,15 @@ fn main() -> anyhow::Result<()> {
                 .map_err(|_| anyhow::anyhow!("sign"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let floor = |which: usize, secs| {
-        rate(secs, || {
-            public
-                .verify(
-                    std::hint::black_box(&paths[which].signed),
-                    signatures[which].as_ref(),
-                )
-                .expect("valid");
-        })
+    let verify_floor = |which: usize| {
+        public
+            .verify(
+                std::hint::black_box(&paths[which].signed),
+                signatures[which].as_ref(),
+            )
+            .expect("valid");
     };
+    let floor = |which: usize, secs| rate(secs, || verify_floor(which));
 
     // (b) the handler path, bytes in, report bytes out.
     let post = |p: &Path| {
@@ -300,16 +335,15 @@ fn main() -> anyhow::Result<()> {
         println!("{}: {:.0} /s", p.label, path_rate(p, secs));
         return Ok(());
     }
-    // Rounds of floor and path, one path after the other, so that a change of CPU speed
-    // during the run (a shared machine) meets all alike; the figure is the median ratio of
-    // the rounds.
+    // Rounds of floor and path (alternating in batches, see `paired`), one path after the
+    // other, so that a change of CPU speed during the run (a shared machine) meets all
+    // alike; the figure is the median ratio of the rounds.
     const ROUNDS: usize = 7;
     let slice = secs / ROUNDS as f64;
     let mut rows: Vec<Row> = paths.iter().map(|_| Row::default()).collect();
     for _ in 0..ROUNDS {
         for (which, row) in rows.iter_mut().enumerate() {
-            let f = floor(which, slice);
-            let p = path_rate(&paths[which], slice);
+            let (f, p) = paired(2.0 * slice, || verify_floor(which), || once(&paths[which]));
             row.push(f, p);
         }
     }
