@@ -66,7 +66,8 @@ struct ReasonLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct VerifyLabels {
     region: RegionCode,
-    indication: String,
+    /// A static name on the verify path: looking the counter up allocates nothing.
+    indication: std::borrow::Cow<'static, str>,
     cross_region: bool,
 }
 

@@ -35,7 +35,7 @@ pub struct LegalRepresentativeClaims {
 impl LicenceClaims {
     pub fn new(company: &CompanyRecord, region: &RegionCode, version: u32) -> Self {
         LicenceClaims {
-            region_name: region.name(),
+            region_name: region.name().into_owned(),
             issuing_authority: region.authority_name(),
             registered_capital_fen: company.registered_capital_fen,
             business_scope: company.business_scope.clone(),

@@ -54,10 +54,10 @@ impl RegionCode {
     }
 
     /// The region's name, or the code itself when we do not know it.
-    pub fn name(&self) -> String {
+    pub fn name(&self) -> std::borrow::Cow<'static, str> {
         self.known()
-            .map(|k| k.1.to_string())
-            .unwrap_or_else(|| format!("行政区划 {}", self.as_str()))
+            .map(|k| k.1.into())
+            .unwrap_or_else(|| format!("行政区划 {}", self.as_str()).into())
     }
 
     /// The market regulator that issues licences in this region.

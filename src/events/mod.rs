@@ -20,6 +20,7 @@
 
 mod writer;
 
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -113,16 +114,18 @@ pub enum What {
         credential_type: CredentialType,
         format: String,
     },
+    /// The names are `Cow`s: a verification records static names without allocating (its
+    /// event is freed on the writer's thread, and memory crossing threads is slow to reuse).
     Verified {
-        indication: String,
+        indication: Cow<'static, str>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        sub_indication: Option<String>,
+        sub_indication: Option<Cow<'static, str>>,
         verifying_region: RegionCode,
         /// The credential's issuing region, when the token could be read.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         issuing_region: Option<RegionCode>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        credential_type: Option<String>,
+        credential_type: Option<Cow<'static, str>>,
     },
     InvoiceCheckRefused {
         credential_id: String,

@@ -27,7 +27,9 @@ const MAX_WRITE: usize = 4_096;
 pub(super) const WINDOW: std::time::Duration = std::time::Duration::from_millis(200);
 
 enum Msg {
-    Event(Box<Event>),
+    /// By value: a box would be one more allocation made here and freed on the writer's
+    /// thread for every verification.
+    Event(Event),
     Sync(oneshot::Sender<Result<(), EventError>>),
 }
 
@@ -55,7 +57,7 @@ impl Writer {
 
     /// Queues an event; false when the queue is full or the writer has stopped.
     pub(super) fn send(&self, e: Event) -> bool {
-        self.tx.try_send(Msg::Event(Box::new(e))).is_ok()
+        self.tx.try_send(Msg::Event(e)).is_ok()
     }
 
     pub(super) fn sync_request(
@@ -121,7 +123,7 @@ async fn run(store: Store, mut rx: mpsc::Receiver<Msg>) {
         let mut batch = Batch::default();
         let mut take = |m: Msg, batch: &mut Batch| match m {
             Msg::Event(e) => {
-                batch.put(Tree::Events, &key(&e), &*e);
+                batch.put(Tree::Events, &key(&e), &e);
             }
             Msg::Sync(s) => syncs.push(s),
         };

@@ -297,7 +297,7 @@ impl Tally {
                     });
                 r.total += 1;
                 r.cross_region += u64::from(cross);
-                match indication.as_str() {
+                match indication.as_ref() {
                     "TOTAL_PASSED" => r.total_passed += 1,
                     "TOTAL_FAILED" => r.total_failed += 1,
                     _ => r.indeterminate += 1,

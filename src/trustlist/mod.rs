@@ -210,7 +210,7 @@ pub fn sign(
         let ca_certificates = b64_files(&dir, |n| n.starts_with("ca"))?;
         regions.push(RegionEntry {
             code: *code,
-            name: code.name(),
+            name: code.name().into_owned(),
             ca_validity: ca_certificates
                 .iter()
                 .map(|c| CaValidity::of(c))

@@ -23,6 +23,7 @@ pub use catalogue::{CertName, CheckName, Reason};
 pub use lang::Lang;
 pub use report::{Check, CheckResult, Indication, Localized, Report, SubIndication, Summary};
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -429,9 +430,9 @@ impl Verifier {
         let region = cert.region;
         r.summary = Some(Summary {
             credential_type: kind
-                .map(|k| k.as_str().to_string())
-                .unwrap_or_else(|| c.t.clone()),
-            credential_type_name: kind.map(|k| k.name_zh().to_string()).unwrap_or_default(),
+                .map(|k| Cow::Borrowed(k.as_str()))
+                .unwrap_or_else(|| c.t.clone().into()),
+            credential_type_name: kind.map(|k| k.name_zh().into()).unwrap_or_default(),
             credential_id: c.cid.clone(),
             company_name: c.n.clone(),
             uscc: c.sub.clone(),

@@ -3,6 +3,8 @@
 //! region's status list (fetched, cached); a seal presentation shows the filed seal image;
 //! an online check of an invoice counts against its daily quota.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 
 use super::{
@@ -75,8 +77,8 @@ impl<'a> Online<'a> {
         local.wallet.record(
             summary.map(|s| s.uscc.as_str()),
             What::Verified {
-                indication: report.indication.as_str().into(),
-                sub_indication: report.sub_indication.map(|s| s.as_str().into()),
+                indication: Cow::Borrowed(report.indication.as_str()),
+                sub_indication: report.sub_indication.map(|s| Cow::Borrowed(s.as_str())),
                 verifying_region: local.verifying_region,
                 issuing_region: summary.and_then(|s| RegionCode::parse(&s.region).ok()),
                 credential_type: summary.map(|s| s.credential_type.clone()),

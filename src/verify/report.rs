@@ -1,6 +1,7 @@
 //! The validation report (after ETSI EN 319 102-1, as EU DSS writes it): an indication,
 //! a sub-indication when not passed, and each check with a reason a person can act on.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::json::Object;
@@ -77,13 +78,18 @@ pub struct Check {
 /// What was verified, in names.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Summary {
-    pub credential_type: String,
-    pub credential_type_name: String,
+    /// Names the service itself knows are static text, not copies (a verification's event
+    /// and counters take them without allocating).
+    #[schema(value_type = String)]
+    pub credential_type: Cow<'static, str>,
+    #[schema(value_type = String)]
+    pub credential_type_name: Cow<'static, str>,
     pub credential_id: String,
     pub company_name: String,
     pub uscc: String,
     pub region: String,
-    pub region_name: String,
+    #[schema(value_type = String)]
+    pub region_name: Cow<'static, str>,
     pub issuing_authority: String,
     pub signed_by: String,
     #[serde(
