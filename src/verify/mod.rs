@@ -360,8 +360,16 @@ impl Verifier {
             return Err(r);
         }
         r.passed(CheckName::Signature, Reason::PresentationSignatureValid);
-        self.summarise_presentation(&mut r, &claims, &cert.info);
-        self.check_certificate_time(&mut r, cert.window, claims.iat, &cert.info);
+        let (kind, iat, exp, vu, entry) = (
+            CredentialType::from_short(&claims.t),
+            claims.iat,
+            claims.exp,
+            claims.vu,
+            claims.s,
+        );
+        let credential_id = claims.cid.clone();
+        self.summarise_presentation(&mut r, claims, &cert.info);
+        self.check_certificate_time(&mut r, cert.window, iat, &cert.info);
         if r.is_failed() {
             return Err(r);
         }
@@ -376,46 +384,41 @@ impl Verifier {
             return Err(r);
         };
         r.passed(CheckName::Issuer, Reason::PresentationIssuedIn { region });
-        if !self.check_type_allowed(&mut r, region, CredentialType::from_short(&claims.t)) {
+        if !self.check_type_allowed(&mut r, region, kind) {
             return Err(r);
         }
-        if claims.iat > now.timestamp() + SKEW_S {
+        if iat > now.timestamp() + SKEW_S {
             r.failed(
                 CheckName::ValidityPeriod,
                 SubIndication::NotYetValid,
-                Reason::PresentationNotYetValid { iat: claims.iat },
+                Reason::PresentationNotYetValid { iat: iat },
             );
             return Err(r);
         }
-        if now.timestamp() > claims.exp {
+        if now.timestamp() > exp {
             r.failed(
                 CheckName::ValidityPeriod,
                 SubIndication::Expired,
                 Reason::QrExpired {
-                    exp: claims.exp,
-                    ago_s: now.timestamp() - claims.exp,
+                    exp: exp,
+                    ago_s: now.timestamp() - exp,
                 },
             );
             return Err(r);
         }
-        if now.timestamp() > claims.vu {
+        if now.timestamp() > vu {
             r.failed(
                 CheckName::ValidityPeriod,
                 SubIndication::Expired,
-                Reason::CredentialBehindQrExpired {
-                    valid_until: claims.vu,
-                },
+                Reason::CredentialBehindQrExpired { valid_until: vu },
             );
             return Err(r);
         }
-        r.passed(
-            CheckName::ValidityPeriod,
-            Reason::QrValidUntil { exp: claims.exp },
-        );
+        r.passed(CheckName::ValidityPeriod, Reason::QrValidUntil { exp: exp });
         let query = StatusQuery {
-            credential_id: claims.cid.clone(),
+            credential_id,
             region,
-            entry: claims.s.map(|(list, idx)| StatusEntry {
+            entry: entry.map(|(list, idx)| StatusEntry {
                 list: Some(list),
                 uri: None,
                 idx,
@@ -425,24 +428,25 @@ impl Verifier {
         Ok(Pending::ask(r, query, None))
     }
 
-    fn summarise_presentation(&self, r: &mut Report, c: &PresentationClaims, cert: &CertInfo) {
+    /// Takes the claims: their strings move into the summary, not copied.
+    fn summarise_presentation(&self, r: &mut Report, c: PresentationClaims, cert: &CertInfo) {
         let kind = CredentialType::from_short(&c.t);
         let region = cert.region;
         r.summary = Some(Summary {
             credential_type: kind
                 .map(|k| Cow::Borrowed(k.as_str()))
-                .unwrap_or_else(|| c.t.clone().into()),
+                .unwrap_or_else(|| c.t.into()),
             credential_type_name: kind.map(|k| k.name_zh().into()).unwrap_or_default(),
-            credential_id: c.cid.clone(),
-            company_name: c.n.clone(),
-            uscc: c.sub.clone(),
+            credential_id: c.cid,
+            company_name: c.n,
+            uscc: c.sub,
             region: region.map(|r| r.to_string()).unwrap_or_default(),
             region_name: region.map(|r| r.name()).unwrap_or_default(),
             issuing_authority: cert.organisation.clone(),
             signed_by: cert.subject_cn.clone(),
             valid_until: time(c.vu),
             presentation_expires_at: time(c.exp),
-            details: c.extra.clone().into(),
+            details: c.extra.into(),
         });
     }
 
