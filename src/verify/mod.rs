@@ -391,7 +391,7 @@ impl Verifier {
             r.failed(
                 CheckName::ValidityPeriod,
                 SubIndication::NotYetValid,
-                Reason::PresentationNotYetValid { iat: iat },
+                Reason::PresentationNotYetValid { iat },
             );
             return Err(r);
         }
@@ -400,7 +400,7 @@ impl Verifier {
                 CheckName::ValidityPeriod,
                 SubIndication::Expired,
                 Reason::QrExpired {
-                    exp: exp,
+                    exp,
                     ago_s: now.timestamp() - exp,
                 },
             );
@@ -414,7 +414,7 @@ impl Verifier {
             );
             return Err(r);
         }
-        r.passed(CheckName::ValidityPeriod, Reason::QrValidUntil { exp: exp });
+        r.passed(CheckName::ValidityPeriod, Reason::QrValidUntil { exp });
         let query = StatusQuery {
             credential_id,
             region,
