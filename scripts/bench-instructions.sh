@@ -12,11 +12,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 path="${1:-0}"
 calls="${2:-1000}"
-command -v valgrind >/dev/null || { echo "needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-cargo build --release --example bench_verify >&2
-bin="${CARGO_TARGET_DIR:-target}/release/examples/bench_verify"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+. scripts/bench-profile-common.sh
+needs valgrind valgrind
+build_bench_verify
 count() {
   ZT_BENCH_ONLY="$path" ZT_BENCH_CALLS="$1" valgrind --tool=callgrind --separate-threads=yes \
     --callgrind-out-file="$work/cg.$1" "$bin" >/dev/null 2>&1

@@ -14,11 +14,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 path="${1:-0}"
 secs="${2:-8}"
-command -v perf >/dev/null || { echo "needs perf (apt-get install linux-perf)" >&2; exit 1; }
-cargo build --release --example bench_verify >&2
-bin="${CARGO_TARGET_DIR:-target}/release/examples/bench_verify"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+. scripts/bench-profile-common.sh
+needs perf linux-perf
+build_bench_verify
 ZT_BENCH_ONLY="$path" "$bin" $((secs + 6)) >"$work/bench.out" 2>&1 &
 pid=$!
 sleep 4 # start-up (keys, the node, the tokens) is not what is measured
