@@ -360,13 +360,15 @@ impl Verifier {
             return Err(r);
         }
         r.passed(CheckName::Signature, Reason::PresentationSignatureValid);
-        let (kind, iat, exp, vu, entry) = (
-            CredentialType::from_short(&claims.t),
-            claims.iat,
-            claims.exp,
-            claims.vu,
-            claims.s,
-        );
+        // The numbers are copied out; the strings move into the summary.
+        let PresentationClaims {
+            iat,
+            exp,
+            vu,
+            s: entry,
+            ..
+        } = claims;
+        let kind = CredentialType::from_short(&claims.t);
         let credential_id = claims.cid.clone();
         self.summarise_presentation(&mut r, claims, &cert.info);
         self.check_certificate_time(&mut r, cert.window, iat, &cert.info);
