@@ -5,6 +5,7 @@
 //! 0.34.7 deadlocks when `flush_async` runs concurrently (sled #1308), so nothing here
 //! calls it.
 
+mod cache;
 mod flusher;
 
 use std::path::Path;
@@ -163,6 +164,28 @@ impl Batch {
 pub struct Store {
     trees: Arc<Vec<sled::Tree>>,
     flusher: Arc<flusher::Flusher>,
+    /// [`CACHED`]'s records, decoded (see [`Store::get_shared`]).
+    cache: Arc<cache::ReadCache>,
+}
+
+/// The tree whose records are kept decoded in memory: a credential's status, which every
+/// online verification reads and only this store writes.
+const CACHED: Tree = Tree::CredentialStatus;
+
+impl Op {
+    fn target(&self) -> (Tree, &[u8]) {
+        match self {
+            Op::Put(t, k, _) | Op::PutNew(t, k, _) => (*t, k),
+        }
+    }
+}
+
+/// The keys of [`CACHED`] that a batch writes.
+fn cached_keys(ops: &[Op]) -> impl Iterator<Item = &[u8]> {
+    ops.iter()
+        .map(Op::target)
+        .filter(|(t, _)| *t == CACHED)
+        .map(|(_, k)| k)
 }
 
 impl Store {
@@ -179,6 +202,7 @@ impl Store {
         Ok(Store {
             trees: Arc::new(trees),
             flusher,
+            cache: Default::default(),
         })
     }
 
@@ -193,6 +217,27 @@ impl Store {
                 .map(Some)
                 .map_err(|e| StoreError::Corrupt(key.into(), e.to_string())),
         }
+    }
+
+    /// Like [`Store::get`], shared: the records of [`CACHED`] come from memory after their
+    /// first read (a write through this store forgets them); other trees' are read each time.
+    pub fn get_shared<T: DeserializeOwned + Send + Sync + 'static>(
+        &self,
+        tree: Tree,
+        key: &str,
+    ) -> Result<Option<Arc<T>>, StoreError> {
+        if tree != CACHED {
+            return Ok(self.get::<T>(tree, key)?.map(Arc::new));
+        }
+        let generation = match self.cache.get::<T>(key.as_bytes()) {
+            Ok(hit) => return Ok(Some(hit)),
+            Err(generation) => generation,
+        };
+        let read = self.get::<T>(tree, key)?.map(Arc::new);
+        if let Some(v) = &read {
+            self.cache.fill(generation, key.as_bytes(), v.clone());
+        }
+        Ok(read)
     }
 
     pub fn get_raw(&self, tree: Tree, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
@@ -249,10 +294,17 @@ impl Store {
             return Err(StoreError::Serialise { key, source });
         }
         let on_commit = std::mem::take(&mut batch.on_commit);
-        let trees = self.trees.clone();
-        tokio::task::spawn_blocking(move || Self::commit(&trees, &batch))
-            .await
-            .map_err(|e| StoreError::Task(e.to_string()))??;
+        let (trees, cache) = (self.trees.clone(), self.cache.clone());
+        tokio::task::spawn_blocking(move || {
+            // Before: no read from here on keeps what it read; after: what was kept before
+            // the write is gone, whether the write succeeded or not.
+            cache.invalidate(cached_keys(&batch.ops));
+            let result = Self::commit(&trees, &batch);
+            cache.invalidate(cached_keys(&batch.ops));
+            result
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))??;
         self.flusher.durable().await?;
         for f in on_commit {
             f();
@@ -273,18 +325,25 @@ impl Store {
         if let Some((key, source)) = batch.unserialisable.take() {
             return Err(StoreError::Serialise { key, source });
         }
-        for op in batch.ops {
+        self.cache.invalidate(cached_keys(&batch.ops));
+        let result = self.write_ops(&batch.ops);
+        self.cache.invalidate(cached_keys(&batch.ops));
+        result
+    }
+
+    fn write_ops(&self, ops: &[Op]) -> Result<(), StoreError> {
+        for op in ops {
             match op {
                 Op::Put(t, k, v) => {
-                    self.tree(t).insert(k, v)?;
+                    self.tree(*t).insert(k.as_slice(), v.as_slice())?;
                 }
                 Op::PutNew(t, k, v) => {
                     if self
-                        .tree(t)
-                        .compare_and_swap(&k, None as Option<&[u8]>, Some(v))?
+                        .tree(*t)
+                        .compare_and_swap(k, None as Option<&[u8]>, Some(v.as_slice()))?
                         .is_err()
                     {
-                        return Err(StoreError::Exists(String::from_utf8_lossy(&k).into()));
+                        return Err(StoreError::Exists(String::from_utf8_lossy(k).into()));
                     }
                 }
             }
@@ -485,6 +544,41 @@ mod tests {
     }
 
     use super::*;
+
+    /// A status record read (and so kept in memory) and then written again reads as written,
+    /// by a transaction and by a write of records one by one; a failed batch leaves what
+    /// was there.
+    #[tokio::test]
+    async fn a_kept_record_reads_as_written_after_every_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let read = || {
+            store
+                .get_shared::<String>(CACHED, "c1")
+                .unwrap()
+                .map(|v| v.as_str().to_owned())
+        };
+        assert_eq!(read(), None);
+        let mut b = Batch::default();
+        b.put(CACHED, "c1", &"valid");
+        store.apply(b).await.unwrap();
+        assert_eq!(read().as_deref(), Some("valid"));
+        assert_eq!(read().as_deref(), Some("valid"), "from memory");
+        let mut b = Batch::default();
+        b.put(CACHED, "c1", &"revoked");
+        store.apply(b).await.unwrap();
+        assert_eq!(read().as_deref(), Some("revoked"));
+        let mut b = Batch::default();
+        b.put(CACHED, "c1", &"valid again");
+        store.write_each(b).unwrap();
+        assert_eq!(read().as_deref(), Some("valid again"));
+        // A batch that fails (its second record exists) writes neither record.
+        let mut b = Batch::default();
+        b.put(CACHED, "c1", &"never")
+            .put_new(CACHED, "c1", &"never");
+        assert!(matches!(store.apply(b).await, Err(StoreError::Exists(_))));
+        assert_eq!(read().as_deref(), Some("valid again"));
+    }
 
     /// Records written one by one are each kept; a new one over an existing key is refused
     /// (and the records before it in the batch stay: no atomicity is promised).

@@ -6,6 +6,8 @@
 //! `jws-header/<its SHA-256>`, and the stored SD-JWT names it: `hdr:<sha256>.<payload>...`.
 //! Records written before that hold the whole SD-JWT and are read as they are.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -153,11 +155,19 @@ impl Wallet {
 
     /// A credential's status and when it was revoked, read without opening its sealed
     /// SD-JWT or building the whole record: what every online verification asks.
-    pub fn credential_status(&self, id: &str) -> Result<Option<StatusFields>, WalletError> {
-        if let Some(fields) = self.store.get::<StatusFields>(Tree::CredentialStatus, id)? {
+    /// Shared: the status records are kept decoded in memory after their first read, and
+    /// every write of one through the store forgets it (`store::cache`).
+    pub fn credential_status(&self, id: &str) -> Result<Option<Arc<StatusFields>>, WalletError> {
+        if let Some(fields) = self
+            .store
+            .get_shared::<StatusFields>(Tree::CredentialStatus, id)?
+        {
             return Ok(Some(fields));
         }
-        Ok(self.store.get::<StatusFields>(Tree::Credentials, id)?)
+        Ok(self
+            .store
+            .get::<StatusFields>(Tree::Credentials, id)?
+            .map(Arc::new))
     }
 
     /// Whether `presented_jwt` (an issuer-signed JWT) is the one this node issued as the
