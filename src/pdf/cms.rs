@@ -2,6 +2,8 @@
 //! SHA-256, ECDSA P-256; signed attributes content-type, message-digest and
 //! signing-certificate-v2, and no signing-time (PAdES puts the time in /M). B-T: the
 //! unsigned attribute signature-time-stamp, an RFC 3161 token over the signature value.
+//!
+//! Signing is ours; checking is anyone's: see [`super::cms_check`].
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
@@ -10,18 +12,18 @@ use cms::signed_data::{
 };
 use der::asn1::{ObjectIdentifier as Oid, OctetString, SetOfVec};
 use der::{Any, Decode, Encode};
-use ring::signature::{ECDSA_P256_SHA256_ASN1, ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
+use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use x509_cert::Certificate;
 use x509_cert::attr::Attribute;
 use x509_cert::spki::AlgorithmIdentifierOwned;
 
 pub const ID_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.1");
 pub const ID_SIGNED_DATA: Oid = Oid::new_unwrap("1.2.840.113549.1.7.2");
-const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
-const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
-const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
-const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
-const ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+pub(super) const CONTENT_TYPE: Oid = Oid::new_unwrap("1.2.840.113549.1.9.3");
+pub(super) const MESSAGE_DIGEST: Oid = Oid::new_unwrap("1.2.840.113549.1.9.4");
+pub(super) const SIGNING_CERTIFICATE_V2: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.47");
+pub(super) const SHA256: Oid = Oid::new_unwrap("2.16.840.1.101.3.4.2.1");
+pub(super) const ECDSA_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
 /// id-aa-signatureTimeStampToken: the unsigned attribute holding an RFC 3161 token over
 /// the SHA-256 of the SignerInfo's signature value (PAdES B-T).
 pub const SIGNATURE_TIME_STAMP_TOKEN: Oid = Oid::new_unwrap("1.2.840.113549.1.9.16.2.14");
@@ -169,121 +171,4 @@ pub fn sign(
         content: Any::from_der(&sd.to_der().map_err(e)?).map_err(e)?,
     };
     ci.to_der().map_err(e)
-}
-
-/// What a validator needs from a CMS signature.
-#[derive(Debug)]
-pub struct Checked {
-    /// The signer's certificate first, then the others carried.
-    pub chain: Vec<Vec<u8>>,
-    /// The message-digest attribute equals the digest of the byte range.
-    pub digest_matches: bool,
-    /// The signature over the signed attributes verifies with the signer's key.
-    pub signature_valid: bool,
-    /// signing-certificate-v2 names the signer's certificate.
-    pub signing_certificate_matches: bool,
-    /// The SignerInfo's signature value (what a signature-time-stamp covers).
-    pub signature_value: Vec<u8>,
-    /// The DER of each signature-time-stamp token (unsigned attribute), in order.
-    pub timestamp_tokens: Vec<Vec<u8>>,
-}
-
-/// Parses a DER CMS (trailing zero padding allowed) and checks it against `digest`.
-pub fn check(contents: &[u8], digest: &[u8]) -> Result<Checked, String> {
-    let e = |e: der::Error| e.to_string();
-    let len = der_len(contents).ok_or("the CMS has no valid DER length")?;
-    let ci = ContentInfo::from_der(&contents[..len]).map_err(e)?;
-    if ci.content_type != ID_SIGNED_DATA {
-        return Err("the CMS is not SignedData".into());
-    }
-    let sd: SignedData = ci.content.decode_as().map_err(e)?;
-    let si = sd.signer_infos.0.iter().next().ok_or("no SignerInfo")?;
-    let certs: Vec<Vec<u8>> = match &sd.certificates {
-        Some(set) => set
-            .0
-            .iter()
-            .filter_map(|c| match c {
-                CertificateChoices::Certificate(c) => c.to_der().ok(),
-                _ => None,
-            })
-            .collect(),
-        None => Vec::new(),
-    };
-    let SignerIdentifier::IssuerAndSerialNumber(ias) = &si.sid else {
-        return Err("the signer is not named by issuer and serial".into());
-    };
-    let leaf_pos = certs
-        .iter()
-        .position(|d| {
-            Certificate::from_der(d).is_ok_and(|c| {
-                c.tbs_certificate.issuer == ias.issuer
-                    && c.tbs_certificate.serial_number == ias.serial_number
-            })
-        })
-        .ok_or("the signer's certificate is not in the CMS")?;
-    let mut chain = certs.clone();
-    let leaf = chain.remove(leaf_pos);
-    chain.insert(0, leaf);
-    let attrs = si.signed_attrs.as_ref().ok_or("no signed attributes")?;
-    let find = |oid: Oid| {
-        attrs
-            .iter()
-            .find(|a| a.oid == oid)
-            .and_then(|a| a.values.iter().next())
-    };
-    let md = find(MESSAGE_DIGEST).ok_or("no message-digest attribute")?;
-    let md: OctetString = md.decode_as().map_err(e)?;
-    let digest_matches = md.as_bytes() == digest;
-    let expected = signing_certificate_v2(&chain[0]).map_err(e)?;
-    let signing_certificate_matches = find(SIGNING_CERTIFICATE_V2) == Some(&expected);
-    let leaf = Certificate::from_der(&chain[0]).map_err(e)?;
-    let spki = leaf
-        .tbs_certificate
-        .subject_public_key_info
-        .subject_public_key
-        .raw_bytes();
-    let signed = attrs.to_der().map_err(e)?;
-    let signature_valid = si.signature_algorithm.oid == ECDSA_SHA256
-        && ring::signature::UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, spki)
-            .verify(&signed, si.signature.as_bytes())
-            .is_ok();
-    let timestamp_tokens = si
-        .unsigned_attrs
-        .iter()
-        .flat_map(|attrs| attrs.iter())
-        .filter(|a| a.oid == SIGNATURE_TIME_STAMP_TOKEN)
-        .flat_map(|a| a.values.iter())
-        .filter_map(|v| v.to_der().ok())
-        .collect();
-    Ok(Checked {
-        chain,
-        digest_matches,
-        signature_valid,
-        signing_certificate_matches,
-        signature_value: si.signature.as_bytes().to_vec(),
-        timestamp_tokens,
-    })
-}
-
-/// The length of the DER element at the start of `b` (header and content).
-fn der_len(b: &[u8]) -> Option<usize> {
-    if b.len() < 2 {
-        return None;
-    }
-    let first = b[1];
-    let (hdr, len) = if first < 0x80 {
-        (2, usize::from(first))
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || b.len() < 2 + n {
-            return None;
-        }
-        let mut l = 0usize;
-        for &x in &b[2..2 + n] {
-            l = (l << 8) | usize::from(x);
-        }
-        (2 + n, l)
-    };
-    let total = hdr.checked_add(len)?;
-    (total <= b.len()).then_some(total)
 }

@@ -15,8 +15,12 @@
 
 pub mod appearance;
 pub mod cms;
+pub mod cms_check;
+pub mod diff;
+pub mod fields;
 pub mod glyphs;
 pub mod parse;
+pub mod read;
 pub mod service;
 pub mod syntax;
 pub mod update;

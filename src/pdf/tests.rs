@@ -1,7 +1,8 @@
 //! Hostile bytes never panic: truncations and byte flips of a real PDF through the parser
 //! and the CMS reader (a cheap stand-in for a fuzzer, run with every `cargo test`).
 
-use super::{PdfError, cms, parse, update, validate};
+use super::read::{Document, Limits};
+use super::{PdfError, diff, parse, update};
 
 fn small_pdf() -> Vec<u8> {
     let body = "%PDF-1.4\n1 0 obj\n<</Type/Catalog/Pages 2 0 R>>\nendobj\n2 0 obj\n<</Type/Pages/Kids[3 0 R]/Count 1/MediaBox[0 0 595 842]>>\nendobj\n3 0 obj\n<</Type/Page/Parent 2 0 R>>\nendobj\n";
@@ -63,10 +64,10 @@ fn truncations_and_flips_never_panic() {
         let i = x as usize % b.len();
         b[i] = (x >> 8) as u8;
         let _ = parse::parse(&b);
-        let _ = cms::check(&b[i..], &[0; 32]);
+        let _ = crate::pdf::cms_check::check(&b[i..], &[&[0; 32]]);
     }
-    let _ = cms::check(&[], &[]);
-    let _ = cms::check(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff], &[]);
+    let _ = crate::pdf::cms_check::check(&[], &[]);
+    let _ = crate::pdf::cms_check::check(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff], &[]);
 }
 
 /// `pdf` plus a classic incremental update holding `objects` (number, body).
@@ -90,6 +91,20 @@ fn append_update(pdf: &[u8], objects: &[(u32, &str)], size: u32) -> Vec<u8> {
     out
 }
 
+/// Whether everything `new` adds to `old` (a revision of it) is allowed after a signature.
+fn changes_after(old: &[u8], new: &[u8]) -> Result<(), String> {
+    let mut doc = Document::read(new, Limits::default()).map_err(|e| e.to_string())?;
+    let k = doc
+        .revisions
+        .iter()
+        .position(|r| r.end == old.len() || r.eof == old.len())
+        .ok_or("the earlier revision is not a revision of the file")?;
+    for j in k + 1..doc.revisions.len() {
+        diff::revision(&mut doc, j)?;
+    }
+    Ok(())
+}
+
 fn with_dss(pdf: &[u8], contents: &[u8]) -> Vec<u8> {
     let mut out = pdf.to_vec();
     let dss = update::Dss {
@@ -104,10 +119,10 @@ fn with_dss(pdf: &[u8], contents: &[u8]) -> Vec<u8> {
 fn dss_updates_are_accepted_and_extended() {
     let old = small_pdf();
     let one = with_dss(&old, b"first signature");
-    assert_eq!(validate::dss_only(&old, &one), Ok(()));
+    assert_eq!(changes_after(&old, &one), Ok(()));
     let two = with_dss(&one, b"second signature");
-    assert_eq!(validate::dss_only(&old, &two), Ok(()));
-    assert_eq!(validate::dss_only(&one, &two), Ok(()));
+    assert_eq!(changes_after(&old, &two), Ok(()));
+    assert_eq!(changes_after(&one, &two), Ok(()));
     // The second kept the first's entries and did not add the shared certificates again.
     let p = parse::parse(&two).expect("parses");
     let root = p.root().expect("root");
@@ -133,13 +148,13 @@ fn anything_but_a_dss_after_the_signed_revision_is_refused() {
     let old = small_pdf();
     let one = with_dss(&old, b"sig");
     let refused = |new: &[u8], says: &str| {
-        let e = validate::dss_only(&old, new).expect_err(says);
+        let e = changes_after(&old, new).expect_err(says);
         assert!(e.contains(says), "{says}: {e}");
     };
     // A page changed in a later update, after the DSS.
     refused(
         &append_update(&one, &[(3, "<</Type/Page/Parent 2 0 R/Rotate 90>>")], 20),
-        "object 3 0 was changed",
+        "page object 3 changed",
     );
     // A "DSS" that names the page as a certificate.
     refused(
@@ -160,7 +175,7 @@ fn anything_but_a_dss_after_the_signed_revision_is_refused() {
             &[(1, "<</Type/Catalog/Pages 2 0 R/OpenAction 3 0 R>>")],
             4,
         ),
-        "the catalog changed",
+        "the document catalog changed",
     );
     // Unexpected keys in the DSS.
     refused(
@@ -174,18 +189,28 @@ fn anything_but_a_dss_after_the_signed_revision_is_refused() {
         ),
         "unexpected key /JavaScript",
     );
-    // A new object beside the DSS.
+    // A new object beside the DSS that nothing references changes nothing shown...
+    let orphan = append_update(&one, &[(40, "<</Type/Annot/Subtype/Text>>")], 41);
+    assert_eq!(changes_after(&old, &orphan), Ok(()));
+    // ...but one the page references does, whatever it claims to be.
     refused(
-        &append_update(&one, &[(40, "<</Type/Annot/Subtype/Text>>")], 41),
-        "added outside the DSS",
+        &append_update(
+            &one,
+            &[
+                (40, "<</Type/Annot/Subtype/Text>>"),
+                (3, "<</Type/Page/Parent 2 0 R/Annots [40 0 R]>>"),
+            ],
+            41,
+        ),
+        "object 40 is not a widget annotation",
     );
     // Bytes merely appended.
     let mut appended = one.clone();
     appended.extend_from_slice(b"\n% appended\n");
-    refused(&appended, "does not end with an incremental update");
+    refused(&appended, "does not end with %%EOF");
     // Hostile tails never panic.
     for cut in (old.len()..one.len()).step_by(7) {
-        let _ = validate::dss_only(&old, &one[..cut]);
+        let _ = changes_after(&old, &one[..cut]);
     }
 }
 
@@ -229,9 +254,9 @@ fn a_dss_after_a_cross_reference_stream() {
     );
     let root = p.root().expect("root");
     assert!(p.dict(root).expect("catalog").has(b"DSS"));
-    assert_eq!(validate::dss_only(&old, &one), Ok(()));
+    assert_eq!(changes_after(&old, &one), Ok(()));
     let two = with_dss(&one, b"sig two");
-    assert_eq!(validate::dss_only(&old, &two), Ok(()));
+    assert_eq!(changes_after(&old, &two), Ok(()));
     // Flipped bytes in the updates: refused or accepted, never a panic.
     let mut x: u32 = 0x2545_f491;
     for _ in 0..500 {
@@ -241,7 +266,7 @@ fn a_dss_after_a_cross_reference_stream() {
         let mut b = two.clone();
         let i = old.len() + x as usize % (two.len() - old.len());
         b[i] = (x >> 8) as u8;
-        let _ = validate::dss_only(&old, &b);
+        let _ = changes_after(&old, &b);
     }
 }
 

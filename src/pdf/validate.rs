@@ -1,41 +1,37 @@
-//! Validating every signature of a PDF: the byte range (and what was appended after it),
-//! the CMS signature over it, the signer trusted as a seal, the signature timestamp (B-T),
-//! the seal's status at the timestamp's time, and its image.
+//! Validating every signature of a PDF by the rules of PDF signatures (ISO 32000-2 §12.8,
+//! ETSI EN 319 142-1), whoever made it:
 //!
-//! Changes after a signature: bytes past its byte range are accepted when a later
-//! signature, itself intact, covers them (a later seal, as incremental updates add them),
-//! and after the last intact signature only updates that add validation data: the
-//! catalog's /DSS and what it holds, nothing else changed (see [`dss_only`]). What a later
-//! *signed* revision changed is not diffed object by object (pyHanko's difference analysis
-//! does that): a limitation.
-
-use std::collections::HashSet;
+//! 1. the file is read strictly, revision by revision, within a budget ([`super::read`]);
+//!    what cannot be read exactly is refused as a whole;
+//! 2. the signatures are the signature fields of the last revision, each byte range
+//!    checked against its own dictionary and a revision's end ([`super::fields`]);
+//! 3. every revision after a signature is compared object by object with the one
+//!    before ([`super::diff`]): one disallowed change fails every signature before it,
+//!    whatever signs after it;
+//! 4. each CMS is checked by meaning ([`super::cms_check`]); a signer our trust list does
+//!    not know is INDETERMINATE, not a crypto failure; a document timestamp is reported
+//!    as one;
+//! 5. our e-seals: the signature timestamp (B-T), the certificate at that time, the seal's
+//!    status and filed image.
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use lopdf::{Dictionary, Object, ObjectId};
 
-use super::parse::{Pdf, last_startxref, parse};
-use super::{IMAGE_SHA256_KEY, SEAL_ID_KEY, cms};
+use super::cms_check::{self, Checked, SigningCertificate};
+use super::diff;
+use super::fields::{self, Kind, Signature, Signed};
+use super::read::{Document, Limits};
 use crate::pki::Role;
 use crate::seal::eseal::SealStatus;
 use crate::seal::records;
 use crate::tsa::verify_token;
 use crate::verify::{
-    CheckName, Reason, Report, SubIndication, Verifier, timestamp_failure, untrusted,
+    CheckName, Reason, Report, SubIndication, Summary, Verifier, timestamp_failure,
 };
 use crate::wallet::Wallet;
 
-/// One signature dictionary as found in the file.
-struct Found {
-    range: [usize; 4],
-    contents: Vec<u8>,
-    time: Option<DateTime<Utc>>,
-    image_sha256: Option<String>,
-    seal_id: Option<String>,
-}
-
-/// A report per signature, in file order (one FORMAT_FAILURE report when none is found),
-/// at the wallet's time, with the status and filed image of the seals it holds.
+/// A report per signature, in the order their byte ranges end (one FORMAT_FAILURE report
+/// when the document cannot be read or holds none), at the wallet's time, with the status
+/// and filed image of the seals it holds.
 pub fn validate(bytes: &[u8], verifier: &Verifier, wallet: &Wallet) -> Vec<Report> {
     validate_at(bytes, verifier, wallet.clock.now(), Some(wallet))
 }
@@ -48,422 +44,341 @@ pub fn validate_at(
     now: DateTime<Utc>,
     seals: Option<&Wallet>,
 ) -> Vec<Report> {
+    validate_within(bytes, verifier, now, seals, Limits::default())
+}
+
+/// [`validate_at`] within `limits`.
+pub fn validate_within(
+    bytes: &[u8],
+    verifier: &Verifier,
+    now: DateTime<Utc>,
+    seals: Option<&Wallet>,
+    limits: Limits,
+) -> Vec<Report> {
     let failed = |reason: Reason| {
         let mut r = Report::new("pdf_signature", now);
         r.failed(CheckName::Format, SubIndication::FormatFailure, reason);
         vec![r]
     };
-    let pdf = match parse(bytes) {
-        Ok(p) => p,
-        Err(e) => {
-            return failed(Reason::PdfMalformed {
-                detail: e.to_string(),
-            });
-        }
+    let unreadable = |e: &dyn std::fmt::Display| {
+        failed(Reason::PdfMalformed {
+            detail: e.to_string(),
+        })
     };
-    let mut found: Vec<Found> = pdf
-        .doc
-        .objects
-        .values()
-        .filter_map(|o| match o {
-            Object::Dictionary(d) => Some(d),
-            _ => None,
-        })
-        .filter_map(|d| {
-            let Ok(Object::Array(br)) = d.get(b"ByteRange") else {
-                return None;
-            };
-            let Ok(Object::String(contents, _)) = d.get(b"Contents") else {
-                return None;
-            };
-            let v: Vec<usize> = br
-                .iter()
-                .filter_map(|o| match o {
-                    Object::Integer(i) => usize::try_from(*i).ok(),
-                    _ => None,
-                })
-                .collect();
-            let range = <[usize; 4]>::try_from(v).ok()?;
-            let text = |k: &str| match d.get(k.as_bytes()) {
-                Ok(Object::String(s, _)) => String::from_utf8(s.clone()).ok(),
-                _ => None,
-            };
-            Some(Found {
-                range,
-                contents: contents.clone(),
-                time: text("M").and_then(|m| pdf_date(&m)),
-                image_sha256: text(IMAGE_SHA256_KEY),
-                seal_id: text(SEAL_ID_KEY),
-            })
-        })
-        .collect();
-    if found.is_empty() {
+    if bytes.len() > super::MAX_PDF_BYTES {
+        return unreadable(&super::PdfError::TooLarge {
+            size: bytes.len(),
+            limit: super::MAX_PDF_BYTES,
+        });
+    }
+    let mut doc = match Document::read(bytes, limits) {
+        Ok(d) => d,
+        Err(e) => return unreadable(&e),
+    };
+    let signatures = match fields::find(&mut doc) {
+        Ok(s) => s,
+        Err(e) => return unreadable(&e),
+    };
+    if signatures.is_empty() {
         return failed(Reason::PdfNoSignatures);
     }
-    found.sort_by_key(|f| f.range[2] + f.range[3]);
-    // Which signatures are intact over their own range (to accept later revisions).
-    let intact: Vec<bool> = found
+    // Each revision after the first signed one, judged once.
+    let first = signatures
         .iter()
-        .map(|f| {
-            range_ok(bytes, f.range)
-                && cms::check(&f.contents, &digest(bytes, f.range))
-                    .is_ok_and(|c| c.digest_matches && c.signature_valid)
-        })
-        .collect();
-    // Where the last intact signature's revision ends, and whether all that follows it
-    // only adds validation data.
-    let signed_end = found
-        .iter()
-        .zip(&intact)
-        .filter(|(_, ok)| **ok)
-        .map(|(f, _)| f.range[2] + f.range[3])
-        .max()
-        .unwrap_or(0);
-    let tail = Tail {
-        signed_end,
-        dss_only: signed_end == bytes.len()
-            || (signed_end > 0 && dss_only(&bytes[..signed_end], bytes).is_ok()),
-    };
-    found
-        .iter()
-        .map(|f| one(bytes, f, &tail, verifier, seals, now))
-        .collect()
-}
-
-/// What follows the signed revisions.
-struct Tail {
-    /// The end of the last intact signature's byte range.
-    signed_end: usize,
-    /// Everything after `signed_end` only adds validation data (or there is nothing).
-    dss_only: bool,
-}
-
-/// Checks that `new` is `old` plus incremental updates that only add or extend the
-/// Document Security Store: the catalog changed only in /DSS, the DSS holding only /Certs,
-/// /CRLs, /OCSPs and /VRI, every changed object a part of the DSS (an existing object only
-/// if it already was one, never a stream), the trailer's /Root the same. Err says why not.
-pub fn dss_only(old: &[u8], new: &[u8]) -> Result<(), String> {
-    if !new.starts_with(old) {
-        return Err("the earlier revision is not a prefix of the file".into());
-    }
-    // Only whole incremental updates: the file ends with one, whose cross-reference section
-    // lies after the signed revision (bytes merely appended are a change).
-    let body = new.trim_ascii_end();
-    if !body.ends_with(b"%%EOF") {
-        return Err("the file does not end with an incremental update".into());
-    }
-    if last_startxref(new).is_none_or(|x| x < old.len()) {
-        return Err("no cross-reference section follows the signed revision".into());
-    }
-    let old = parse(old).map_err(|e| format!("the signed revision: {e}"))?;
-    let new = parse(new).map_err(|e| format!("the file: {e}"))?;
-    let root = new.root().map_err(|e| e.to_string())?;
-    if old.root().map_err(|e| e.to_string())? != root {
-        return Err("the catalog was replaced".into());
-    }
-    let (old_catalog, new_catalog) = (
-        old.dict(root).map_err(|e| e.to_string())?,
-        new.dict(root).map_err(|e| e.to_string())?,
-    );
-    let without_dss = |d: &Dictionary| {
-        let mut d = d.clone();
-        d.remove(b"DSS");
-        d
-    };
-    if without_dss(old_catalog) != without_dss(new_catalog) {
-        return Err("the catalog changed in more than /DSS".into());
-    }
-    let old_parts = dss_parts(&old, old_catalog)?;
-    let new_parts = dss_parts(&new, new_catalog)?;
-    for (id, obj) in &new.doc.objects {
-        match old.doc.objects.get(id) {
-            Some(before) if before == obj => {}
-            Some(_) => {
-                let container = new_parts.containers.contains(id)
-                    && old_parts.containers.contains(id)
-                    && !matches!(obj, Object::Stream(_));
-                if *id != root && !container {
-                    return Err(format!("object {} {} was changed", id.0, id.1));
-                }
-            }
-            None => {
-                let xref = matches!(obj, Object::Stream(st)
-                    if st.dict.get(b"Type").ok() == Some(&Object::Name(b"XRef".to_vec())));
-                if !xref && !new_parts.containers.contains(id) && !new_parts.leaves.contains(id) {
-                    return Err(format!(
-                        "object {} {} was added outside the DSS",
-                        id.0, id.1
-                    ));
-                }
-            }
+        .filter_map(|s| s.range.as_ref().ok().map(|r| r.revision))
+        .min()
+        .unwrap_or(doc.last());
+    let mut verdicts: Vec<Option<Result<(), String>>> = vec![None; doc.revisions.len()];
+    for (j, v) in verdicts.iter_mut().enumerate().skip(first + 1) {
+        *v = Some(diff::revision(&mut doc, j).map(|_| ()));
+        if let Err(e) = doc.budget.time() {
+            return unreadable(&e);
         }
     }
-    if old
-        .doc
-        .objects
-        .keys()
-        .any(|id| !new.doc.objects.contains_key(id))
-    {
-        return Err("objects were removed".into());
-    }
-    Ok(())
+    let ctx = Ctx {
+        bytes,
+        total: bytes.len(),
+        last: doc.last(),
+        verdicts,
+        verifier,
+        seals,
+        now,
+    };
+    signatures.iter().map(|s| ctx.one(s)).collect()
 }
 
-/// The objects that make up a DSS: its dictionaries and arrays (`containers`), and the
-/// streams and VRI dictionaries they name (`leaves`).
-#[derive(Default)]
-struct DssParts {
-    containers: HashSet<ObjectId>,
-    leaves: HashSet<ObjectId>,
+struct Ctx<'a> {
+    bytes: &'a [u8],
+    total: usize,
+    last: usize,
+    verdicts: Vec<Option<Result<(), String>>>,
+    verifier: &'a Verifier,
+    seals: Option<&'a Wallet>,
+    now: DateTime<Utc>,
 }
 
-fn dss_parts(pdf: &Pdf, catalog: &Dictionary) -> Result<DssParts, String> {
-    let mut parts = DssParts::default();
-    let mut resolve = |o: &Object, parts: &mut DssParts| -> Result<Object, String> {
-        match o {
-            Object::Reference(r) => {
-                parts.containers.insert(*r);
-                pdf.doc
-                    .get_object(*r)
-                    .cloned()
-                    .map_err(|e| format!("object {} {}: {e}", r.0, r.1))
-            }
-            other => Ok(other.clone()),
-        }
-    };
-    let Ok(dss) = catalog.get(b"DSS") else {
-        return Ok(parts);
-    };
-    let Object::Dictionary(dss) = resolve(dss, &mut parts)? else {
-        return Err("/DSS is not a dictionary".into());
-    };
-    // The streams of an array of references (direct or by reference).
-    let streams = |o: &Object,
-                   parts: &mut DssParts,
-                   resolve: &mut dyn FnMut(&Object, &mut DssParts) -> Result<Object, String>|
-     -> Result<(), String> {
-        let Object::Array(items) = resolve(o, parts)? else {
-            return Err("a DSS entry is not an array".into());
+fn details(r: &mut Report, s: &Signature, kind: &str, signer: &str) {
+    let summary = r.summary.get_or_insert_with(Summary::default);
+    summary.credential_type = "pdf_signature".into();
+    summary.signed_by = signer.to_string();
+    summary.details.insert("kind".into(), kind.into());
+    summary
+        .details
+        .insert("field".into(), s.field.clone().into());
+}
+
+impl Ctx<'_> {
+    fn one(&self, s: &Signature) -> Report {
+        let mut r = Report::new("pdf_signature", self.now);
+        let kind = match s.kind {
+            Kind::Cms => "signature",
+            Kind::DocTimeStamp => "document_timestamp",
         };
-        for item in &items {
-            let Object::Reference(r) = item else {
-                return Err("a DSS array holds a direct object".into());
-            };
-            match pdf.doc.get_object(*r) {
-                Ok(Object::Stream(_)) => {
-                    parts.leaves.insert(*r);
-                }
-                _ => return Err(format!("object {} {} in the DSS is not a stream", r.0, r.1)),
+        details(&mut r, s, kind, "");
+        if !self.verifier.check_trust_list(&mut r, self.now) {
+            return r;
+        }
+        let signed = match &s.range {
+            Ok(x) => x,
+            Err(detail) => {
+                r.failed(
+                    CheckName::Format,
+                    SubIndication::FormatFailure,
+                    Reason::PdfByteRangeWrong {
+                        detail: detail.clone(),
+                    },
+                );
+                return r;
+            }
+        };
+        match s.kind {
+            Kind::Cms => self.cms(&mut r, s, signed),
+            Kind::DocTimeStamp => self.doc_timestamp(&mut r, s, signed),
+        }
+        r
+    }
+
+    fn parts(&self, signed: &Signed) -> [&[u8]; 2] {
+        let [a, b, c, d] = signed.range;
+        [&self.bytes[a..a + b], &self.bytes[c..c + d]]
+    }
+
+    /// Every revision after `signed`'s allowed; else the check failed (and false).
+    fn unchanged_since(&self, r: &mut Report, signed: &Signed) -> bool {
+        for j in signed.revision + 1..=self.last {
+            if let Some(Err(detail)) = &self.verdicts[j] {
+                r.failed(
+                    CheckName::DocumentHash,
+                    SubIndication::HashFailure,
+                    Reason::PdfModifiedAfterSigning {
+                        revision: j + 1,
+                        detail: detail.clone(),
+                    },
+                );
+                return false;
             }
         }
-        Ok(())
-    };
-    for (k, v) in dss.iter() {
-        match k.as_slice() {
-            b"Type" => {}
-            b"Certs" | b"CRLs" | b"OCSPs" => streams(v, &mut parts, &mut resolve)?,
-            b"VRI" => {
-                let Object::Dictionary(vri) = resolve(v, &mut parts)? else {
-                    return Err("/VRI is not a dictionary".into());
-                };
-                for (_, entry) in vri.iter() {
-                    let dict = match entry {
-                        Object::Reference(r) => {
-                            parts.leaves.insert(*r);
-                            match pdf.doc.get_object(*r) {
-                                Ok(Object::Dictionary(d)) => d.clone(),
-                                _ => return Err("a VRI entry is not a dictionary".into()),
-                            }
-                        }
-                        Object::Dictionary(d) => d.clone(),
-                        _ => return Err("a VRI entry is not a dictionary".into()),
-                    };
-                    for (k, v) in dict.iter() {
-                        match k.as_slice() {
-                            b"Type" | b"TU" => {}
-                            b"Cert" | b"CRL" | b"OCSP" => streams(v, &mut parts, &mut resolve)?,
-                            b"TS" => match v {
-                                Object::Reference(r)
-                                    if matches!(pdf.doc.get_object(*r), Ok(Object::Stream(_))) =>
-                                {
-                                    parts.leaves.insert(*r);
-                                }
-                                _ => return Err("a VRI /TS is not a stream".into()),
+        let covered = signed.range[2] + signed.range[3];
+        r.passed(
+            CheckName::DocumentHash,
+            if signed.revision == self.last {
+                Reason::PdfSignedRevision {
+                    covered,
+                    total: self.total,
+                }
+            } else {
+                Reason::PdfSignedRevisionThenDss {
+                    covered,
+                    total: self.total,
+                }
+            },
+        );
+        true
+    }
+
+    fn doc_timestamp(&self, r: &mut Report, s: &Signature, signed: &Signed) {
+        let token = &signed.contents[..cms_check::der_prefix(&signed.contents)];
+        let imprint = cms_check::digest(&ring::digest::SHA256, &self.parts(signed));
+        match verify_token(token, &imprint, &self.verifier.trust) {
+            Ok(info) => {
+                details(r, s, "document_timestamp", &info.tsa_subject);
+                r.passed(CheckName::Format, Reason::PdfFormatOk);
+                if !self.unchanged_since(r, signed) {
+                    return;
+                }
+                r.passed(
+                    CheckName::SignatureTimestamp,
+                    Reason::PdfDocTimestamp {
+                        at: info.gen_time.timestamp(),
+                        tsa: info.tsa_subject,
+                    },
+                );
+            }
+            Err(e) => {
+                let (sub, reason) = timestamp_failure(e);
+                r.failed(CheckName::SignatureTimestamp, sub, reason);
+            }
+        }
+    }
+
+    fn cms(&self, r: &mut Report, s: &Signature, signed: &Signed) {
+        let checked = match cms_check::check(&signed.contents, &self.parts(signed)) {
+            Ok(c) => c,
+            Err(detail) => {
+                r.failed(
+                    CheckName::Format,
+                    SubIndication::FormatFailure,
+                    Reason::PdfMalformed { detail },
+                );
+                return;
+            }
+        };
+        let signer = common_name(&checked.chain[0]);
+        details(r, s, "signature", &signer);
+        r.passed(CheckName::Format, Reason::PdfFormatOk);
+        if !checked.signature_valid {
+            r.failed(
+                CheckName::Signature,
+                SubIndication::SigCryptoFailure,
+                Reason::SealSignatureMismatch,
+            );
+            return;
+        }
+        if !checked.digest_matches {
+            let covered = signed.range[2] + signed.range[3];
+            r.failed(
+                CheckName::DocumentHash,
+                SubIndication::HashFailure,
+                Reason::PdfChangedAfterSigning {
+                    covered,
+                    total: self.total,
+                },
+            );
+            return;
+        }
+        if checked.signing_certificate == SigningCertificate::Mismatch {
+            r.failed(
+                CheckName::Signature,
+                SubIndication::SigCryptoFailure,
+                Reason::PdfSigningCertificateMismatch,
+            );
+            return;
+        }
+        r.passed(CheckName::Signature, Reason::PdfSignatureIntact);
+        if !self.unchanged_since(r, signed) {
+            return;
+        }
+        let cert = match self
+            .verifier
+            .trusted_signer(&checked.chain, Role::SealSigner)
+        {
+            Ok(c) => c,
+            Err(why) => {
+                r.failed(
+                    CheckName::SigningCertificate,
+                    SubIndication::NoCertificateChainFound,
+                    Reason::PdfSignerUntrusted {
+                        signer,
+                        detail: why.to_string(),
+                    },
+                );
+                return;
+            }
+        };
+        details(r, s, "seal", &signer);
+        r.passed(
+            CheckName::SigningCertificate,
+            Reason::SealedWith { cert: cert.clone() },
+        );
+        self.seal(r, s, &checked, &cert);
+    }
+
+    /// Our e-seal: B-T timestamp, the certificate at the time, status and filed image.
+    fn seal(
+        &self,
+        r: &mut Report,
+        s: &Signature,
+        checked: &Checked,
+        cert: &crate::pki::TrustedCert,
+    ) {
+        let stamped = match checked.timestamp_tokens.first() {
+            None => {
+                r.skipped(CheckName::SignatureTimestamp, Reason::PdfNoTimestamp);
+                None
+            }
+            Some(token) => {
+                let imprint = cms_check::digest(&ring::digest::SHA256, &[&checked.signature_value]);
+                match verify_token(token, &imprint, &self.verifier.trust) {
+                    Ok(info) => {
+                        r.passed(
+                            CheckName::SignatureTimestamp,
+                            Reason::PdfTimestamp {
+                                at: info.gen_time.timestamp(),
+                                tsa: info.tsa_subject,
                             },
-                            other => {
-                                return Err(format!(
-                                    "unexpected key /{} in a VRI entry",
-                                    String::from_utf8_lossy(other)
-                                ));
-                            }
-                        }
+                        );
+                        Some(info.gen_time)
+                    }
+                    Err(e) => {
+                        let (sub, reason) = timestamp_failure(e);
+                        r.failed(CheckName::SignatureTimestamp, sub, reason);
+                        return;
                     }
                 }
             }
-            other => {
-                return Err(format!(
-                    "unexpected key /{} in the DSS",
-                    String::from_utf8_lossy(other)
-                ));
-            }
-        }
-    }
-    Ok(parts)
-}
-
-fn range_ok(bytes: &[u8], r: [usize; 4]) -> bool {
-    r[0] == 0
-        && r[1] < r[2]
-        && r[2].checked_add(r[3]).is_some_and(|end| end <= bytes.len())
-        && bytes.get(r[1]) == Some(&b'<')
-        && bytes.get(r[2] - 1) == Some(&b'>')
-}
-
-fn digest(bytes: &[u8], r: [usize; 4]) -> Vec<u8> {
-    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
-    ctx.update(&bytes[r[0]..r[1]]);
-    ctx.update(&bytes[r[2]..r[2] + r[3]]);
-    ctx.finish().as_ref().to_vec()
-}
-
-fn sha256(b: &[u8]) -> Vec<u8> {
-    ring::digest::digest(&ring::digest::SHA256, b)
-        .as_ref()
-        .to_vec()
-}
-
-fn one(
-    bytes: &[u8],
-    f: &Found,
-    tail: &Tail,
-    verifier: &Verifier,
-    seals: Option<&Wallet>,
-    now: DateTime<Utc>,
-) -> Report {
-    let mut r = Report::new("pdf_signature", now);
-    if !verifier.check_trust_list(&mut r, now) {
-        return r;
-    }
-    if !range_ok(bytes, f.range) {
-        r.failed(
-            CheckName::Format,
-            SubIndication::FormatFailure,
-            Reason::PdfByteRangeInvalid,
-        );
-        return r;
-    }
-    let checked = match cms::check(&f.contents, &digest(bytes, f.range)) {
-        Ok(c) => c,
-        Err(detail) => {
+        };
+        let claimed = s.m.as_deref().and_then(pdf_date).or_else(|| {
+            checked
+                .signing_time
+                .and_then(|t| DateTime::from_timestamp(t, 0))
+        });
+        let signed_at = stamped.or(claimed).unwrap_or(self.now);
+        let t = signed_at.timestamp();
+        if t < cert.window.0 || t > cert.window.1 {
             r.failed(
-                CheckName::Format,
-                SubIndication::FormatFailure,
-                Reason::PdfMalformed { detail },
+                CheckName::CertificateValidity,
+                SubIndication::Expired,
+                match stamped {
+                    Some(_) => Reason::SealCertificateNotValidAtTimestamp { at: t },
+                    None => Reason::SealCertificateNotValidAtSigning { signed_at: t },
+                },
             );
-            return r;
+            return;
         }
-    };
-    r.passed(CheckName::Format, Reason::PdfFormatOk);
-    let cert = match verifier.trusted_signer(&checked.chain, Role::SealSigner) {
-        Ok(c) => c,
-        Err(why) => {
-            untrusted(&mut r, why, |detail| Reason::SealChainUntrusted { detail });
-            return r;
-        }
-    };
-    r.passed(
-        CheckName::SigningCertificate,
-        Reason::SealedWith { cert: cert.clone() },
-    );
-    if !checked.signature_valid || !checked.signing_certificate_matches {
-        r.failed(
-            CheckName::Signature,
-            SubIndication::SigCryptoFailure,
-            Reason::SealSignatureMismatch,
-        );
-        return r;
-    }
-    r.passed(CheckName::Signature, Reason::SealSignatureValid);
-    let covered = f.range[2] + f.range[3];
-    let accepted = covered == bytes.len() || (tail.dss_only && covered <= tail.signed_end);
-    if !checked.digest_matches || !accepted {
-        r.failed(
-            CheckName::DocumentHash,
-            SubIndication::HashFailure,
-            Reason::PdfChangedAfterSigning {
-                covered,
-                total: bytes.len(),
-            },
-        );
-        return r;
-    }
-    let total = bytes.len();
-    r.passed(
-        CheckName::DocumentHash,
-        if covered < total && covered == tail.signed_end {
-            Reason::PdfSignedRevisionThenDss { covered, total }
-        } else {
-            Reason::PdfSignedRevision { covered, total }
-        },
-    );
-    // B-T: the timestamp's time is when the signature is known to have existed.
-    let stamped = match checked.timestamp_tokens.first() {
-        None => {
-            r.skipped(CheckName::SignatureTimestamp, Reason::PdfNoTimestamp);
-            None
-        }
-        Some(token) => {
-            match verify_token(token, &sha256(&checked.signature_value), &verifier.trust) {
-                Ok(info) => {
-                    r.passed(
-                        CheckName::SignatureTimestamp,
-                        Reason::PdfTimestamp {
-                            at: info.gen_time.timestamp(),
-                            tsa: info.tsa_subject,
-                        },
-                    );
-                    Some(info.gen_time)
-                }
-                Err(e) => {
-                    let (sub, reason) = timestamp_failure(e);
-                    r.failed(CheckName::SignatureTimestamp, sub, reason);
-                    return r;
-                }
-            }
-        }
-    };
-    let signed_at = stamped.or(f.time).unwrap_or(now);
-    let t = signed_at.timestamp();
-    if t < cert.window.0 || t > cert.window.1 {
-        r.failed(
+        r.passed(
             CheckName::CertificateValidity,
-            SubIndication::Expired,
             match stamped {
-                Some(_) => Reason::SealCertificateNotValidAtTimestamp { at: t },
-                None => Reason::SealCertificateNotValidAtSigning { signed_at: t },
+                Some(_) => Reason::SealCertificateValidAtTimestamp { at: t },
+                None => Reason::SealCertificateValidAtSigning { signed_at: t },
             },
         );
-        return r;
+        match self.seals {
+            Some(wallet) => seal_status(r, s, wallet, signed_at, stamped.is_some()),
+            None => r.skipped(CheckName::CredentialStatus, Reason::StatusOffline),
+        }
     }
-    r.passed(
-        CheckName::CertificateValidity,
-        match stamped {
-            Some(_) => Reason::SealCertificateValidAtTimestamp { at: t },
-            None => Reason::SealCertificateValidAtSigning { signed_at: t },
-        },
-    );
-    match seals {
-        Some(wallet) => seal_status(&mut r, f, wallet, signed_at, stamped.is_some()),
-        None => r.skipped(CheckName::CredentialStatus, Reason::StatusOffline),
+}
+
+/// The subject's common name (else the whole subject) of a DER certificate.
+fn common_name(der: &[u8]) -> String {
+    use x509_parser::prelude::FromDer;
+    match x509_parser::certificate::X509Certificate::from_der(der) {
+        Ok((_, c)) => c
+            .subject()
+            .iter_common_name()
+            .next()
+            .and_then(|cn| cn.as_str().ok())
+            .map(str::to_string)
+            .unwrap_or_else(|| c.subject().to_string()),
+        Err(_) => String::new(),
     }
-    r
 }
 
 /// The e-seal as this node holds it: its status at and after signing, and its filed image.
 /// `stamped`: `signed_at` is a timestamp's time (else the time the signer claims).
 fn seal_status(
     r: &mut Report,
-    f: &Found,
+    f: &Signature,
     wallet: &Wallet,
     signed_at: DateTime<Utc>,
     stamped: bool,

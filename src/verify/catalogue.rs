@@ -404,6 +404,29 @@ pub enum Reason {
     /// A PDF signature: a detached CMS SignedData (ETSI.CAdES.detached) over a byte range.
     PdfFormatOk,
     PdfByteRangeInvalid,
+    /// The byte range does not describe the file, and why.
+    PdfByteRangeWrong {
+        detail: String,
+    },
+    /// A later revision changed what this signature signed (what, in the detail).
+    PdfModifiedAfterSigning {
+        revision: usize,
+        detail: String,
+    },
+    /// The CMS signature over its byte range is intact (any signer).
+    PdfSignatureIntact,
+    /// The signed attributes name another certificate than the signer's.
+    PdfSigningCertificateMismatch,
+    /// A signature by someone our trust list does not know.
+    PdfSignerUntrusted {
+        signer: String,
+        detail: String,
+    },
+    /// A document timestamp (ETSI.RFC3161) over its byte range.
+    PdfDocTimestamp {
+        at: i64,
+        tsa: String,
+    },
     PdfChangedAfterSigning {
         covered: usize,
         total: usize,
@@ -607,6 +630,12 @@ impl Reason {
             PdfNoSignatures => f.write_str("The PDF has no signatures."),
             PdfFormatOk => f.write_str("A PDF signature: a detached CMS SignedData (ETSI.CAdES.detached, ECDSA P-256) over its byte range."),
             PdfByteRangeInvalid => f.write_str("The signature's /ByteRange does not describe this file: it does not start at 0 or does not leave out exactly the /Contents string."),
+            PdfByteRangeWrong { detail } => write!(f, "The signature's byte range does not describe this file: {detail}. Do not rely on this signature."),
+            PdfModifiedAfterSigning { revision, detail } => write!(f, "The document was changed after this signature (in revision {revision}: {detail}). What a viewer shows is not what was signed: do not rely on this document."),
+            PdfSignatureIntact => f.write_str("The signature is intact: the signed bytes and attributes are exactly what the signer's key signed."),
+            PdfSigningCertificateMismatch => f.write_str("The signed attributes name another certificate than the one that signed: the signer may have been substituted. Do not rely on this signature."),
+            PdfSignerUntrusted { signer, detail } => write!(f, "Signed by “{signer}”, whose certificate cannot be traced to a CA in this verifier's trust list ({detail}): the signature is intact, but who signed cannot be confirmed here."),
+            PdfDocTimestamp { at, tsa } => write!(f, "A document timestamp by “{tsa}”, a trusted timestamp authority: the document as it stood at {} existed then.", t(*at)),
             PdfChangedAfterSigning { covered, total } => write!(f, "The PDF was changed after this signature: the signature covers {covered} bytes of {total}, and what follows is not covered by a later intact signature."),
             PdfSignedRevision { covered, total } => if covered == total {
                 write!(f, "The signature covers the whole file ({total} bytes).")
@@ -742,6 +771,12 @@ impl Reason {
             PdfNoSignatures => f.write_str("该 PDF 中没有任何签名。"),
             PdfFormatOk => f.write_str("格式正确：这是一个 PDF 签名（分离式 CMS 签名数据，覆盖其字节范围）。"),
             PdfByteRangeInvalid => f.write_str("签名的字节范围（/ByteRange）与本文件不符：未从 0 开始，或未恰好排除签名值（/Contents）。"),
+            PdfByteRangeWrong { detail } => write!(f, "签名的字节范围与本文件不符（技术细节：{detail}）：请勿信赖此签名。"),
+            PdfModifiedAfterSigning { revision, detail } => write!(f, "本签名之后，文件在第 {revision} 版中被改动过（技术细节：{detail}）：阅读器显示的内容不是签署时的内容，请勿采信该文件。"),
+            PdfSignatureIntact => f.write_str("签名完好：所签字节和签名属性与签名人的密钥所签的完全一致。"),
+            PdfSigningCertificateMismatch => f.write_str("签名属性中载明的证书不是实际签名的证书：签名人可能被替换，请勿信赖此签名。"),
+            PdfSignerUntrusted { signer, .. } => write!(f, "由“{signer}”签名，但其证书无法追溯到本验证端信任列表中的发证机构：签名本身完好，但无法在此确认签名人身份。"),
+            PdfDocTimestamp { at, tsa } => write!(f, "受信任的时间戳服务机构“{tsa}”加盖的文档时间戳：文件在 {} 时已是此内容。", t(*at)),
             PdfChangedAfterSigning { covered, total } => write!(f, "该 PDF 在本签名之后被改动过：签名只覆盖了 {total} 字节中的 {covered} 字节，其后的内容没有完好的后续签名覆盖。"),
             PdfSignedRevision { covered, total } => if covered == total {
                 write!(f, "签名覆盖了整个文件（{total} 字节）。")

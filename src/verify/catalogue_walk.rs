@@ -124,6 +124,21 @@ pub(crate) fn samples() -> Vec<Reason> {
         PdfNoSignatures,
         PdfFormatOk,
         PdfByteRangeInvalid,
+        PdfByteRangeWrong { detail: d() },
+        PdfModifiedAfterSigning {
+            revision: 3,
+            detail: d(),
+        },
+        PdfSignatureIntact,
+        PdfSigningCertificateMismatch,
+        PdfSignerUntrusted {
+            signer: "某某公司".into(),
+            detail: d(),
+        },
+        PdfDocTimestamp {
+            at: exp,
+            tsa: "广州市市场监督管理局 时间戳服务".into(),
+        },
         PdfChangedAfterSigning {
             covered: 10,
             total: 20,
