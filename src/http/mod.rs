@@ -5,6 +5,7 @@ mod crl;
 mod deadline;
 mod dto;
 mod establishments;
+mod examples;
 mod extract;
 mod indicators;
 mod invoices;
@@ -217,7 +218,7 @@ fn finish<S: Clone + Send + Sync + 'static>(
 }
 
 /// `GET /v1/certs`: this region's certificates.
-#[utoipa::path(get, path = "/v1/certs", tag = "public",
+#[utoipa::path(get, path = "/v1/certs", operation_id = "getCertificates", security(), tag = "public",
     responses((status = 200, description = "The region's root and issuing certificates.", content_type = "application/pem-certificate-chain", body = String)))]
 async fn certs(State(s): State<AppState>) -> impl IntoResponse {
     (
