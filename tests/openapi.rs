@@ -3,7 +3,7 @@
 //! and asks for a token exactly when it says so, live responses of the main flows validate
 //! against its schemas, closed where the response types are (`additionalProperties: false`),
 //! the document passes partners' tools (openapi-spec-validator, `redocly lint`), every
-//! JSON request body has an example that a fresh node accepts.
+//! JSON request body has an example that a fresh node accepts, and `/api` renders it.
 
 mod common;
 
@@ -488,5 +488,31 @@ fn every_request_body_has_an_example_that_a_fresh_node_accepts() {
         let (code, report) = send(&s, id, None);
         assert_eq!(code, 200, "{id}: {report:#}");
         assert!(report["indication"].is_string(), "{id}: {report:#}");
+    }
+}
+
+/// `/api` (every node) renders the document: a page of its own, with a Chinese name for
+/// every operation of the document.
+#[test]
+fn the_api_page_is_served_and_names_every_operation() {
+    let s = Server::start();
+    let doc = doc(&s);
+    let r = s.get("/api", None);
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let html = r.text().unwrap();
+    assert!(html.contains("src=\"/assets/api.js\"") && html.contains("接口文档"));
+    let js = s.get("/assets/api.js", None).text().unwrap();
+    assert!(js.contains("'/v1/openapi.json'"));
+    for item in doc["paths"].as_object().unwrap().values() {
+        for m in METHODS {
+            let Some(op) = item.get(m) else { continue };
+            let id = op["operationId"].as_str().unwrap();
+            assert!(
+                js.contains(&format!("\n  {id}: '")),
+                "api.js has no Chinese name for {id}"
+            );
+        }
     }
 }

@@ -171,7 +171,7 @@ pub fn verifier_router(state: VerifyState) -> Router {
     finish(
         verifier_api().merge(verification::routes(&state)),
         pages::routes(pages::Pages::VerifierOnly),
-        "no such endpoint: this is a verifier-only node (POST /v1/verify, POST /v1/verify/image, POST /v1/signatures/validate, GET /v1/trust-list, the page /verify); see /v1/openapi.json",
+        "no such endpoint: this is a verifier-only node (POST /v1/verify, POST /v1/verify/image, POST /v1/signatures/validate, GET /v1/trust-list, the pages /verify and /api); see /v1/openapi.json",
         &limits,
         None,
     )
