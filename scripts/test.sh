@@ -3,8 +3,9 @@
 # Debian packages (zbar-tools, openssl) and a Python venv in .venv with the reference
 # libraries pinned in tests/interop/requirements.txt; and what the browser tests need:
 # Debian's chromium, CJK fonts for readable screenshots, and `npm ci` in tests/browser
-# (playwright-core, which downloads no browser), and `npm ci` in tests/sdjwt-ts (the
-# TypeScript SD-JWT VC library). Extra arguments go to `cargo test`.
+# (playwright-core, which downloads no browser), `npm ci` in tests/sdjwt-ts (the
+# TypeScript SD-JWT VC library) and in tests/openapi-lint (Redocly's CLI). Extra arguments
+# go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +24,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-if ! .venv/bin/python -c "import sd_jwt, jwt, jwcrypto, cryptography, schemathesis, pkilint, pyhanko, pyhanko.cli" >/dev/null 2>&1; then
+if ! .venv/bin/python -c "import sd_jwt, jwt, jwcrypto, cryptography, schemathesis, pkilint, pyhanko, pyhanko.cli, openapi_spec_validator" >/dev/null 2>&1; then
   echo "creating .venv with the reference libraries" >&2
   python3 -m venv .venv
   .venv/bin/pip install -q -r tests/interop/requirements.txt
@@ -34,6 +35,14 @@ installed=tests/browser/node_modules/.package-lock.json
 if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
   echo "installing the browser tests' node modules (npm ci)" >&2
   (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# Redocly's CLI, which lints the served OpenAPI document (tests/openapi.rs).
+lock=tests/openapi-lint/package-lock.json
+installed=tests/openapi-lint/node_modules/.package-lock.json
+if [ ! -f "$installed" ] || [ "$lock" -nt "$installed" ]; then
+  echo "installing the OpenAPI lint's node modules (npm ci)" >&2
+  (cd tests/openapi-lint && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 # The TypeScript SD-JWT VC library (@sd-jwt/sd-jwt-vc) that checks the wallet's

@@ -490,3 +490,54 @@ fn indicators_page_draws_the_api_figures() {
     assert!(artifacts().join("indicators-desktop.png").exists());
     assert!(artifacts().join("indicators-phone.png").exists());
 }
+
+/// `/api` renders the served OpenAPI document: every operation with its Chinese name,
+/// every request example and schema shown, every schema link resolving, no sideways
+/// scrolling on a phone, no script error and nothing fetched from elsewhere.
+#[test]
+fn api_page_renders_every_operation_with_a_chinese_name() {
+    require_tools();
+    let s = Server::start();
+    let doc: Value = s.get("/v1/openapi.json", None).json().unwrap();
+    let mut ids = Vec::new();
+    let mut examples = 0;
+    for item in doc["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            ids.push(op["operationId"].as_str().unwrap().to_string());
+            let content = op["requestBody"]["content"].as_object();
+            examples += content
+                .into_iter()
+                .flatten()
+                .filter(|(_, m)| m.get("example").is_some())
+                .count();
+        }
+    }
+    ids.sort();
+    let v = drive("api", &[("ZT_BASE", &s.base)]);
+    for device in ["desktop", "phone"] {
+        let page = &v[device];
+        let mut shown: Vec<String> = page["ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_str().unwrap().to_string())
+            .collect();
+        shown.sort();
+        assert_eq!(shown, ids, "{device}");
+        for name in page["names"].as_array().unwrap() {
+            let name = name.as_str().unwrap();
+            assert!(
+                name.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{device}: {name:?} is not a Chinese name"
+            );
+        }
+        assert_eq!(page["examples"], examples, "{device}");
+        assert_eq!(
+            page["schemas"].as_u64().unwrap() as usize,
+            doc["components"]["schemas"].as_object().unwrap().len()
+        );
+        assert_eq!(page["schema_links"], json!([]), "{device}: dangling links");
+        assert_eq!(page["error_hidden"], true, "{device}");
+    }
+    assert!(artifacts().join("api-phone.png").exists());
+}

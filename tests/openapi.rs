@@ -1,7 +1,9 @@
 //! The generated OpenAPI document (`GET /v1/openapi.json`): every route it names answers
-//! (the router is built from the same `#[utoipa::path]` descriptions, so none is missing),
-//! and live responses of the main flows validate against its schemas, closed where the
-//! response types are (`additionalProperties: false`).
+//! (the router is built from the same `#[utoipa::path]` descriptions, so none is missing)
+//! and asks for a token exactly when it says so, live responses of the main flows validate
+//! against its schemas, closed where the response types are (`additionalProperties: false`),
+//! the document passes partners' tools (openapi-spec-validator, `redocly lint`), every
+//! JSON request body has an example that a fresh node accepts, and `/api` renders it.
 
 mod common;
 
@@ -90,6 +92,7 @@ fn every_documented_route_answers_and_the_schemas_compile() {
     jsonschema::meta::validate(&doc["components"]["schemas"]["Report"]).unwrap();
     let client = reqwest::blocking::Client::new();
     let mut n = 0;
+    let mut ids = std::collections::HashSet::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for m in METHODS {
             let Some(op) = item.get(m) else { continue };
@@ -113,6 +116,26 @@ fn every_documented_route_answers_and_the_schemas_compile() {
                 op["responses"].get(code.to_string()).is_some(),
                 "{m} {path} answered {code}, which it does not document"
             );
+            // The security the document states is what the server does without a token:
+            // `[]` (public) never answers 401, bearer always does.
+            let security = &op["security"];
+            if *security == json!([]) {
+                assert_ne!(
+                    code, 401,
+                    "{m} {path} is documented public but wants a token"
+                );
+            } else {
+                assert_eq!(*security, json!([{"bearer": []}]), "{m} {path}");
+                assert_eq!(code, 401, "{m} {path} is documented with bearer: {body}");
+            }
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(
+                id.len() > 4
+                    && id.starts_with(|c: char| c.is_ascii_lowercase())
+                    && id.chars().all(|c| c.is_ascii_alphanumeric()),
+                "{m} {path}: operationId {id:?} is not a camelCase name"
+            );
+            assert!(ids.insert(id.to_string()), "operationId {id} is used twice");
         }
     }
     assert!(n >= 30, "only {n} operations documented");
@@ -288,4 +311,208 @@ fn live_responses_of_the_main_flows_match_the_document() {
         &json!({}),
     );
     v.check("/v1/wallets/{uscc}/token", "post", r);
+}
+
+fn lint_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/openapi-lint")
+}
+
+/// Runs a partner's tool on the document; (exit status, stdout, stderr).
+fn run_tool(cmd: &mut std::process::Command) -> (bool, String, String) {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// openapi-spec-validator (Python, `.venv`) and Redocly's CLI (`npm ci` in
+/// tests/openapi-lint, its recommended ruleset as tests/openapi-lint/redocly.yaml sets it)
+/// find no error in the served document, and Redocly no warning beyond the few allowed here.
+/// Both are installed by scripts/test.sh; without them this test fails, it does not skip.
+#[test]
+fn the_document_passes_openapi_spec_validator_and_redocly_lint() {
+    let s = Server::start();
+    let text = s.get("/v1/openapi.json", None).text().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, &text).unwrap();
+
+    let (ok, out, err) = run_tool(
+        std::process::Command::new(python())
+            .args(["-m", "openapi_spec_validator", "--validation-errors", "all"])
+            .arg(&file),
+    );
+    assert!(
+        ok,
+        "openapi-spec-validator refuses the document:\n{out}\n{err}"
+    );
+    assert!(out.contains(": OK"), "{out}");
+
+    let redocly = lint_dir().join("node_modules/.bin/redocly");
+    assert!(
+        redocly.exists(),
+        "{} is missing: run scripts/test.sh (or `npm ci` in tests/openapi-lint)",
+        redocly.display()
+    );
+    let (_, out, err) = run_tool(
+        std::process::Command::new(&redocly)
+            .arg("lint")
+            .arg(&file)
+            .arg("--config")
+            .arg(lint_dir().join("redocly.yaml"))
+            .args(["--format", "json"])
+            // No telemetry, no update check: the test needs no network.
+            .env("REDOCLY_TELEMETRY", "off")
+            .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true")
+            .current_dir(lint_dir()),
+    );
+    let report: Value = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("redocly printed no JSON report ({e}):\n{out}\n{err}"));
+    // Operations with no client error to describe: a health check, the certificates, the
+    // metrics and this document answer 200 to any GET.
+    let no_4xx = [
+        "#/paths/~1healthz/get/responses",
+        "#/paths/~1v1~1certs/get/responses",
+        "#/paths/~1v1~1metrics/get/responses",
+        "#/paths/~1v1~1openapi.json/get/responses",
+    ];
+    let problems: Vec<String> = report["problems"]
+        .as_array()
+        .expect("redocly's report lists problems")
+        .iter()
+        .filter(|p| {
+            let at = p["location"][0]["pointer"].as_str().unwrap_or_default();
+            !(p["ruleId"] == "operation-4xx-response" && no_4xx.contains(&at))
+        })
+        .map(|p| {
+            format!(
+                "{} {} {}: {}",
+                p["severity"], p["ruleId"], p["location"][0]["pointer"], p["message"]
+            )
+        })
+        .collect();
+    assert!(
+        problems.is_empty(),
+        "redocly lint ({}):\n{}",
+        report["totals"],
+        problems.join("\n")
+    );
+    assert_eq!(report["totals"]["errors"], 0, "{}", report["totals"]);
+}
+
+/// The JSON request body of an operation: (path, method, its example), from the document.
+fn json_examples(doc: &Value) -> HashMap<String, (String, String, Value)> {
+    let mut out = HashMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for m in METHODS {
+            let Some(body) = item.get(m).and_then(|op| op.get("requestBody")) else {
+                continue;
+            };
+            let id = item[m]["operationId"].as_str().unwrap().to_string();
+            for (ct, media) in body["content"].as_object().unwrap() {
+                if ct != "application/json" {
+                    continue;
+                }
+                let example = media.get("example").cloned();
+                let example = example.unwrap_or_else(|| panic!("{id}: no example for {ct}"));
+                out.insert(id.clone(), (path.clone(), m.to_string(), example));
+            }
+        }
+    }
+    out
+}
+
+/// Every JSON request body has an example that its schema accepts; the examples that need
+/// no record drawn by the server (an id) are sent, in order, to fresh nodes, which must
+/// accept them; the others must at least be answered as documented.
+#[test]
+fn every_request_body_has_an_example_that_a_fresh_node_accepts() {
+    let s = Server::start();
+    let doc = doc(&s);
+    let v = Schemas::new(&doc);
+    let examples = json_examples(&doc);
+    for (id, (path, m, example)) in &examples {
+        let esc = path.replace('~', "~0").replace('/', "~1");
+        let ptr = format!("/paths/{esc}/{m}/requestBody/content/application~1json/schema");
+        let errors = v.errors(&ptr, example);
+        assert!(errors.is_empty(), "{id}'s example:\n{}", errors.join("\n"));
+    }
+    // Every operation with a request body has a JSON example, or only non-JSON bodies.
+    for name in [
+        "registerCompany",
+        "changeCompany",
+        "establishCompany",
+        "fileSeal",
+        "issueSeal",
+        "signDocument",
+        "validateSignatures",
+        "createToken",
+        "grantInvoicingRights",
+        "issueInvoice",
+        "createPresentation",
+        "verifyToken",
+    ] {
+        assert!(examples.contains_key(name), "{name} has no JSON example");
+    }
+    let uscc = examples["registerCompany"].2["uscc"].as_str().unwrap();
+    let send = |s: &Server, id: &str, token: Option<&str>| {
+        let (path, m, body) = &examples[id];
+        let url = path.replace("{uscc}", uscc);
+        let r = s.post(&url, token, body);
+        (r.status().as_u16(), v.check(path, m, r))
+    };
+    let accepted = |s: &Server, id: &str, token: &str, status: u16| {
+        let (code, body) = send(s, id, Some(token));
+        assert_eq!(code, status, "{id}: {body:#}");
+    };
+    let admin = s.admin_token();
+    for id in [
+        "createToken",
+        "registerCompany",
+        "changeCompany",
+        "fileSeal",
+        "grantInvoicingRights",
+        "issueInvoice",
+    ] {
+        accepted(&s, id, &admin, 201);
+    }
+    // The same company started in one step, on a node of its own.
+    let fresh = Server::start();
+    accepted(&fresh, "establishCompany", &fresh.admin_token(), 201);
+    // Public checks of shortened tokens: answered with a report (that says they fail).
+    for id in ["verifyToken", "validateSignatures"] {
+        let (code, report) = send(&s, id, None);
+        assert_eq!(code, 200, "{id}: {report:#}");
+        assert!(report["indication"].is_string(), "{id}: {report:#}");
+    }
+}
+
+/// `/api` (every node) renders the document: a page of its own, with a Chinese name for
+/// every operation of the document.
+#[test]
+fn the_api_page_is_served_and_names_every_operation() {
+    let s = Server::start();
+    let doc = doc(&s);
+    let r = s.get("/api", None);
+    assert_eq!(r.status(), 200);
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    let html = r.text().unwrap();
+    assert!(html.contains("src=\"/assets/api.js\"") && html.contains("接口文档"));
+    let js = s.get("/assets/api.js", None).text().unwrap();
+    assert!(js.contains("'/v1/openapi.json'"));
+    for item in doc["paths"].as_object().unwrap().values() {
+        for m in METHODS {
+            let Some(op) = item.get(m) else { continue };
+            let id = op["operationId"].as_str().unwrap();
+            assert!(
+                js.contains(&format!("\n  {id}: '")),
+                "api.js has no Chinese name for {id}"
+            );
+        }
+    }
 }

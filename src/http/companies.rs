@@ -13,9 +13,9 @@ use crate::domain::{CompanyRecord, CompanyRequest};
 use crate::wallet::ChangeRequest;
 
 /// `POST /v1/companies` (authority or admin): register and issue the licence in one call.
-#[utoipa::path(post, path = "/v1/companies", tag = "companies", security(("bearer" = [])),
-    request_body = CompanyRequest,
-    responses((status = 201, body = CompanyRegistered), E400, E401, E403, E409, E413, E415, E422, E500))]
+#[utoipa::path(post, path = "/v1/companies", operation_id = "registerCompany", tag = "companies", security(("bearer" = [])),
+    request_body(content = CompanyRequest, example = super::examples::register_company),
+    responses((status = 201, body = CompanyRegistered, description = "Registered: the licence credential, issued into the new wallet, and the wallet token (shown once)."), E400, E401, E403, E409, E413, E415, E422, E500))]
 pub async fn register(
     State(s): State<AppState>,
     caller: Caller,
@@ -43,9 +43,9 @@ pub async fn register(
 }
 
 /// `POST /v1/companies/{uscc}/changes` (authority): 变更, a new licence version.
-#[utoipa::path(post, path = "/v1/companies/{uscc}/changes", tag = "companies", security(("bearer" = [])),
-    params(("uscc" = String, Path)), request_body = ChangeRequest,
-    responses((status = 201, body = CompanyChanged), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
+#[utoipa::path(post, path = "/v1/companies/{uscc}/changes", operation_id = "changeCompany", tag = "companies", security(("bearer" = [])),
+    params(("uscc" = String, Path)), request_body(content = ChangeRequest, example = super::examples::change_company),
+    responses((status = 201, body = CompanyChanged, description = "The new licence version; the previous licence is revoked."), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
 pub async fn change(
     State(s): State<AppState>,
     caller: Caller,
@@ -68,9 +68,9 @@ pub async fn change(
 }
 
 /// `POST /v1/companies/{uscc}/deregistration` (authority): 注销.
-#[utoipa::path(post, path = "/v1/companies/{uscc}/deregistration", tag = "companies", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/companies/{uscc}/deregistration", operation_id = "deregisterCompany", tag = "companies", security(("bearer" = [])),
     params(("uscc" = String, Path)),
-    responses((status = 200, body = CompanyDeregistered), E401, E403, E404, E409, E422, E500))]
+    responses((status = 200, body = CompanyDeregistered, description = "Deregistered: the licence and the e-seals are revoked."), E401, E403, E404, E409, E422, E500))]
 pub async fn deregister(
     State(s): State<AppState>,
     caller: Caller,

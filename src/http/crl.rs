@@ -11,7 +11,7 @@ use crate::seal::eseal::{self, CRL_VALID_S};
 pub const CONTENT_TYPE: &str = "application/pkix-crl";
 
 /// `GET /v1/crl/{region}`: the CRL of the region's current CA; `root`: the national root's.
-#[utoipa::path(get, path = "/v1/crl/{region}", tag = "public", params(("region" = String, Path, description = "This node's region code, or `root`.")),
+#[utoipa::path(get, path = "/v1/crl/{region}", operation_id = "getCurrentCrl", security(), tag = "public", params(("region" = String, Path, description = "This node's region code, or `root`.")),
     responses((status = 200, description = "The signed CRL (DER).", content_type = "application/pkix-crl", body = String),
         super::openapi::E404, super::openapi::E500))]
 pub async fn current(
@@ -26,7 +26,7 @@ pub async fn current(
 
 /// `GET /v1/crl/{region}/{ca_kid}`: the CRL of one of the region's CAs (current or earlier),
 /// as named in the CRL distribution point of the certificates it issued.
-#[utoipa::path(get, path = "/v1/crl/{region}/{ca_kid}", tag = "public", params(("region" = String, Path), ("ca_kid" = String, Path, description = "The kid of the regional CA.")),
+#[utoipa::path(get, path = "/v1/crl/{region}/{ca_kid}", operation_id = "getCaCrl", security(), tag = "public", params(("region" = String, Path), ("ca_kid" = String, Path, description = "The kid of the regional CA.")),
     responses((status = 200, description = "The signed CRL (DER).", content_type = "application/pkix-crl", body = String),
         super::openapi::E404, super::openapi::E500))]
 pub async fn of_ca(
@@ -38,7 +38,7 @@ pub async fn of_ca(
 
 /// `GET /v1/ca/{region}/{ca_kid}`: a CA certificate of the region (DER), as named in the
 /// caIssuers access description of the seal certificates it issued.
-#[utoipa::path(get, path = "/v1/ca/{region}/{ca_kid}", tag = "public", params(("region" = String, Path), ("ca_kid" = String, Path, description = "The kid of the regional CA.")),
+#[utoipa::path(get, path = "/v1/ca/{region}/{ca_kid}", operation_id = "getCaCertificate", security(), tag = "public", params(("region" = String, Path), ("ca_kid" = String, Path, description = "The kid of the regional CA.")),
     responses((status = 200, description = "The CA certificate (DER).", content_type = "application/pkix-cert", body = String),
         super::openapi::E404))]
 pub async fn ca_cert(

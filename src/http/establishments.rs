@@ -16,9 +16,9 @@ use crate::access::AccessRole;
 use crate::establish::{self, EstablishmentRequest};
 
 /// `POST /v1/establishments` (authority): licence, seals and invoicing rights in one call.
-#[utoipa::path(post, path = "/v1/establishments", tag = "establishments", security(("bearer" = [])),
-    request_body = EstablishmentRequest,
-    responses((status = 201, body = Established), E400, E401, E403, E409, E413, E415, E422, E500))]
+#[utoipa::path(post, path = "/v1/establishments", operation_id = "establishCompany", tag = "establishments", security(("bearer" = [])),
+    request_body(content = EstablishmentRequest, example = super::examples::establish_company),
+    responses((status = 201, body = Established, description = "The whole bundle: licence, seal filings and e-seals, invoicing rights, and the wallet token (shown once)."), E400, E401, E403, E409, E413, E415, E422, E500))]
 pub async fn establish(
     State(s): State<AppState>,
     caller: Caller,
@@ -40,9 +40,9 @@ pub async fn establish(
 
 /// `GET /v1/establishments/{uscc}` (the company, an authority): when the application came and
 /// when each credential was issued.
-#[utoipa::path(get, path = "/v1/establishments/{uscc}", tag = "establishments", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/establishments/{uscc}", operation_id = "getEstablishment", tag = "establishments", security(("bearer" = [])),
     params(("uscc" = String, Path)),
-    responses((status = 200, body = EstablishmentView), E401, E403, E404, E422, E500))]
+    responses((status = 200, body = EstablishmentView, description = "When the application arrived and when each credential was issued."), E401, E403, E404, E422, E500))]
 pub async fn get(
     State(s): State<AppState>,
     caller: Caller,
@@ -59,7 +59,7 @@ pub async fn get(
 }
 
 /// `GET /v1/metrics`: OpenMetrics text (Prometheus reads it).
-#[utoipa::path(get, path = "/v1/metrics", tag = "public",
+#[utoipa::path(get, path = "/v1/metrics", operation_id = "getMetrics", security(), tag = "public",
     responses((status = 200, description = "OpenMetrics text.", content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String),
         E500))]
 pub async fn metrics(State(s): State<AppState>) -> Result<impl IntoResponse, Problem> {

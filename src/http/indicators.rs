@@ -38,7 +38,7 @@ pub struct IndicatorsQuery {
 pub const CSV_TYPE: &str = "text/csv; charset=utf-8";
 
 /// `GET /v1/indicators?from=&to=&region=&format=` (authority, admin).
-#[utoipa::path(get, path = "/v1/indicators", tag = "indicators", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/indicators", operation_id = "getIndicators", tag = "indicators", security(("bearer" = [])),
     params(IndicatorsQuery),
     responses(
         (status = 200, description = "Every indicator for the period. As CSV (`?format=csv` or `Accept: text/csv`): `indicator,key,value` rows, one per number.",

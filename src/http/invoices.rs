@@ -26,9 +26,9 @@ pub struct RightsRequest {
 }
 
 /// `POST /v1/tax/invoicing-rights` (tax): the electronic tax UKey, into the company's wallet.
-#[utoipa::path(post, path = "/v1/tax/invoicing-rights", tag = "invoices", security(("bearer" = [])),
-    request_body = RightsRequest,
-    responses((status = 201, body = InvoicingRightsGranted), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
+#[utoipa::path(post, path = "/v1/tax/invoicing-rights", operation_id = "grantInvoicingRights", tag = "invoices", security(("bearer" = [])),
+    request_body(content = RightsRequest, example = super::examples::grant_invoicing_rights),
+    responses((status = 201, body = InvoicingRightsGranted, description = "The invoicing-rights credential (the electronic tax UKey), in the company's wallet."), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
 pub async fn grant_rights(
     State(s): State<AppState>,
     caller: Caller,
@@ -52,9 +52,9 @@ pub async fn grant_rights(
 }
 
 /// `POST /v1/tax/invoices` (tax): issue a 数电票 into the seller's (and buyer's) wallet.
-#[utoipa::path(post, path = "/v1/tax/invoices", tag = "invoices", security(("bearer" = [])),
-    request_body = InvoiceRequest,
-    responses((status = 201, body = InvoiceIssued), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
+#[utoipa::path(post, path = "/v1/tax/invoices", operation_id = "issueInvoice", tag = "invoices", security(("bearer" = [])),
+    request_body(content = InvoiceRequest, example = super::examples::issue_invoice),
+    responses((status = 201, body = InvoiceIssued, description = "The invoice with its number and every amount computed, in the seller's (and the buyer's) wallet."), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
 pub async fn issue(
     State(s): State<AppState>,
     caller: Caller,
@@ -112,9 +112,9 @@ impl TryFrom<String> for PageLimit {
 /// tax bureau): invoices issued and received, newest first. `limit` 1-100 (default 20);
 /// `cursor` is the `next_cursor` of the previous page (the last number it showed);
 /// `direction` is `issued` or `received`.
-#[utoipa::path(get, path = "/v1/wallets/{uscc}/invoices", tag = "invoices", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/wallets/{uscc}/invoices", operation_id = "listWalletInvoices", tag = "invoices", security(("bearer" = [])),
     params(("uscc" = String, Path), ListQuery),
-    responses((status = 200, body = InvoicePage), E401, E403, E404, E422, E500))]
+    responses((status = 200, body = InvoicePage, description = "One page of the wallet's invoices, newest first."), E401, E403, E404, E422, E500))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,

@@ -5,6 +5,7 @@ mod crl;
 mod deadline;
 mod dto;
 mod establishments;
+mod examples;
 mod extract;
 mod indicators;
 mod invoices;
@@ -170,7 +171,7 @@ pub fn verifier_router(state: VerifyState) -> Router {
     finish(
         verifier_api().merge(verification::routes(&state)),
         pages::routes(pages::Pages::VerifierOnly),
-        "no such endpoint: this is a verifier-only node (POST /v1/verify, POST /v1/verify/image, POST /v1/signatures/validate, GET /v1/trust-list, the page /verify); see /v1/openapi.json",
+        "no such endpoint: this is a verifier-only node (POST /v1/verify, POST /v1/verify/image, POST /v1/signatures/validate, GET /v1/trust-list, the pages /verify and /api); see /v1/openapi.json",
         &limits,
         None,
     )
@@ -217,7 +218,7 @@ fn finish<S: Clone + Send + Sync + 'static>(
 }
 
 /// `GET /v1/certs`: this region's certificates.
-#[utoipa::path(get, path = "/v1/certs", tag = "public",
+#[utoipa::path(get, path = "/v1/certs", operation_id = "getCertificates", security(), tag = "public",
     responses((status = 200, description = "The region's root and issuing certificates.", content_type = "application/pem-certificate-chain", body = String)))]
 async fn certs(State(s): State<AppState>) -> impl IntoResponse {
     (

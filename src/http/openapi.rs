@@ -20,11 +20,20 @@ use super::problem::Problem;
         title = "zhengtong (政通) wallet and verification API",
         description = "Issues SD-JWT VC business licences, e-seals and e-invoices into company wallets, and verifies QR presentations, credentials and sealed documents. Errors are RFC 9457 problem details (`application/problem+json`) naming the field at fault."
     ),
+    // Relative: the node that serves the document answers its operations.
+    servers((url = "/", description = "This node (本节点)")),
     components(schemas(Problem)),
     modifiers(&Bearer),
     tags(
-        (name = "tokens"), (name = "companies"), (name = "wallets"), (name = "verification"),
-        (name = "seals"), (name = "invoices"), (name = "establishments"), (name = "indicators"), (name = "public")
+        (name = "tokens", description = "令牌 · Tokens: role tokens for the regulator's, police's, tax bureau's and partners' clients (admin), and wallet tokens."),
+        (name = "companies", description = "企业登记 · Company registration, change (变更) and deregistration (注销) by the market regulator; each issues the licence (照)."),
+        (name = "wallets", description = "企业钱包 · The company's wallet: its credentials, QR presentations (亮照亮证) and answers to partners' challenges."),
+        (name = "verification", description = "核验 · Public verification of QR presentations, SD-JWT credentials and sealed documents; no token, rate-limited."),
+        (name = "seals", description = "印章 · Seal templates filed with the police (备案), e-seals issued from them (章), and sealing documents."),
+        (name = "invoices", description = "发票 · Invoicing rights and fully digital invoices (数电票) by the tax bureau."),
+        (name = "establishments", description = "开办 · One-step company start-up: licence, seals and invoicing rights in one call (电子大礼包)."),
+        (name = "indicators", description = "指标 · The platform's performance indicators, measured from the event log."),
+        (name = "public", description = "公开 · Certificates, CRLs, status lists, the trust list, timestamps (RFC 3161), metrics and this document; no token.")
     )
 )]
 pub struct ApiDoc;
@@ -42,6 +51,12 @@ impl Modify for Bearer {
         if let Some(c) = openapi.components.as_mut() {
             c.add_security_scheme("bearer", SecurityScheme::Http(scheme));
         }
+        // utoipa copies Cargo's `license`, which is unset: an empty licence name is invalid.
+        if let Some(l) = &openapi.info.license
+            && l.name.is_empty()
+        {
+            openapi.info.license = None;
+        }
     }
 }
 
@@ -50,7 +65,7 @@ impl Modify for Bearer {
 pub struct Served(pub Arc<String>);
 
 /// `GET /v1/openapi.json`: this document.
-#[utoipa::path(get, path = "/v1/openapi.json", tag = "public",
+#[utoipa::path(get, path = "/v1/openapi.json", operation_id = "getOpenApiDocument", security(), tag = "public",
     responses((status = 200, description = "This document (OpenAPI 3.1).", body = Object)))]
 pub async fn serve(Extension(doc): Extension<Served>) -> impl IntoResponse {
     (
@@ -128,28 +143,28 @@ pub struct VerifierRegion {
 /// Verify a QR presentation token or an SD-JWT credential: 200 with the report, whatever the
 /// indication. With a `nonce` or an `aud`, proof that the presenter holds the company's key
 /// is required: an SD-JWT with a key-binding JWT answering them; 429 for an invoice checked online too often today, or past the rate limit.
-#[utoipa::path(post, path = "/v1/verify", tag = "verification", request_body = super::verify::VerifyRequest,
+#[utoipa::path(post, path = "/v1/verify", operation_id = "verifyToken", security(), tag = "verification", request_body(content = super::verify::VerifyRequest, example = super::examples::verify_token),
     params(AcceptLanguage, VerifierRegion),
-    responses((status = 200, body = crate::verify::Report, headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E400, E408, E413, E415, E422, E429, E500, E503))]
+    responses((status = 200, body = crate::verify::Report, description = "The verification report, whatever its indication.", headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E400, E408, E413, E415, E422, E429, E500, E503))]
 #[allow(dead_code)]
 pub async fn verify_token() {}
 
 /// Verify a photo of a QR code (PNG or JPEG as the body): 200 with the report.
-#[utoipa::path(post, path = "/v1/verify/image", tag = "verification",
+#[utoipa::path(post, path = "/v1/verify/image", operation_id = "verifyQrImage", security(), tag = "verification",
     request_body(content = Vec<u8>, content_type = "image/png"),
     params(AcceptLanguage, VerifierRegion),
-    responses((status = 200, body = crate::verify::Report, headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E408, E413, E422, E429, E500, E503))]
+    responses((status = 200, body = crate::verify::Report, description = "The verification report, whatever its indication.", headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E408, E413, E422, E429, E500, E503))]
 #[allow(dead_code)]
 pub async fn verify_image() {}
 
 /// The signed trust list this node uses.
-#[utoipa::path(get, path = "/v1/trust-list", tag = "public",
+#[utoipa::path(get, path = "/v1/trust-list", operation_id = "getTrustList", security(), tag = "public",
     responses((status = 200, description = "The trust list, a signed JWT.", content_type = "application/jwt", body = String), E404))]
 #[allow(dead_code)]
 pub async fn trust_list() {}
 
 /// Liveness.
-#[utoipa::path(get, path = "/healthz", tag = "public",
+#[utoipa::path(get, path = "/healthz", operation_id = "checkHealth", security(), tag = "public",
     responses((status = 200, description = "`ok`", content_type = "text/plain; charset=utf-8", body = String)))]
 pub async fn healthz() -> &'static str {
     "ok"

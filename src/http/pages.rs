@@ -1,6 +1,6 @@
 //! The browser pages: the company's wallet (`/wallet`, 亮照) and the verifier's scan page
-//! (`/verify`), the indicators (`/indicators`, authority and admin tokens), with a small
-//! landing page at `/`. HTML, CSS and JS are embedded in the
+//! (`/verify`), the indicators (`/indicators`, authority and admin tokens), the API
+//! document made readable (`/api`, on every node), with a small landing page at `/`. HTML, CSS and JS are embedded in the
 //! binary at build time (`assets/`), need nothing beyond this server, and are served with
 //! a Content-Security-Policy that allows no inline script and no other origin.
 
@@ -35,7 +35,7 @@ macro_rules! asset {
     };
 }
 
-static ASSETS: [Asset; 12] = [
+static ASSETS: [Asset; 14] = [
     asset!("index.html", "text/html; charset=utf-8"),
     asset!("wallet.html", "text/html; charset=utf-8"),
     asset!("verify.html", "text/html; charset=utf-8"),
@@ -48,6 +48,8 @@ static ASSETS: [Asset; 12] = [
     asset!("indicators.html", "text/html; charset=utf-8"),
     asset!("indicators.js", "text/javascript; charset=utf-8"),
     asset!("icon.svg", "image/svg+xml"),
+    asset!("api.html", "text/html; charset=utf-8"),
+    asset!("api.js", "text/javascript; charset=utf-8"),
 ];
 
 /// A strong validator per asset (the first 16 bytes of its SHA-256), so that browsers
@@ -67,7 +69,7 @@ static ETAGS: LazyLock<Vec<String>> = LazyLock::new(|| {
 pub enum Pages {
     /// An issuing node: the index, the wallet and the verifier's page.
     All,
-    /// A verifier-only node: the verifier's page alone.
+    /// A verifier-only node: the verifier's page and the API page alone.
     VerifierOnly,
 }
 
@@ -92,6 +94,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>(pages: Pages) -> Router<S> {
     r.route(
         "/verify",
         get(|h: HeaderMap| async move { serve("verify.html", &h) }),
+    )
+    .route(
+        "/api",
+        get(|h: HeaderMap| async move { serve("api.html", &h) }),
     )
     .route(
         "/assets/{name}",

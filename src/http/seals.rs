@@ -31,9 +31,9 @@ impl From<FilingError> for Problem {
 }
 
 /// `POST /v1/police/seal-filings` (police): file a seal template.
-#[utoipa::path(post, path = "/v1/police/seal-filings", tag = "seals", security(("bearer" = [])),
-    request_body = FilingRequest,
-    responses((status = 201, body = FilingView), E400, E401, E403, E413, E415, E422, E500))]
+#[utoipa::path(post, path = "/v1/police/seal-filings", operation_id = "fileSeal", tag = "seals", security(("bearer" = [])),
+    request_body(content = FilingRequest, example = super::examples::file_seal),
+    responses((status = 201, body = FilingView, description = "The filing, signed by the police seal registry."), E400, E401, E403, E413, E415, E422, E500))]
 pub async fn file(
     State(s): State<AppState>,
     caller: Caller,
@@ -46,8 +46,8 @@ pub async fn file(
 }
 
 /// `GET /v1/seal-filings/{id}`: the filing, public so that anyone can compare seals.
-#[utoipa::path(get, path = "/v1/seal-filings/{id}", tag = "seals", params(("id" = String, Path)),
-    responses((status = 200, body = FilingView), E404, E500))]
+#[utoipa::path(get, path = "/v1/seal-filings/{id}", operation_id = "getSealFiling", security(), tag = "seals", params(("id" = String, Path)),
+    responses((status = 200, body = FilingView, description = "The filing, signed by the police seal registry."), E404, E500))]
 pub async fn get_filing(
     State(s): State<AppState>,
     Path(id): Path<String>,
@@ -58,7 +58,7 @@ pub async fn get_filing(
 }
 
 /// `GET /v1/seal-filings/{id}/image.svg`: the canonical image; its SHA-256 is `image_sha256`.
-#[utoipa::path(get, path = "/v1/seal-filings/{id}/image.svg", tag = "seals", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/seal-filings/{id}/image.svg", operation_id = "getSealFilingImage", security(), tag = "seals", params(("id" = String, Path)),
     responses((status = 200, description = "The canonical SVG.", content_type = "image/svg+xml; charset=utf-8", body = String), E404, E500))]
 pub async fn filing_image(
     State(s): State<AppState>,
@@ -76,9 +76,9 @@ pub async fn filing_image(
 }
 
 /// `POST /v1/wallets/{uscc}/seals` (authority): issue an e-seal from a police filing.
-#[utoipa::path(post, path = "/v1/wallets/{uscc}/seals", tag = "seals", security(("bearer" = [])),
-    params(("uscc" = String, Path)), request_body = IssueRequest,
-    responses((status = 201, body = ESealIssued), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
+#[utoipa::path(post, path = "/v1/wallets/{uscc}/seals", operation_id = "issueSeal", tag = "seals", security(("bearer" = [])),
+    params(("uscc" = String, Path)), request_body(content = IssueRequest, example = super::examples::issue_seal),
+    responses((status = 201, body = ESealIssued, description = "The e-seal with its certificate, in the company's wallet."), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
 pub async fn issue(
     State(s): State<AppState>,
     caller: Caller,
@@ -105,9 +105,9 @@ pub async fn issue(
 }
 
 /// `GET /v1/wallets/{uscc}/seals` (the company or an authority).
-#[utoipa::path(get, path = "/v1/wallets/{uscc}/seals", tag = "seals", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/wallets/{uscc}/seals", operation_id = "listWalletSeals", tag = "seals", security(("bearer" = [])),
     params(("uscc" = String, Path)),
-    responses((status = 200, body = WalletSeals), E401, E403, E404, E422, E500))]
+    responses((status = 200, body = WalletSeals, description = "The company's e-seals, current and revoked."), E401, E403, E404, E422, E500))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -126,9 +126,9 @@ pub async fn list(
 }
 
 /// `POST /v1/wallets/{uscc}/seals/{seal_id}/revocation` (authority): a lost or compromised seal.
-#[utoipa::path(post, path = "/v1/wallets/{uscc}/seals/{seal_id}/revocation", tag = "seals", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/wallets/{uscc}/seals/{seal_id}/revocation", operation_id = "revokeSeal", tag = "seals", security(("bearer" = [])),
     params(("uscc" = String, Path), ("seal_id" = String, Path)),
-    responses((status = 200, body = ESealView), E401, E403, E404, E409, E422, E500))]
+    responses((status = 200, body = ESealView, description = "The e-seal, now revoked."), E401, E403, E404, E409, E422, E500))]
 pub async fn revoke(
     State(s): State<AppState>,
     caller: Caller,
@@ -150,9 +150,9 @@ struct HashOnly {
 
 /// `POST /v1/wallets/{uscc}/seals/{seal_id}/sign` (the company): the document as the raw
 /// body (any bytes, up to 32 MiB), or `{"sha256"}` with `Content-Type: application/json`.
-#[utoipa::path(post, path = "/v1/wallets/{uscc}/seals/{seal_id}/sign", tag = "seals", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/wallets/{uscc}/seals/{seal_id}/sign", operation_id = "signDocument", tag = "seals", security(("bearer" = [])),
     params(("uscc" = String, Path), ("seal_id" = String, Path)),
-    request_body(content((HashOnly = "application/json"), (Vec<u8> = "application/octet-stream"), (Vec<u8> = "application/pdf"))),
+    request_body(content((HashOnly = "application/json", example = super::examples::sign_hash), (Vec<u8> = "application/octet-stream"), (Vec<u8> = "application/pdf"))),
     responses((status = 201, body = SealSignature, description = "The seal signature; for an application/pdf body, the sealed PDF (application/pdf)."), E401, E403, E404, E408, E409, E413, E422, E500))]
 pub async fn sign_document(
     State(s): State<AppState>,
@@ -228,10 +228,10 @@ pub struct ValidateRequest {
 /// JSON `{document_sha256 | document_base64, signature}` (at most
 /// [`super::VALIDATE_JSON_LIMIT`] bytes), or `multipart/form-data` with the parts
 /// `signature` and `document` (up to 32 MiB, hashed as it streams).
-#[utoipa::path(post, path = "/v1/signatures/validate", tag = "verification",
-    request_body(content((ValidateRequest = "application/json"), (Object = "multipart/form-data"))),
+#[utoipa::path(post, path = "/v1/signatures/validate", operation_id = "validateSignatures", security(), tag = "verification",
+    request_body(content((ValidateRequest = "application/json", example = super::examples::validate_signature), (Object = "multipart/form-data"))),
     params(super::openapi::AcceptLanguage),
-    responses((status = 200, body = Report, headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E400, E408, E413, E415, E422, E429, E500, E503))]
+    responses((status = 200, body = Report, description = "The validation report, whatever its indication.", headers(("Content-Language" = String, description = "The language of the reasons: `zh-CN` or `en`."))), E400, E408, E413, E415, E422, E429, E500, E503))]
 pub async fn validate(
     State(s): State<VerifyState>,
     req: Request,

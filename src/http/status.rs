@@ -32,7 +32,7 @@ pub const CONTENT_TYPE: &str = "application/statuslist+jwt";
 const EXP_S: i64 = 24 * 3600;
 
 /// `GET /v1/status-lists/{id}`
-#[utoipa::path(get, path = "/v1/status-lists/{id}", tag = "public", params(("id" = String, Path)),
+#[utoipa::path(get, path = "/v1/status-lists/{id}", operation_id = "getStatusList", security(), tag = "public", params(("id" = String, Path)),
     responses((status = 200, description = "The signed status list.", content_type = "application/statuslist+jwt", body = String),
         (status = 304, description = "Not modified (`If-None-Match`)."),
         super::openapi::E404, super::openapi::E500))]

@@ -54,9 +54,9 @@ impl TokenRequest {
 }
 
 /// `POST /v1/tokens` (admin): a token for an authority, police, tax or partner client.
-#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", security(("bearer" = [])),
-    request_body = TokenRequest,
-    responses((status = 201, body = TokenCreated), E400, E401, E403, E413, E415, E422, E500))]
+#[utoipa::path(post, path = "/v1/tokens", operation_id = "createToken", tag = "tokens", security(("bearer" = [])),
+    request_body(content = TokenRequest, example = super::examples::create_token),
+    responses((status = 201, body = TokenCreated, description = "The token (shown once) and its record."), E400, E401, E403, E413, E415, E422, E500))]
 pub async fn create(
     State(s): State<AppState>,
     caller: Caller,
@@ -84,8 +84,8 @@ pub async fn create(
 }
 
 /// `GET /v1/tokens` (admin): every token record, oldest first.
-#[utoipa::path(get, path = "/v1/tokens", tag = "tokens", security(("bearer" = [])),
-    responses((status = 200, body = TokenList), E401, E403, E500))]
+#[utoipa::path(get, path = "/v1/tokens", operation_id = "listTokens", tag = "tokens", security(("bearer" = [])),
+    responses((status = 200, body = TokenList, description = "Every token record, oldest first; no secrets."), E401, E403, E500))]
 pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<TokenList>, Problem> {
     caller.require(&[AccessRole::Admin])?;
     let all =
@@ -96,9 +96,9 @@ pub async fn list(State(s): State<AppState>, caller: Caller) -> Result<Json<Toke
 }
 
 /// `DELETE /v1/tokens/{id}` (admin): revoked at once; 200 with the record.
-#[utoipa::path(delete, path = "/v1/tokens/{id}", tag = "tokens", security(("bearer" = [])),
+#[utoipa::path(delete, path = "/v1/tokens/{id}", operation_id = "revokeToken", tag = "tokens", security(("bearer" = [])),
     params(("id" = String, Path)),
-    responses((status = 200, body = TokenInfo), E401, E403, E404, E409, E500))]
+    responses((status = 200, body = TokenInfo, description = "The token's record, now revoked."), E401, E403, E404, E409, E500))]
 pub async fn revoke(
     State(s): State<AppState>,
     caller: Caller,
@@ -112,9 +112,9 @@ pub async fn revoke(
 
 /// `POST /v1/wallets/{uscc}/token` (the company, an authority or admin): a new wallet
 /// token; the old one stops working at once.
-#[utoipa::path(post, path = "/v1/wallets/{uscc}/token", tag = "tokens", security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/wallets/{uscc}/token", operation_id = "rotateWalletToken", tag = "tokens", security(("bearer" = [])),
     params(("uscc" = String, Path)),
-    responses((status = 201, body = WalletTokenRotated), E401, E403, E404, E422, E500))]
+    responses((status = 201, body = WalletTokenRotated, description = "The new wallet token (shown once)."), E401, E403, E404, E422, E500))]
 pub async fn rotate_wallet(
     State(s): State<AppState>,
     caller: Caller,

@@ -12,7 +12,7 @@ pub const REPLY_TYPE: &str = "application/timestamp-reply";
 
 /// Answers a DER TimeStampReq with a DER TimeStampResp: granted with a token signed by the
 /// region's timestamping certificate, or rejected (status 2) with a failInfo.
-#[utoipa::path(post, path = "/v1/tsa", tag = "public",
+#[utoipa::path(post, path = "/v1/tsa", operation_id = "requestTimestamp", security(), tag = "public",
     request_body(content = String, content_type = "application/timestamp-query", description = "A DER TimeStampReq (RFC 3161 §2.4.1), e.g. from `openssl ts -query -sha256 -cert`."),
     responses((status = 200, description = "A DER TimeStampResp: granted with a token, or rejected with a failInfo (badAlg, badRequest, badDataFormat, unacceptedPolicy, unacceptedExtension).", content_type = "application/timestamp-reply", body = String),
         super::openapi::E413, super::openapi::E429, (status = 415, description = "The body is not sent as `application/timestamp-query`."), super::openapi::E500))]

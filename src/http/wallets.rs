@@ -16,9 +16,9 @@ use crate::present::{self, DEFAULT_TTL_S, MAX_TTL_S, qr};
 use crate::wallet::CredentialStatus;
 
 /// `GET /v1/wallets/{uscc}` (the company, or an authority).
-#[utoipa::path(get, path = "/v1/wallets/{uscc}", tag = "wallets", security(("bearer" = [])),
+#[utoipa::path(get, path = "/v1/wallets/{uscc}", operation_id = "listWalletCredentials", tag = "wallets", security(("bearer" = [])),
     params(("uscc" = String, Path)),
-    responses((status = 200, body = WalletView), E401, E403, E404, E422, E500))]
+    responses((status = 200, body = WalletView, description = "The wallet: every credential with its SD-JWT and status."), E401, E403, E404, E422, E500))]
 pub async fn list(
     State(s): State<AppState>,
     caller: Caller,
@@ -81,9 +81,9 @@ const MAX_CHALLENGE_LEN: usize = 512;
 
 /// `POST /v1/wallets/{uscc}/presentations` (the company): a QR presentation of one
 /// credential, or (`"format": "sd-jwt"`) the answer to a partner's challenge.
-#[utoipa::path(post, path = "/v1/wallets/{uscc}/presentations", tag = "wallets", security(("bearer" = [])),
-    params(("uscc" = String, Path)), request_body = PresentRequest,
-    responses((status = 201, body = PresentationMade), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
+#[utoipa::path(post, path = "/v1/wallets/{uscc}/presentations", operation_id = "createPresentation", tag = "wallets", security(("bearer" = [])),
+    params(("uscc" = String, Path)), request_body(content = PresentRequest, example = super::examples::present_credential),
+    responses((status = 201, body = PresentationMade, description = "The QR presentation (token and images), or the SD-JWT with its key-binding JWT."), E400, E401, E403, E404, E409, E413, E415, E422, E500))]
 pub async fn present(
     State(s): State<AppState>,
     caller: Caller,

@@ -7,6 +7,7 @@
 //   node drive.mjs seals     a real e-seal shown and verified with its filed image;
 //                            invoices (not issued yet) from an intercepted wallet answer
 //   node drive.mjs indicators  /indicators with a token: charts, tables, screenshots
+//   node drive.mjs api       /api: the OpenAPI document rendered, on a desktop and a phone
 //
 // Input comes in environment variables (the wallet token never on a command line):
 // ZT_BASE, ZT_USCC, ZT_WALLET_TOKEN, ZT_ARTIFACTS, ZT_IMAGE, ZT_TOKEN, ZT_SEAL_CREDENTIAL,
@@ -626,9 +627,35 @@ async function indicators() {
   });
 }
 
+/** `/api`: the OpenAPI document rendered, on a desktop and a phone. */
+async function apiPage() {
+  const base = env('ZT_BASE');
+  await withBrowser(async (browser) => {
+    for (const [name, device] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+      const ctx = await newContext(browser, base, device);
+      const page = await newPage(ctx);
+      await page.goto(`${base}/api`);
+      await page.waitForSelector('body[data-loaded="true"]');
+      await shot(page, `api-${name}.png`);
+      result[name] = await page.evaluate(() => ({
+        ids: [...document.querySelectorAll('.api-op')].map((e) => e.id.replace(/^op-/, '')),
+        names: [...document.querySelectorAll('.api-name')].map((e) => e.firstChild.textContent),
+        examples: document.querySelectorAll('.api-example').length,
+        schemas: document.querySelectorAll('.api-schema').length,
+        schema_links: [...document.querySelectorAll('a[href^="#schema-"]')]
+          .filter((a) => !document.getElementById(a.getAttribute('href').slice(1)))
+          .map((a) => a.getAttribute('href')),
+        error_hidden: document.getElementById('api-error').hidden,
+      }));
+      assertNoSideScroll(await widths(page), `the API page on the ${name}`);
+      await ctx.close();
+    }
+  });
+}
+
 // ---- main ----------------------------------------------------------------------------
 
-const phases = { unit, wallet, verifier, seals, indicators };
+const phases = { unit, wallet, verifier, seals, indicators, api: apiPage };
 const phase = process.argv[2];
 try {
   if (!phases[phase]) throw new Error(`usage: node drive.mjs ${Object.keys(phases).join('|')}`);
