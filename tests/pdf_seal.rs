@@ -266,16 +266,7 @@ fn sealed_pdf_validates_with_us_pyhanko_and_pdfsig() {
 
     // Offline, with the CLI: both signatures and their timestamps; the status not checked.
     let certs = s.certs();
-    let cli = |pdf: &Path| {
-        run_cli(&[
-            "seal",
-            "verify",
-            "--certs",
-            certs.to_str().unwrap(),
-            "--document",
-            pdf.to_str().unwrap(),
-        ])
-    };
+    let cli = |pdf: &Path| seal_verify_cli(&certs, pdf);
     let (code, out, err) = cli(&two_path);
     assert_eq!(code, 0, "{out}{err}");
     let offline: Value = serde_json::from_str(&out).unwrap();

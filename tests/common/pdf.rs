@@ -10,7 +10,7 @@ use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, Stream, dictionary};
 use serde_json::Value;
 
-use super::{Server, company, python, uscc};
+use super::{Server, company, python, run_cli, uscc};
 
 /// A three-page A4 PDF with a line of drawing on each page (no fonts needed).
 pub fn multi_page_pdf() -> Vec<u8> {
@@ -141,6 +141,19 @@ pub fn validate(s: &Server, pdf: &[u8]) -> Vec<Value> {
     assert_eq!(r.status(), 200);
     let v: Value = r.json().unwrap();
     v["signatures"].as_array().unwrap().clone()
+}
+
+/// The offline CLI, `zhengtong seal verify --certs CERTS --document PDF`:
+/// (exit code, stdout, stderr).
+pub fn seal_verify_cli(certs: &Path, pdf: &Path) -> (i32, String, String) {
+    run_cli(&[
+        "seal",
+        "verify",
+        "--certs",
+        certs.to_str().unwrap(),
+        "--document",
+        pdf.to_str().unwrap(),
+    ])
 }
 
 /// A tool from the venv (pyhanko) if it is there, else from the PATH.
