@@ -6,93 +6,14 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use chrono::{DateTime, Utc};
+use common::pdf::*;
 use common::*;
 use der::{Decode, Encode};
-use lopdf::content::{Content, Operation};
-use lopdf::{Document, Object, Stream, dictionary};
 use serde_json::Value;
-
-/// A three-page A4 PDF with a line of drawing on each page (no fonts needed).
-fn multi_page_pdf() -> Vec<u8> {
-    let mut doc = Document::with_version("1.7");
-    let pages_id = doc.new_object_id();
-    let mut kids = Vec::new();
-    for i in 0..3 {
-        let content = Content {
-            operations: vec![
-                Operation::new(
-                    "re",
-                    vec![50.into(), (700 - i * 50).into(), 300.into(), 20.into()],
-                ),
-                Operation::new("S", vec![]),
-            ],
-        };
-        let c = doc.add_object(Stream::new(dictionary! {}, content.encode().unwrap()));
-        let page = doc.add_object(dictionary! {
-            "Type" => "Page", "Parent" => pages_id, "Contents" => c,
-        });
-        kids.push(Object::from(page));
-    }
-    doc.objects.insert(
-        pages_id,
-        Object::Dictionary(dictionary! {
-            "Type" => "Pages", "Kids" => kids, "Count" => 3,
-            "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
-        }),
-    );
-    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
-    doc.trailer.set("Root", catalog);
-    let mut out = Vec::new();
-    doc.save_to(&mut out).unwrap();
-    out
-}
-
-/// The end of the last signature's byte range: the signed revision (what follows is the DSS).
-fn signed_end(pdf: &[u8]) -> usize {
-    let at = pdf
-        .windows(12)
-        .rposition(|w| w == b"/ByteRange [")
-        .expect("a byte range");
-    let nums: Vec<usize> = std::str::from_utf8(&pdf[at + 12..at + 60])
-        .unwrap()
-        .split(']')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .map(|n| n.parse().unwrap())
-        .collect();
-    nums[2] + nums[3]
-}
-
-/// The DER CMS in the last signature's /Contents (zero padding cut off).
-fn last_cms(pdf: &[u8]) -> Vec<u8> {
-    let at = pdf
-        .windows(11)
-        .rposition(|w| w == b"/Contents <")
-        .expect("contents")
-        + 11;
-    let end = at + pdf[at..].iter().position(|&b| b == b'>').unwrap();
-    let raw = hex::decode(&pdf[at..end]).unwrap();
-    let ci = cms::content_info::ContentInfo::from_der(&raw[..der_len(&raw)]).unwrap();
-    ci.to_der().unwrap()
-}
-
-fn der_len(b: &[u8]) -> usize {
-    match b[1] {
-        n if n < 0x80 => 2 + usize::from(n),
-        n => {
-            let k = usize::from(n & 0x7f);
-            2 + k
-                + b[2..2 + k]
-                    .iter()
-                    .fold(0, |l, &x| (l << 8) | usize::from(x))
-        }
-    }
-}
 
 /// The signature-time-stamp token (DER) of a CMS SignedData, and its TSTInfo's genTime.
 fn timestamp_token(cms_der: &[u8]) -> (Vec<u8>, DateTime<Utc>) {
@@ -114,16 +35,6 @@ fn timestamp_token(cms_der: &[u8]) -> (Vec<u8>, DateTime<Utc>) {
             .unwrap();
     let secs = tst.gen_time.to_unix_duration().as_secs() as i64;
     (token, DateTime::from_timestamp(secs, 0).unwrap())
-}
-
-/// The check named `name` of a report.
-fn check<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no {name} check: {report:#}"))
 }
 
 /// pyHanko's view of the DSS: "certs crls vri" counts, then each certificate's subject.
@@ -177,106 +88,6 @@ fn shows_timestamp(report: &Value, pdf: &[u8], from: DateTime<Utc>, to: DateTime
         "the certificate is checked at the timestamp's time: {validity:#}"
     );
     shown
-}
-
-fn seal_pdf(
-    s: &Server,
-    uscc: &str,
-    wallet: &str,
-    seal_id: &str,
-    query: &str,
-    pdf: &[u8],
-) -> reqwest::blocking::Response {
-    s.client
-        .post(s.url(&format!("/v1/wallets/{uscc}/seals/{seal_id}/sign{query}")))
-        .bearer_auth(wallet)
-        .header("content-type", "application/pdf")
-        .body(pdf.to_vec())
-        .send()
-        .unwrap()
-}
-
-fn validate(s: &Server, pdf: &[u8]) -> Vec<Value> {
-    let r = s
-        .client
-        .post(s.url("/v1/signatures/validate"))
-        .header("content-type", "application/pdf")
-        .body(pdf.to_vec())
-        .send()
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().unwrap();
-    v["signatures"].as_array().unwrap().clone()
-}
-
-fn tool(name: &str) -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(".venv/bin")
-        .join(name);
-    if venv.exists() {
-        venv
-    } else {
-        PathBuf::from(name)
-    }
-}
-
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
-fn pyhanko(root: &Path, pdf: &Path) -> (bool, String) {
-    let r = run(Command::new(tool("pyhanko"))
-        .args(["sign", "validate", "--trust-replace", "--trust"])
-        .arg(root)
-        .arg(pdf));
-    eprintln!("pyhanko {}: {}", pdf.display(), r.1);
-    r
-}
-
-/// An NSS database holding the root, for pdfsig.
-fn nss_db(dir: &Path, root: &Path) -> String {
-    let db = format!("sql:{}", dir.display());
-    let (ok, out) = run(Command::new("certutil").args(["-N", "-d", &db, "--empty-password"]));
-    assert!(ok, "{out}");
-    let (ok, out) = run(Command::new("certutil")
-        .args([
-            "-A",
-            "-d",
-            &db,
-            "-n",
-            "zhengtong-root",
-            "-t",
-            "CT,C,C",
-            "-i",
-        ])
-        .arg(root));
-    assert!(ok, "{out}");
-    db
-}
-
-fn pdfsig(db: &str, pdf: &Path) -> String {
-    let out = run(Command::new("pdfsig").args(["-nssdir", db]).arg(pdf)).1;
-    eprintln!("pdfsig {}: {out}", pdf.display());
-    out
-}
-
-fn setup_company(
-    s: &Server,
-    auth: &str,
-    police: &str,
-    n: u32,
-    name: &str,
-    code: &str,
-) -> (String, String, String) {
-    let (uscc, wallet, _) = s.register(auth, &company(&uscc(n), name));
-    let (_, seal) = s.official_seal(police, auth, &uscc, name, code);
-    (uscc, wallet, seal["id"].as_str().unwrap().to_string())
 }
 
 #[test]
@@ -456,16 +267,7 @@ fn sealed_pdf_validates_with_us_pyhanko_and_pdfsig() {
 
     // Offline, with the CLI: both signatures and their timestamps; the status not checked.
     let certs = s.certs();
-    let cli = |pdf: &Path| {
-        run_cli(&[
-            "seal",
-            "verify",
-            "--certs",
-            certs.to_str().unwrap(),
-            "--document",
-            pdf.to_str().unwrap(),
-        ])
-    };
+    let cli = |pdf: &Path| seal_verify_cli(&certs, pdf);
     let (code, out, err) = cli(&two_path);
     assert_eq!(code, 0, "{out}{err}");
     let offline: Value = serde_json::from_str(&out).unwrap();

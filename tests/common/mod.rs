@@ -1,6 +1,8 @@
 //! Test harness: runs the real `zhengtong` binary on a free port with temporary folders.
 #![allow(dead_code)]
 
+pub mod pdf;
+
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
