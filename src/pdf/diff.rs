@@ -767,6 +767,12 @@ impl<'d, 'a> Analysis<'d, 'a> {
     fn referrers_of(&mut self, num: u32) -> Result<Vec<u32>, Fault> {
         let mut out = Vec::new();
         for n in self.doc.in_use(self.j) {
+            if self.doc.revisions[..=self.j]
+                .iter()
+                .any(|r| r.xref_streams.iter().any(|id| id.0 == n))
+            {
+                continue;
+            }
             if let Some(o) = self.get(n, self.j)?
                 && o.refs().iter().any(|r| r.0 == num)
             {
@@ -789,12 +795,20 @@ impl<'d, 'a> Analysis<'d, 'a> {
             }
             r
         };
+        // The sections' own streams: trailers (their /Root, /Info), not content.
+        let sections: HashSet<u32> = self.doc.revisions[..=j]
+            .iter()
+            .flat_map(|r| r.xref_streams.iter().map(|id| id.0))
+            .collect();
         let xref_streams: HashSet<u32> = self.doc.revisions[j]
             .xref_streams
             .iter()
             .map(|id| id.0)
             .collect();
         for n in self.doc.in_use(j) {
+            if sections.contains(&n) {
+                continue;
+            }
             let Some(o) = self.get(n, j)? else { continue };
             for r in o.refs() {
                 let to = r.0;

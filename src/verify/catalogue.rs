@@ -628,7 +628,7 @@ impl Reason {
             SealSignatureValid => f.write_str("The seal's ES256 signature is valid."),
             PdfMalformed { detail } => write!(f, "The PDF or its signature cannot be read: {detail}."),
             PdfNoSignatures => f.write_str("The PDF has no signatures."),
-            PdfFormatOk => f.write_str("A PDF signature: a detached CMS SignedData (ETSI.CAdES.detached, ECDSA P-256) over its byte range."),
+            PdfFormatOk => f.write_str("A PDF signature: a detached CMS SignedData over its byte range, readable as the standard defines it."),
             PdfByteRangeInvalid => f.write_str("The signature's /ByteRange does not describe this file: it does not start at 0 or does not leave out exactly the /Contents string."),
             PdfByteRangeWrong { detail } => write!(f, "The signature's byte range does not describe this file: {detail}. Do not rely on this signature."),
             PdfModifiedAfterSigning { revision, detail } => write!(f, "The document was changed after this signature (in revision {revision}: {detail}). What a viewer shows is not what was signed: do not rely on this document."),
