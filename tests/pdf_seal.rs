@@ -220,16 +220,6 @@ fn tool(name: &str) -> PathBuf {
     }
 }
 
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 fn pyhanko(root: &Path, pdf: &Path) -> (bool, String) {
     let r = run(Command::new(tool("pyhanko"))
         .args(["sign", "validate", "--trust-replace", "--trust"])
@@ -237,27 +227,6 @@ fn pyhanko(root: &Path, pdf: &Path) -> (bool, String) {
         .arg(pdf));
     eprintln!("pyhanko {}: {}", pdf.display(), r.1);
     r
-}
-
-/// An NSS database holding the root, for pdfsig.
-fn nss_db(dir: &Path, root: &Path) -> String {
-    let db = format!("sql:{}", dir.display());
-    let (ok, out) = run(Command::new("certutil").args(["-N", "-d", &db, "--empty-password"]));
-    assert!(ok, "{out}");
-    let (ok, out) = run(Command::new("certutil")
-        .args([
-            "-A",
-            "-d",
-            &db,
-            "-n",
-            "zhengtong-root",
-            "-t",
-            "CT,C,C",
-            "-i",
-        ])
-        .arg(root));
-    assert!(ok, "{out}");
-    db
 }
 
 fn pdfsig(db: &str, pdf: &Path) -> String {

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use rcgen::string::PrintableString;
 use rcgen::{
     BasicConstraints, CertificateParams, CrlDistributionPoint, DistinguishedName, DnType, DnValue,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    PKCS_ECDSA_P256_SHA256, PublicKeyData, SanType, SerialNumber,
+    IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PublicKeyData,
+    SanType, SerialNumber,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 use time::{Duration, OffsetDateTime};
@@ -104,8 +104,9 @@ pub(super) fn root_files(dir: &Path) -> Result<InitReport, PkiError> {
 }
 
 /// What the root puts in a regional CA certificate, whoever made the key: only the public
-/// key and the region come from the requester. The role EKUs stay on the CA because
-/// rustls-webpki checks the EKU on every certificate of the path.
+/// key and the region come from the requester. The EKUs stay on the CA (every role, and
+/// the seal's standard purposes) because rustls-webpki, openssl and NSS read a CA's EKU as
+/// a limit on what it certifies.
 pub(super) fn region_ca_params(
     key: &impl PublicKeyData,
     region: &RegionCode,
@@ -115,10 +116,7 @@ pub(super) fn region_ca_params(
     let mut params = base_params(key, &cn, &region.authority_name(), Some(region), 10 * 365)?;
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    params.extended_key_usages = Role::ALL
-        .iter()
-        .map(|r| ExtendedKeyUsagePurpose::Other(r.oid_components()))
-        .collect();
+    params.extended_key_usages = super::ext::ca_purposes();
     params.crl_distribution_points = vec![CrlDistributionPoint {
         uris: vec![crl::root_crl_uri(public_url)],
     }];
@@ -180,7 +178,7 @@ fn issue_role_files(
             .push(super::ext::critical_eku(&role.oid_components()));
     } else {
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(role.oid_components())];
+        params.extended_key_usages = super::ext::purposes(role);
     }
     if let Some(uri) = cdp {
         params.crl_distribution_points = vec![CrlDistributionPoint {

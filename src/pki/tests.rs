@@ -183,3 +183,127 @@ fn only_listed_role_certificates_and_seal_keys_under_a_listed_ca_are_signers() {
         "a leaf whose CA is not listed"
     );
 }
+
+/// The EKUs of `der` as dotted OIDs (x509-parser reads the standard ones into flags), and
+/// whether the extension is critical.
+fn ekus(der: &[u8]) -> (Vec<String>, bool) {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(der).unwrap();
+    let eku = cert.extended_key_usage().unwrap().expect("an EKU");
+    let mut out: Vec<String> = eku.value.other.iter().map(|o| o.to_id_string()).collect();
+    for (flag, oid) in [
+        (eku.value.email_protection, "1.3.6.1.5.5.7.3.4"),
+        (eku.value.time_stamping, "1.3.6.1.5.5.7.3.8"),
+        (eku.value.server_auth, "1.3.6.1.5.5.7.3.1"),
+        (eku.value.client_auth, "1.3.6.1.5.5.7.3.2"),
+        (eku.value.code_signing, "1.3.6.1.5.5.7.3.3"),
+        (eku.value.any, "2.5.29.37.0"),
+    ] {
+        if flag {
+            out.push(oid.to_string());
+        }
+    }
+    out.sort();
+    (out, eku.critical)
+}
+
+fn dotted(components: &[u64]) -> String {
+    components
+        .iter()
+        .map(u64::to_string)
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// A seal certificate for `region`'s current CA, as `RegionCa::issue` makes it.
+fn seal_certificate(dir: &std::path::Path, region: &RegionCode) -> Vec<u8> {
+    let ca = RegionCa::load(dir, region).unwrap();
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let subject = [
+        (
+            rcgen::DnType::OrganizationName,
+            "广州示例有限公司".to_string(),
+        ),
+        (
+            rcgen::DnType::CommonName,
+            "广州示例有限公司 公章".to_string(),
+        ),
+    ];
+    let pem = ca.issue(Role::SealSigner, &subject, &key, 30).unwrap();
+    pem::parse(pem).unwrap().into_contents()
+}
+
+/// A seal certificate carries, beside our seal role, RFC 9336 document signing and
+/// emailProtection (what NSS and openssl's smimesign want of a document signer), with
+/// digitalSignature and contentCommitment; its regional CA carries all of them, so that
+/// validators reading a CA's EKU as a limit accept the seal. Other role certificates carry
+/// their role alone, and our validator still requires the seal role of a seal.
+#[test]
+fn a_seal_certificate_carries_the_standard_document_signing_purposes() {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let dir = tempfile::tempdir().unwrap();
+    let gz = RegionCode::parse("440100").unwrap();
+    init(dir.path(), &[gz]).unwrap();
+    let der = seal_certificate(dir.path(), &gz);
+    let seal_role = dotted(&Role::SealSigner.oid_components());
+    let standard = ["1.3.6.1.5.5.7.3.36", "1.3.6.1.5.5.7.3.4"];
+    let mut want = vec![seal_role.clone(), standard[0].into(), standard[1].into()];
+    want.sort();
+    assert_eq!(ekus(&der), (want, false));
+    let (_, cert) = X509Certificate::from_der(&der).unwrap();
+    let ku = cert.key_usage().unwrap().unwrap().value;
+    assert!(ku.digital_signature() && ku.non_repudiation() && !ku.key_cert_sign());
+
+    let ca = files::read_pem_der(&dir.path().join("440100/ca.crt")).unwrap();
+    let (ca_ekus, critical) = ekus(&ca);
+    assert!(!critical);
+    for role in Role::ALL {
+        assert!(
+            ca_ekus.contains(&dotted(&role.oid_components())),
+            "{role:?}"
+        );
+    }
+    for oid in standard {
+        assert!(ca_ekus.contains(&oid.to_string()), "CA lacks {oid}");
+    }
+    // Nothing for TLS or any purpose.
+    for oid in ["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2", "2.5.29.37.0"] {
+        assert!(!ca_ekus.contains(&oid.to_string()), "CA has {oid}");
+    }
+
+    for role in Role::REGIONAL {
+        if role == Role::TimeStamping {
+            continue;
+        }
+        let signer = Signer::load(dir.path(), Some(&gz), role).unwrap();
+        assert_eq!(
+            ekus(&signer.chain[0]),
+            (vec![dotted(&role.oid_components())], false),
+            "{role:?}"
+        );
+    }
+
+    let trust = TrustStore::load(dir.path()).unwrap();
+    let info = CertInfo::parse(&der).unwrap();
+    assert_eq!(info.roles, [Role::SealSigner]);
+    assert!(trust.validate_chain(&info, Role::SealSigner).is_ok());
+    assert!(trust.validate_chain(&info, Role::LicenceIssuer).is_err());
+    // A certificate with only the standard purposes is no seal of ours.
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let region_ca = create::load_issuer(
+        &dir.path().join("440100/ca.crt"),
+        &dir.path().join("440100/ca.key"),
+    )
+    .unwrap();
+    let mut params = create::base_params(&key, "standard only", "x", Some(&gz), 30).unwrap();
+    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![
+        rcgen::ExtendedKeyUsagePurpose::EmailProtection,
+        rcgen::ExtendedKeyUsagePurpose::Other(ext::DOCUMENT_SIGNING.to_vec()),
+    ];
+    let foreign = params.signed_by(&key, &region_ca).unwrap();
+    let info = CertInfo::parse(foreign.der()).unwrap();
+    assert!(info.roles.is_empty());
+    let err = trust.validate_chain(&info, Role::SealSigner).unwrap_err();
+    assert!(matches!(err, ChainError::NotValidForRole { .. }), "{err}");
+}

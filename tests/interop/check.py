@@ -14,6 +14,9 @@
                                       `cryptography`'s RFC 5280 path validator builds the path
                                       LEAF -> CA -> ROOT, with the EKU (dotted OID) required
                                       on the leaf; prints "OK" or fails.
+  check.py tsa-path ROOT_PEM LEAF_PEM CA_PEM
+                                      the same for a timestamp authority: RFC 3161 §2.3's
+                                      EKU (id-kp-timeStamping alone, critical) on the leaf.
 """
 import json
 import sys
@@ -151,6 +154,46 @@ def path(root_path, eku, leaf_path, ca_path=None):
 
 
 COMMANDS["path"] = path
+
+
+def tsa_path(root_path, leaf_path, ca_path):
+    """RFC 3161 §2.3: a TSA certificate's EKU is id-kp-timeStamping alone, critical. The
+    library's web profile wants the EKU non-critical (as the CA/B Forum does for TLS), so its
+    default refuses every conforming TSA certificate: the EE policy here requires the EKU
+    critical instead, with that one purpose."""
+    import datetime
+    from cryptography.x509 import ExtendedKeyUsage
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from cryptography.x509.verification import (
+        Criticality,
+        ExtensionPolicy,
+        PolicyBuilder,
+        Store,
+    )
+
+    def timestamping_only(policy, cert, ext):
+        if list(ext) != [ExtendedKeyUsageOID.TIME_STAMPING]:
+            raise ValueError(f"the TSA's EKU must be timeStamping alone: {list(ext)}")
+
+    ee = ExtensionPolicy.webpki_defaults_ee().require_present(
+        ExtendedKeyUsage, Criticality.CRITICAL, timestamping_only
+    )
+    ca = ExtensionPolicy.webpki_defaults_ca().may_be_present(
+        ExtendedKeyUsage, Criticality.AGNOSTIC, None
+    )
+    load = lambda p: x509.load_pem_x509_certificate(open(p, "rb").read())
+    verifier = (
+        PolicyBuilder()
+        .store(Store([load(root_path)]))
+        .time(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=5))
+        .extension_policies(ca_policy=ca, ee_policy=ee)
+        .build_client_verifier()
+    )
+    verifier.verify(load(leaf_path), [load(ca_path)])
+    print("OK")
+
+
+COMMANDS["tsa-path"] = tsa_path
 
 
 if __name__ == "__main__":
