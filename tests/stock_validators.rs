@@ -107,6 +107,35 @@ fn stock_validators_accept_the_seal_and_timestamp_chains_for_their_purpose() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
 }
 
+/// `GET /v1/certs` serves the national trust-list signer with the others, and it names the
+/// root's CRL as its distribution point, served by the node; openssl accepts it with that
+/// CRL checked.
+#[test]
+fn the_trust_list_signer_is_published_with_a_crl_distribution_point() {
+    let s = Server::start();
+    let bundle = s.get("/v1/certs", None).text().unwrap();
+    let signer = std::fs::read_to_string(s.certs().join("trust-list-signer.crt")).unwrap();
+    assert!(bundle.contains(signer.trim()), "{bundle}");
+    let out = tempfile::tempdir().unwrap();
+    let (ok, text) = run(Command::new("openssl")
+        .args(["x509", "-noout", "-ext", "crlDistributionPoints", "-in"])
+        .arg(s.certs().join("trust-list-signer.crt")));
+    let named = format!("{}/v1/crl/root", s.url("").trim_end_matches('/'));
+    assert!(ok && text.contains(&named), "{named} not in {text}");
+    let r = s.get("/v1/crl/root", None);
+    assert_eq!(r.status(), 200);
+    let crl = out.path().join("root.crl");
+    let pem = pem::encode(&pem::Pem::new("X509 CRL", r.bytes().unwrap().to_vec()));
+    std::fs::write(&crl, pem).unwrap();
+    let (ok, text) = run(Command::new("openssl")
+        .args(["verify", "-x509_strict", "-crl_check", "-CAfile"])
+        .arg(s.certs().join("root.crt"))
+        .arg("-CRLfile")
+        .arg(&crl)
+        .arg(s.certs().join("trust-list-signer.crt")));
+    assert!(ok && text.contains(": OK"), "{text}");
+}
+
 /// Notes a result that is not the expected one (every check runs, so that one run shows
 /// what each validator says).
 fn want(wrong: &mut Vec<String>, expected: bool, got: bool, what: &str, text: &str) {

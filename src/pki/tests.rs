@@ -307,3 +307,111 @@ fn a_seal_certificate_carries_the_standard_document_signing_purposes() {
     let err = trust.validate_chain(&info, Role::SealSigner).unwrap_err();
     assert!(matches!(err, ChainError::NotValidForRole { .. }), "{err}");
 }
+
+/// Every regional role certificate names its own issuer URI (region and role), which its
+/// signer uses as `iss`; the national trust-list signer names the root's CRL.
+#[test]
+fn each_region_and_role_has_its_own_issuer_uri() {
+    let dir = tempfile::tempdir().unwrap();
+    let regions = [
+        RegionCode::parse("440100").unwrap(),
+        RegionCode::parse("310000").unwrap(),
+    ];
+    init_at(dir.path(), &regions, "https://gz.example/").unwrap();
+    let mut seen = std::collections::HashSet::new();
+    for region in &regions {
+        for role in Role::REGIONAL {
+            let signer = Signer::load(dir.path(), Some(region), role).unwrap();
+            let want = format!(
+                "https://gz.example/v1/issuers/{region}/{}",
+                role.file_stem()
+            );
+            assert_eq!(signer.iss, want);
+            assert_eq!(CertInfo::parse(&signer.chain[0]).unwrap().uris, [want]);
+            assert!(seen.insert(signer.iss.clone()), "{} twice", signer.iss);
+        }
+    }
+    let tl = Signer::load(dir.path(), None, Role::TrustListSigner).unwrap();
+    assert_eq!(tl.iss, "");
+    assert_eq!(
+        crl::cdp_uris(&tl.chain[0]),
+        ["https://gz.example/v1/crl/root"]
+    );
+    // A role key rolled over keeps its issuer URI.
+    rollover(dir.path(), &regions[0], Role::TaxIssuer).unwrap();
+    let tax = Signer::load(dir.path(), Some(&regions[0]), Role::TaxIssuer).unwrap();
+    assert_eq!(tax.iss, "https://gz.example/v1/issuers/440100/tax-issuer");
+}
+
+/// Rewrites a region's CA and licence-issuer certificates as the code before the standard
+/// EKUs and per-role issuer URIs made them (same keys, same issuers): role EKUs alone on
+/// the CA, the region's URI on the role certificate. Returns the old-style seal
+/// certificate's DER too (the seal role alone), issued under the old-style CA.
+fn make_old_style(dir: &std::path::Path, region: &RegionCode) -> Vec<u8> {
+    use rcgen::{ExtendedKeyUsagePurpose, KeyPair, SanType};
+    let rdir = dir.join(region.as_str());
+    let root = create::load_issuer(&dir.join("root.crt"), &dir.join("root.key")).unwrap();
+    let ca_key = KeyPair::from_pem(&std::fs::read_to_string(rdir.join("ca.key")).unwrap()).unwrap();
+    let mut params = create::region_ca_params(&ca_key, region, DEV_PUBLIC_URL).unwrap();
+    params.extended_key_usages = Role::ALL
+        .iter()
+        .map(|r| ExtendedKeyUsagePurpose::Other(r.oid_components()))
+        .collect();
+    let ca = params.signed_by(&ca_key, &root).unwrap();
+    std::fs::write(rdir.join("ca.crt"), ca.pem()).unwrap();
+    let ca = create::load_issuer(&rdir.join("ca.crt"), &rdir.join("ca.key")).unwrap();
+    let leaf = rdir.join("licence-issuer.crt");
+    let key = KeyPair::from_pem(&std::fs::read_to_string(rdir.join("licence-issuer.key")).unwrap())
+        .unwrap();
+    let org = region.authority_name();
+    let cn = format!("{org} {}", Role::LicenceIssuer.name_zh());
+    let mut params = create::base_params(&key, &cn, &org, Some(region), 365).unwrap();
+    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(
+        Role::LicenceIssuer.oid_components(),
+    )];
+    let legacy = format!("https://zhengtong.example/regions/{region}");
+    params.subject_alt_names = vec![SanType::URI(legacy.try_into().unwrap())];
+    std::fs::write(&leaf, params.signed_by(&key, &ca).unwrap().pem()).unwrap();
+    let seal_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut params =
+        create::base_params(&seal_key, "旧式公章", "旧式公司", Some(region), 30).unwrap();
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::ContentCommitment,
+    ];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(
+        Role::SealSigner.oid_components(),
+    )];
+    params.signed_by(&seal_key, &ca).unwrap().der().to_vec()
+}
+
+/// Rollover, not a flag day: a folder made by the earlier code (role EKUs alone on the CA
+/// and seals, the region's URI as issuer) still loads and validates, its signers keep their
+/// `iss`, and seals issued now under its CA (with the new EKUs) validate too.
+#[test]
+fn a_folder_made_before_keeps_validating() {
+    let dir = tempfile::tempdir().unwrap();
+    let gz = RegionCode::parse("440100").unwrap();
+    init(dir.path(), &[gz]).unwrap();
+    let old_seal = make_old_style(dir.path(), &gz);
+    let trust = TrustStore::load(dir.path()).unwrap();
+    assert!(trust.rejected.is_empty(), "{:?}", trust.rejected);
+    assert_eq!(trust.trusted().count(), Role::REGIONAL.len() + 1);
+    let licence = Signer::load(dir.path(), Some(&gz), Role::LicenceIssuer).unwrap();
+    assert_eq!(licence.iss, "https://zhengtong.example/regions/440100");
+    let t = trust
+        .by_kid(&licence.kid)
+        .expect("the old-style licence issuer is trusted");
+    assert_eq!(t.info.uris, std::slice::from_ref(&licence.iss));
+    for role in Role::REGIONAL {
+        let signer = Signer::load(dir.path(), Some(&gz), role).unwrap();
+        let info = CertInfo::parse(&signer.chain[0]).unwrap();
+        assert!(trust.validate_chain(&info, role).is_ok(), "{role:?}");
+    }
+    let old = CertInfo::parse(&old_seal).unwrap();
+    assert!(trust.validate_chain(&old, Role::SealSigner).is_ok());
+    let new = CertInfo::parse(&seal_certificate(dir.path(), &gz)).unwrap();
+    assert!(trust.validate_chain(&new, Role::SealSigner).is_ok());
+    assert!(trust.validate_chain(&new, Role::LicenceIssuer).is_err());
+}

@@ -2,7 +2,8 @@
 
   check.py sdjwt ROOT_PEM             reads an SD-JWT VC on stdin; verifies the x5c chain to
                                       ROOT_PEM with `cryptography` and the SD-JWT with the
-                                      OpenWallet reference library; prints the payload.
+                                      OpenWallet reference library, and that `iss` is a URI
+                                      SAN of the x5c leaf; prints the payload.
   check.py sdjwt-kb ROOT_PEM NONCE AUD
                                       the same for an SD-JWT with a key-binding JWT, which
                                       the library checks against cnf, NONCE and AUD.
@@ -52,7 +53,12 @@ def sdjwt(root_path):
         return JWK.from_pyca(leaf.public_key())
 
     v = SDJWTVerifier(token, issuer_key, serialization_format="compact")
-    print(json.dumps(v.get_verified_payload(), ensure_ascii=False))
+    payload = v.get_verified_payload()
+    # SD-JWT VC with x5c: `iss` is a URI the issuer's certificate names in its SAN.
+    san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    uris = san.get_values_for_type(x509.UniformResourceIdentifier)
+    assert payload["iss"] in uris, (payload["iss"], uris)
+    print(json.dumps(payload, ensure_ascii=False))
 
 
 def sdjwt_kb(root_path, nonce, aud):
