@@ -53,6 +53,10 @@ pub enum RootCommand {
     Init {
         #[arg(long)]
         out: PathBuf,
+        /// The base URL of a node that serves the root's CRL (every node serves a copy at
+        /// /v1/crl/root), named in the trust-list signer's CRL distribution point.
+        #[arg(long, default_value = DEV_PUBLIC_URL)]
+        public_url: String,
     },
 }
 
@@ -169,8 +173,8 @@ pub fn run(command: PkiCommand) -> ExitCode {
             Err(e) => fail(&e),
         },
         PkiCommand::Root {
-            command: RootCommand::Init { out },
-        } => match pki::root_init(&out) {
+            command: RootCommand::Init { out, public_url },
+        } => match pki::root_init(&out, &public_url) {
             Ok(report) => {
                 created(&report);
                 if report.created.is_empty() {

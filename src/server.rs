@@ -256,9 +256,14 @@ async fn stop_signal() {
     }
 }
 
-/// The national root, the region's CA and its role certificates, as one PEM file.
+/// What `GET /v1/certs` serves: the root, the national trust-list signer (what the trust
+/// list is checked with), the region's CA and its role certificates.
 fn certs_bundle(cfg: &ServeConfig) -> anyhow::Result<String> {
     let mut out = std::fs::read_to_string(cfg.certs.join("root.crt"))?;
+    let tl = cfg.certs.join("trust-list-signer.crt");
+    if tl.exists() {
+        out.push_str(&std::fs::read_to_string(tl)?);
+    }
     let rdir = cfg.certs.join(cfg.region.as_str());
     out.push_str(&std::fs::read_to_string(rdir.join("ca.crt"))?);
     for role in crate::pki::Role::REGIONAL {

@@ -52,6 +52,12 @@ fn reference_libraries_verify_licence_and_presentation() {
     );
     let payload: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(payload["uscc"], uscc);
+    // The licence authority's own issuer URI (one per region and role), which check.py
+    // found among the signing certificate's URI SANs.
+    assert_eq!(
+        payload["iss"],
+        s.url("/v1/issuers/440100/licence-issuer").as_str()
+    );
     assert_eq!(
         payload["vct"],
         "https://zhengtong.example/vct/business_license/v1"
@@ -137,8 +143,8 @@ fn reference_libraries_verify_licence_and_presentation() {
     let bundle = s.get("/v1/certs", None).text().unwrap();
     assert_eq!(
         bundle.matches("BEGIN CERTIFICATE").count(),
-        8,
-        "root, CA, 6 role certificates (the timestamp authority's too)"
+        9,
+        "root, trust-list signer, CA, 6 role certificates (the timestamp authority's too)"
     );
 }
 

@@ -185,6 +185,34 @@ fn sealed_pdf_validates_with_us_pyhanko_and_pdfsig() {
     let db = nss_db(dir.path(), &root);
     let out = pdfsig(&db, &one_path);
     assert!(out.contains("Signature is Valid"), "pdfsig: {out}");
+    // NSS accepts the seal certificate for signing with the root alone trusted.
+    assert!(out.contains("Certificate is Trusted"), "pdfsig: {out}");
+    // openssl's CMS verifier with its default purpose (S/MIME signing) and the root alone
+    // trusted: the seal's CMS over its byte range.
+    let (cms_der, content) = first_signature(&one);
+    let (cms_path, content_path) = (dir.path().join("seal.p7s"), dir.path().join("signed.bin"));
+    std::fs::write(&cms_path, cms_der).unwrap();
+    std::fs::write(&content_path, content).unwrap();
+    let (ok, out) = run(Command::new("openssl")
+        .args([
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-out",
+            "/dev/null",
+            "-in",
+        ])
+        .arg(&cms_path)
+        .arg("-content")
+        .arg(&content_path)
+        .arg("-CAfile")
+        .arg(&root));
+    assert!(
+        ok && out.contains("Verification successful"),
+        "openssl cms: {out}"
+    );
     // The signature covers its whole revision; the DSS update after it is, as with every
     // B-LT file, not signed.
     let rev_path = dir.path().join("one-signed-revision.pdf");

@@ -227,10 +227,7 @@ fn a_region_not_in_the_trust_list_is_indeterminate_with_the_reason() {
     // Beijing's real licence key (its PKI exists, the list does not name the region).
     let bj = Signer::load(&certs, Some(&region("110000")), Role::LicenceIssuer).unwrap();
     let from_bj = forge(&real, &bj, |c| {
-        c.insert(
-            "iss".into(),
-            json!(zhengtong::pki::issuer_uri(&region("110000"))),
-        );
+        c.insert("iss".into(), json!(bj.iss));
     });
     let (code, r) = offline(&certs, &tl, &from_bj);
     assert_eq!((code, indication(&r)), (2, "INDETERMINATE"), "{r:#}");
@@ -536,4 +533,48 @@ fn a_running_node_distrusts_a_key_as_soon_as_a_new_list_delists_it() {
     assert!(r.to_string().contains("not in the trust list"), "{r:#}");
     // The current key still works.
     assert_eq!(indication(&sh.verify(&real)), "TOTAL_PASSED");
+}
+
+/// A credential's `iss` is the issuer URI its signing certificate names (one per region and
+/// role): the same trusted key claiming another issuer, Shanghai's or the region-wide URI
+/// certificates named before, fails the issuer check; its own passes.
+#[test]
+fn iss_must_be_the_issuer_the_signing_certificate_names() {
+    let shared = tempfile::tempdir().unwrap();
+    let certs = shared.path().join("certs");
+    init_pki(&certs, "440100,310000");
+    let (gz_port, sh_port) = (free_port(), free_port());
+    let tl = shared.path().join("tl.jwt");
+    sign_trust_list(&certs, &[(GZ, gz_port), (SH, sh_port)], &tl);
+    let gz = node(gz_port, &certs, GZ, &tl);
+    let auth = gz.role_token("authority");
+    let (uscc, wallet, _) = gz.register(&auth, &company(&uscc(74), "广州签发者检查示例有限公司"));
+    let real = licence_sd_jwt(&gz, &uscc, &wallet);
+    let licence = Signer::load(&certs, Some(&region(GZ)), Role::LicenceIssuer).unwrap();
+    let shanghai = Signer::load(&certs, Some(&region(SH)), Role::LicenceIssuer).unwrap();
+    let tax = Signer::load(&certs, Some(&region(GZ)), Role::TaxIssuer).unwrap();
+    assert_ne!(licence.iss, shanghai.iss);
+    assert_ne!(licence.iss, tax.iss);
+    let own = forge(&real, &licence, |c| {
+        assert_eq!(c["iss"], json!(licence.iss));
+    });
+    let (code, r) = offline(&certs, &tl, &own);
+    assert_eq!((code, indication(&r)), (0, "TOTAL_PASSED"), "{r:#}");
+    for other in [
+        shanghai.iss.clone(),
+        tax.iss.clone(),
+        "https://zhengtong.example/regions/440100".to_string(),
+    ] {
+        let forged = forge(&real, &licence, |c| {
+            c.insert("iss".into(), json!(other));
+        });
+        for r in [offline(&certs, &tl, &forged).1, gz.verify(&forged)] {
+            assert_eq!(indication(&r), "TOTAL_FAILED", "{other}: {r:#}");
+            assert!(
+                r.to_string()
+                    .contains("is not the issuer the signing certificate names"),
+                "{other}: {r:#}"
+            );
+        }
+    }
 }

@@ -24,6 +24,8 @@ pub trait TypedClaims: Serialize {
 /// What every credential says about itself and its subject.
 pub struct Common<'a> {
     pub id: &'a str,
+    /// The signing key's issuer URI (`iss`), as its certificate names it.
+    pub issuer: &'a str,
     pub region: &'a RegionCode,
     /// The company the credential is about (`sub` and `uscc`).
     pub subject: &'a Uscc,
@@ -52,7 +54,7 @@ pub enum ClaimsError {
 pub fn claims<T: TypedClaims>(common: &Common, typed: &T) -> Result<SdJwtInput, ClaimsError> {
     let t = T::TYPE;
     let mut claims = json!({
-        "iss": crate::pki::issuer_uri(common.region),
+        "iss": common.issuer,
         "vct": t.vct(),
         "jti": common.id,
         "iat": common.issued_at.timestamp(),
@@ -114,6 +116,7 @@ mod tests {
         let t = Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap();
         Common {
             id: "abc",
+            issuer: "http://127.0.0.1:8080/v1/issuers/440100/tax-issuer",
             region,
             subject: uscc,
             name: "广州示例有限公司",
@@ -138,7 +141,7 @@ mod tests {
         .unwrap();
         let t = CredentialType::InvoicingRights;
         let expected = json!({
-            "iss": crate::pki::issuer_uri(&region),
+            "iss": "http://127.0.0.1:8080/v1/issuers/440100/tax-issuer",
             "vct": t.vct(),
             "jti": "abc",
             "iat": 1772352000,

@@ -75,7 +75,7 @@ pub async fn get_list(
             let header = crate::credential::jws::x5c_header("statuslist+jwt", &keys.status);
             let payload = json!({
                 "sub": list_uri(s.wallet.public_url(), list),
-                "iss": crate::pki::issuer_uri(&keys.region),
+                "iss": keys.status.iss,
                 "iat": now,
                 "exp": now + EXP_S,
                 "ttl": ttl,

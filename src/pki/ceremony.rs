@@ -30,9 +30,10 @@ use super::{PkiError, Role, kid_of};
 use crate::domain::RegionCode;
 
 /// `pki root init`: the national root (key, certificate, empty CRL) and the trust-list
-/// signer directly under it. Nothing regional.
-pub fn root_init(dir: &Path) -> Result<InitReport, PkiError> {
-    create::root_files(dir)
+/// signer directly under it. Nothing regional. `public_url` names where the root's CRL is
+/// served, in the trust-list signer's CRL distribution point.
+pub fn root_init(dir: &Path, public_url: &str) -> Result<InitReport, PkiError> {
+    create::root_files(dir, public_url)
 }
 
 /// What `region request` (or `region rollover`) wrote.

@@ -18,8 +18,8 @@ fn install_takes_only_a_certificate_for_the_pending_key_from_this_root() {
         tempfile::tempdir().unwrap(),
         tempfile::tempdir().unwrap(),
     );
-    root_init(root.path()).unwrap();
-    root_init(other_root.path()).unwrap();
+    root_init(root.path(), DEV_PUBLIC_URL).unwrap();
+    root_init(other_root.path(), DEV_PUBLIC_URL).unwrap();
     let gz = code("440100");
     let req = region_request(region.path(), &gz, false).unwrap();
     // A second request would overwrite the pending key: refused.

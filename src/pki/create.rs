@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use rcgen::string::PrintableString;
 use rcgen::{
     BasicConstraints, CertificateParams, CrlDistributionPoint, DistinguishedName, DnType, DnValue,
-    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
-    PKCS_ECDSA_P256_SHA256, PublicKeyData, SanType, SerialNumber,
+    IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PublicKeyData,
+    SanType, SerialNumber,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 use time::{Duration, OffsetDateTime};
@@ -38,7 +38,7 @@ pub fn init_at(
     regions: &[RegionCode],
     public_url: &str,
 ) -> Result<InitReport, PkiError> {
-    let mut report = root_files(dir)?;
+    let mut report = root_files(dir, public_url)?;
     let root = load_issuer(&dir.join("root.crt"), &dir.join("root.key"))?;
     for region in regions {
         let rdir = dir.join(region.as_str());
@@ -58,7 +58,9 @@ pub fn init_at(
 }
 
 /// The root key and certificate, its empty CRL and the trust-list signer, if missing.
-pub(super) fn root_files(dir: &Path) -> Result<InitReport, PkiError> {
+/// `public_url` is the node that serves (a copy of) the root's CRL, named in the
+/// trust-list signer's CRL distribution point.
+pub(super) fn root_files(dir: &Path, public_url: &str) -> Result<InitReport, PkiError> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let mut report = InitReport::default();
     let root_crt = dir.join("root.crt");
@@ -96,7 +98,7 @@ pub(super) fn root_files(dir: &Path) -> Result<InitReport, PkiError> {
             Role::TrustListSigner,
             None,
             "证通国家信任列表",
-            None,
+            &crl::root_crl_uri(public_url),
         )?;
         report.created.push(tl);
     }
@@ -104,8 +106,9 @@ pub(super) fn root_files(dir: &Path) -> Result<InitReport, PkiError> {
 }
 
 /// What the root puts in a regional CA certificate, whoever made the key: only the public
-/// key and the region come from the requester. The role EKUs stay on the CA because
-/// rustls-webpki checks the EKU on every certificate of the path.
+/// key and the region come from the requester. The EKUs stay on the CA (every role, and
+/// the seal's standard purposes) because rustls-webpki, openssl and NSS read a CA's EKU as
+/// a limit on what it certifies.
 pub(super) fn region_ca_params(
     key: &impl PublicKeyData,
     region: &RegionCode,
@@ -115,10 +118,7 @@ pub(super) fn region_ca_params(
     let mut params = base_params(key, &cn, &region.authority_name(), Some(region), 10 * 365)?;
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    params.extended_key_usages = Role::ALL
-        .iter()
-        .map(|r| ExtendedKeyUsagePurpose::Other(r.oid_components()))
-        .collect();
+    params.extended_key_usages = super::ext::ca_purposes();
     params.crl_distribution_points = vec![CrlDistributionPoint {
         uris: vec![crl::root_crl_uri(public_url)],
     }];
@@ -141,7 +141,8 @@ pub(super) fn role_files(
         let crt = rdir.join(format!("{}.crt", role.file_stem()));
         if !crt.exists() {
             let org = organisation(role, region);
-            issue_role_files(&rdir, &ca, role, Some(region), &org, Some(&cdp))?;
+            let iss = issuer_uri(public_url, region, role);
+            issue_role_files(&rdir, &ca, role, Some((region, &iss)), &org, &cdp)?;
             made.push(crt);
         }
     }
@@ -157,14 +158,18 @@ fn organisation(role: Role, region: &RegionCode) -> String {
     }
 }
 
+/// Issues a role certificate and writes it with its new key. `regional` is the region and
+/// the issuer URI (a URI SAN; `iss` of what the key signs) of a regional role, `None` for
+/// the national trust-list signer; `cdp` is its issuer's CRL.
 fn issue_role_files(
     dir: &Path,
     issuer: &Issuer<'_, KeyPair>,
     role: Role,
-    region: Option<&RegionCode>,
+    regional: Option<(&RegionCode, &str)>,
     org: &str,
-    cdp: Option<&str>,
+    cdp: &str,
 ) -> Result<(), PkiError> {
+    let region = regional.map(|(r, _)| r);
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
     let cn = format!("{org} {}", role.name_zh());
     let mut params = base_params(&key, &cn, org, region, 5 * 365)?;
@@ -180,15 +185,13 @@ fn issue_role_files(
             .push(super::ext::critical_eku(&role.oid_components()));
     } else {
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(role.oid_components())];
+        params.extended_key_usages = super::ext::purposes(role);
     }
-    if let Some(uri) = cdp {
-        params.crl_distribution_points = vec![CrlDistributionPoint {
-            uris: vec![uri.to_string()],
-        }];
-    }
-    if let Some(r) = region {
-        params.subject_alt_names = vec![SanType::URI(issuer_uri(r).try_into()?)];
+    params.crl_distribution_points = vec![CrlDistributionPoint {
+        uris: vec![cdp.to_string()],
+    }];
+    if let Some((_, iss)) = regional {
+        params.subject_alt_names = vec![SanType::URI(iss.try_into()?)];
     }
     let cert = params.signed_by(&key, issuer)?;
     write_atomic(
@@ -203,9 +206,17 @@ fn issue_role_files(
     )
 }
 
-/// The `iss` of credentials from a region, also a URI SAN of its role certificates.
-pub fn issuer_uri(region: &RegionCode) -> String {
-    format!("https://zhengtong.example/regions/{region}")
+/// The issuer URI of a region's role, served by the region's node at `public_url`: a URI
+/// SAN of the role's certificates, and the `iss` of what its key signs (a verifier finds it
+/// in the signing certificate). One per region and role, so that a relying party tells the
+/// licence authority from the tax bureau by `iss` alone. Certificates made before it named
+/// the region alone (`https://zhengtong.example/regions/<region>`); they keep that name.
+pub fn issuer_uri(public_url: &str, region: &RegionCode, role: Role) -> String {
+    format!(
+        "{}/v1/issuers/{region}/{}",
+        public_url.trim_end_matches('/'),
+        role.file_stem()
+    )
 }
 
 /// Subject Key Identifier by RFC 7093 method 1: the leftmost 160 bits of the SHA-256 of
@@ -295,17 +306,25 @@ pub fn rollover(dir: &Path, region: &RegionCode, role: Role) -> Result<PathBuf, 
     let der = read_pem_der(&crt)?;
     let archived = rdir.join(format!("{}.{}.crt", role.file_stem(), kid_of(&der)));
     let ca = load_issuer(&rdir.join("ca.crt"), &rdir.join("ca.key"))?;
-    // The new certificate keeps the old one's CRL distribution point (same CA, same node).
-    let cdp = crl::cdp_uris(&der).into_iter().next();
+    // The new certificate keeps the old one's CRL distribution point (same CA, same node),
+    // and takes its issuer URI from that node.
+    let cdp = crl::cdp_uris(&der)
+        .into_iter()
+        .next()
+        .ok_or_else(|| PkiError::Invalid {
+            path: crt.clone(),
+            reason: "no CRL distribution point to keep".into(),
+        })?;
+    let iss = issuer_uri(crl::node_base(&cdp), region, role);
     fs::rename(&crt, &archived).map_err(io_err(&crt))?;
     fs::remove_file(&key).map_err(io_err(&key))?;
     issue_role_files(
         &rdir,
         &ca,
         role,
-        Some(region),
+        Some((region, &iss)),
         &organisation(role, region),
-        cdp.as_deref(),
+        &cdp,
     )?;
     Ok(archived)
 }

@@ -33,6 +33,11 @@ pub fn root_crl_uri(base: &str) -> String {
     format!("{}/v1/crl/root", base.trim_end_matches('/'))
 }
 
+/// The node base URL of a CRL URI made by [`region_crl_uri`] or [`root_crl_uri`].
+pub fn node_base(crl_uri: &str) -> &str {
+    crl_uri.split("/v1/crl/").next().unwrap_or(crl_uri)
+}
+
 /// A revoked certificate: its DER and when it was revoked.
 pub struct Revoked<'a> {
     pub der: &'a [u8],

@@ -1,7 +1,10 @@
 //! X.509 extensions rcgen does not write itself, as DER: certificate policies and authority
-//! information access (ETSI EN 319 412-2 §4.3.3, §4.4.1).
+//! information access (ETSI EN 319 412-2 §4.3.3, §4.4.1); and the extended key usages each
+//! certificate carries.
 
-use rcgen::CustomExtension;
+use rcgen::{CustomExtension, ExtendedKeyUsagePurpose};
+
+use super::Role;
 
 /// The certificate policy of zhengtong seal certificates, under the placeholder arc (a
 /// deployment replaces it with its registered arc, as for the role EKUs).
@@ -10,6 +13,9 @@ pub const SEAL_POLICY: [u64; 9] = [1, 3, 6, 1, 4, 1, 59999, 2, 1];
 /// The policy under which the regional timestamp authorities issue timestamps (TSTInfo
 /// `policy`), under the same placeholder arc.
 pub const TSA_POLICY: [u64; 9] = [1, 3, 6, 1, 4, 1, 59999, 3, 1];
+
+/// id-kp-documentSigning (RFC 9336): what a document signer's certificate is for.
+pub const DOCUMENT_SIGNING: [u64; 9] = [1, 3, 6, 1, 5, 5, 7, 3, 36];
 
 const EXTENDED_KEY_USAGE: [u64; 4] = [2, 5, 29, 37];
 const CERTIFICATE_POLICIES: [u64; 4] = [2, 5, 29, 32];
@@ -51,6 +57,36 @@ fn oid(components: &[u64]) -> Vec<u8> {
         push(*c);
     }
     tlv(0x06, &body)
+}
+
+/// The EKUs of a role's certificate: its role OID (what our own validator requires), and for
+/// a seal the standard purposes stock validators look for: document signing (RFC 9336) and
+/// emailProtection, the only EKU with which NSS (`certutil -V -u S`, pdfsig) and openssl's
+/// `smimesign` accept a document signer. The TSA's EKU is [`critical_eku`], not this.
+pub fn purposes(role: Role) -> Vec<ExtendedKeyUsagePurpose> {
+    let mut out = vec![ExtendedKeyUsagePurpose::Other(role.oid_components())];
+    if role == Role::SealSigner {
+        out.extend(standard_signing());
+    }
+    out
+}
+
+/// The EKUs of a regional CA: every role, and the seal's standard purposes. Validators that
+/// read an EKU on a CA as a limit on what it may certify (rustls-webpki, openssl, NSS) then
+/// accept each leaf for its purpose.
+pub fn ca_purposes() -> Vec<ExtendedKeyUsagePurpose> {
+    Role::ALL
+        .iter()
+        .map(|r| ExtendedKeyUsagePurpose::Other(r.oid_components()))
+        .chain(standard_signing())
+        .collect()
+}
+
+fn standard_signing() -> [ExtendedKeyUsagePurpose; 2] {
+    [
+        ExtendedKeyUsagePurpose::Other(DOCUMENT_SIGNING.to_vec()),
+        ExtendedKeyUsagePurpose::EmailProtection,
+    ]
 }
 
 /// certificatePolicies with one policy and no qualifiers (not critical).

@@ -5,10 +5,7 @@
 use std::fs;
 use std::path::Path;
 
-use rcgen::{
-    CrlDistributionPoint, DistinguishedName, DnType, ExtendedKeyUsagePurpose, Issuer, KeyPair,
-    KeyUsagePurpose,
-};
+use rcgen::{CrlDistributionPoint, DistinguishedName, DnType, Issuer, KeyPair, KeyUsagePurpose};
 use time::{Duration, OffsetDateTime};
 
 use super::create::{base_params, load_issuer, push_country, subject_value};
@@ -102,7 +99,7 @@ impl RegionCa {
             KeyUsagePurpose::DigitalSignature,
             KeyUsagePurpose::ContentCommitment,
         ];
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::Other(role.oid_components())];
+        params.extended_key_usages = ext::purposes(role);
         params.custom_extensions = vec![
             ext::certificate_policies(&ext::SEAL_POLICY),
             ext::ca_issuers(&ca_cert_uri(

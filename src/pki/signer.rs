@@ -18,6 +18,9 @@ pub struct Signer {
     /// DER of the signing certificate, then its issuing CA (no root): the `x5c` chain.
     pub chain: Vec<Vec<u8>>,
     pub kid: String,
+    /// The issuer URI its certificate names (its first URI SAN): the `iss` of what it signs.
+    /// Empty for a certificate that names none (the national trust-list signer).
+    pub iss: String,
 }
 
 impl std::fmt::Debug for Signer {
@@ -79,7 +82,12 @@ impl Signer {
         let rng = SystemRandom::new();
         let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8, &rng)
             .map_err(SignerError::NotP256)?;
-        let kid = kid_of(chain.first().ok_or(SignerError::EmptyChain)?);
+        let leaf = chain.first().ok_or(SignerError::EmptyChain)?;
+        let kid = kid_of(leaf);
+        let iss = super::trust::san_uris(leaf)
+            .into_iter()
+            .next()
+            .unwrap_or_default();
         Ok(Signer {
             key,
             rng,
@@ -87,6 +95,7 @@ impl Signer {
             region,
             chain,
             kid,
+            iss,
         })
     }
 

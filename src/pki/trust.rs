@@ -123,6 +123,8 @@ pub struct CertInfo {
     pub digital_signature: bool,
     /// Uncompressed EC point of the subject public key.
     pub public_key: Vec<u8>,
+    /// The URI SANs: a role certificate's issuer URI, the `iss` of what its key signs.
+    pub uris: Vec<String>,
     pub sha256_hex: String,
 }
 
@@ -170,6 +172,7 @@ impl CertInfo {
             not_after: cert.validity().not_after.timestamp(),
             digital_signature,
             public_key: cert.public_key().subject_public_key.data.to_vec(),
+            uris: uris_of(&cert),
             sha256_hex: hex::encode(digest(&SHA256, der)),
         })
     }
@@ -177,6 +180,29 @@ impl CertInfo {
     /// "广州市市场监督管理局 亮照出示签名 (kid …)": how a person recognises the certificate.
     pub fn describe(&self) -> String {
         format!("“{}” (kid {})", self.subject_cn, self.kid)
+    }
+}
+
+/// The URI SANs of a certificate (none when it is unreadable).
+pub(super) fn san_uris(der: &[u8]) -> Vec<String> {
+    X509Certificate::from_der(der)
+        .map(|(_, c)| uris_of(&c))
+        .unwrap_or_default()
+}
+
+fn uris_of(cert: &X509Certificate<'_>) -> Vec<String> {
+    use x509_parser::extensions::GeneralName;
+    match cert.subject_alternative_name() {
+        Ok(Some(san)) => san
+            .value
+            .general_names
+            .iter()
+            .filter_map(|n| match n {
+                GeneralName::URI(u) => Some(u.to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => vec![],
     }
 }
 

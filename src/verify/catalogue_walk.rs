@@ -67,7 +67,7 @@ pub(crate) fn samples() -> Vec<Reason> {
         CredentialSignatureValid,
         CredentialIssuedBy { region },
         IssuerMismatch {
-            iss: crate::pki::issuer_uri(&region),
+            iss: "https://zhengtong.example/regions/440100".into(),
         },
         CredentialNotYetValid { nbf: exp },
         CredentialExpired { exp },

@@ -34,7 +34,7 @@ use crate::credential::jws::Parsed;
 use crate::credential::{CredentialType, sdjwt};
 use crate::domain::RegionCode;
 use crate::json::Object;
-use crate::pki::{CertInfo, ChainError, Role, TrustStore, TrustedCert, issuer_uri, kid_of};
+use crate::pki::{CertInfo, ChainError, Role, TrustStore, TrustedCert, kid_of};
 
 use crate::present::PresentationClaims;
 use chains::{ChainCache, chain_digest};
@@ -648,7 +648,14 @@ impl Verifier {
             return Err(r);
         }
         let reg = match region {
-            Some(reg) if claims.get("iss").and_then(Value::as_str) == Some(&issuer_uri(&reg)) => {
+            // `iss` is the issuer URI the signing certificate names (SD-JWT VC with x5c):
+            // one per region and role, or the region's alone in certificates made before.
+            Some(reg)
+                if claims
+                    .get("iss")
+                    .and_then(Value::as_str)
+                    .is_some_and(|iss| trusted.info.uris.iter().any(|u| u == iss)) =>
+            {
                 r.passed(
                     CheckName::Issuer,
                     Reason::CredentialIssuedBy { region: reg },

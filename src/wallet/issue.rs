@@ -44,9 +44,11 @@ impl Wallet {
         typed: &T,
     ) -> Result<StoredCredential, WalletError> {
         let (status_ref, status) = issue.status;
+        let signer = self.signer_for(T::TYPE);
         let input = claims(
             &Common {
                 id: &issue.id,
+                issuer: &signer.iss,
                 region: &self.keys.region,
                 subject: issue.subject,
                 name: issue.name,
@@ -59,7 +61,7 @@ impl Wallet {
         )
         .map_err(|e| WalletError::Serialisation(e.to_string()))?;
         Ok(StoredCredential {
-            sd_jwt: sdjwt::issue(input, self.signer_for(T::TYPE)),
+            sd_jwt: sdjwt::issue(input, signer),
             id: issue.id,
             uscc: issue.subject.clone(),
             kind: T::TYPE,

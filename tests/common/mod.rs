@@ -380,6 +380,46 @@ pub fn py_check(command: &str, arg: &Path, input: &str) -> String {
     )
 }
 
+/// Runs an outside tool; returns whether it exited 0 and its stdout then stderr.
+pub fn run(cmd: &mut Command) -> (bool, String) {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+/// A new NSS database in `dir` (created if missing) that trusts `root` alone, as pdfsig and
+/// `certutil -V` read it; returns its `sql:` name.
+pub fn nss_db(dir: &Path, root: &Path) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    let db = format!("sql:{}", dir.display());
+    let certutil = |args: &[&str], file: Option<&Path>| {
+        let mut cmd = Command::new("certutil");
+        cmd.args(args);
+        if let Some(f) = file {
+            cmd.arg(f);
+        }
+        let out = cmd.output().unwrap_or_else(|e| panic!("certutil: {e}"));
+        assert!(out.status.success(), "{cmd:?}: {out:?}");
+    };
+    certutil(&["-N", "-d", &db, "--empty-password"], None);
+    let trust = [
+        "-A",
+        "-d",
+        &db,
+        "-n",
+        "zhengtong-root",
+        "-t",
+        "CT,C,C",
+        "-i",
+    ];
+    certutil(&trust, Some(root));
+    db
+}
+
 /// `zhengtong pki init --certs CERTS --regions REGIONS`, which must succeed.
 pub fn init_pki(certs: &Path, regions: &str) {
     let (code, out, err) = run_cli(&[

@@ -10,7 +10,7 @@ use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, Stream, dictionary};
 use serde_json::Value;
 
-use super::{Server, company, python, run_cli, uscc};
+use super::{Server, company, python, run, run_cli, uscc};
 
 /// A three-page A4 PDF with a line of drawing on each page (no fonts needed).
 pub fn multi_page_pdf() -> Vec<u8> {
@@ -168,17 +168,6 @@ pub fn tool(name: &str) -> PathBuf {
     }
 }
 
-/// Runs a command: (succeeded, stdout and stderr).
-pub fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 /// `pyhanko sign validate` trusting `root` only.
 pub fn pyhanko(root: &Path, pdf: &Path) -> (bool, String) {
     let r = run(Command::new(tool("pyhanko"))
@@ -187,27 +176,6 @@ pub fn pyhanko(root: &Path, pdf: &Path) -> (bool, String) {
         .arg(pdf));
     eprintln!("pyhanko {}: {}", pdf.display(), r.1);
     r
-}
-
-/// An NSS database holding the root, for pdfsig.
-pub fn nss_db(dir: &Path, root: &Path) -> String {
-    let db = format!("sql:{}", dir.display());
-    let (ok, out) = run(Command::new("certutil").args(["-N", "-d", &db, "--empty-password"]));
-    assert!(ok, "{out}");
-    let (ok, out) = run(Command::new("certutil")
-        .args([
-            "-A",
-            "-d",
-            &db,
-            "-n",
-            "zhengtong-root",
-            "-t",
-            "CT,C,C",
-            "-i",
-        ])
-        .arg(root));
-    assert!(ok, "{out}");
-    db
 }
 
 pub fn pdfsig(db: &str, pdf: &Path) -> String {
@@ -246,4 +214,23 @@ pub fn pades_py(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The first signature's CMS (DER, padding cut off) and the bytes its /ByteRange covers.
+pub fn first_signature(pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let at = pdf
+        .windows(12)
+        .position(|w| w == b"/ByteRange [")
+        .expect("a byte range")
+        + 12;
+    let end = at + pdf[at..].iter().position(|&b| b == b']').unwrap();
+    let r: Vec<usize> = std::str::from_utf8(&pdf[at..end])
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let gap = &pdf[r[1] + 1..r[2] - 1];
+    let raw = hex::decode(gap).unwrap();
+    let signed = [&pdf[r[0]..r[0] + r[1]], &pdf[r[2]..r[2] + r[3]]].concat();
+    (raw[..der_len(&raw)].to_vec(), signed)
 }

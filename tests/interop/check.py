@@ -2,7 +2,8 @@
 
   check.py sdjwt ROOT_PEM             reads an SD-JWT VC on stdin; verifies the x5c chain to
                                       ROOT_PEM with `cryptography` and the SD-JWT with the
-                                      OpenWallet reference library; prints the payload.
+                                      OpenWallet reference library, and that `iss` is a URI
+                                      SAN of the x5c leaf; prints the payload.
   check.py sdjwt-kb ROOT_PEM NONCE AUD
                                       the same for an SD-JWT with a key-binding JWT, which
                                       the library checks against cnf, NONCE and AUD.
@@ -14,6 +15,9 @@
                                       `cryptography`'s RFC 5280 path validator builds the path
                                       LEAF -> CA -> ROOT, with the EKU (dotted OID) required
                                       on the leaf; prints "OK" or fails.
+  check.py tsa-path ROOT_PEM LEAF_PEM CA_PEM
+                                      the same for a timestamp authority: RFC 3161 §2.3's
+                                      EKU (id-kp-timeStamping alone, critical) on the leaf.
 """
 import json
 import sys
@@ -49,7 +53,12 @@ def sdjwt(root_path):
         return JWK.from_pyca(leaf.public_key())
 
     v = SDJWTVerifier(token, issuer_key, serialization_format="compact")
-    print(json.dumps(v.get_verified_payload(), ensure_ascii=False))
+    payload = v.get_verified_payload()
+    # SD-JWT VC with x5c: `iss` is a URI the issuer's certificate names in its SAN.
+    san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    uris = san.get_values_for_type(x509.UniformResourceIdentifier)
+    assert payload["iss"] in uris, (payload["iss"], uris)
+    print(json.dumps(payload, ensure_ascii=False))
 
 
 def sdjwt_kb(root_path, nonce, aud):
@@ -151,6 +160,46 @@ def path(root_path, eku, leaf_path, ca_path=None):
 
 
 COMMANDS["path"] = path
+
+
+def tsa_path(root_path, leaf_path, ca_path):
+    """RFC 3161 §2.3: a TSA certificate's EKU is id-kp-timeStamping alone, critical. The
+    library's web profile wants the EKU non-critical (as the CA/B Forum does for TLS), so its
+    default refuses every conforming TSA certificate: the EE policy here requires the EKU
+    critical instead, with that one purpose."""
+    import datetime
+    from cryptography.x509 import ExtendedKeyUsage
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+    from cryptography.x509.verification import (
+        Criticality,
+        ExtensionPolicy,
+        PolicyBuilder,
+        Store,
+    )
+
+    def timestamping_only(policy, cert, ext):
+        if list(ext) != [ExtendedKeyUsageOID.TIME_STAMPING]:
+            raise ValueError(f"the TSA's EKU must be timeStamping alone: {list(ext)}")
+
+    ee = ExtensionPolicy.webpki_defaults_ee().require_present(
+        ExtendedKeyUsage, Criticality.CRITICAL, timestamping_only
+    )
+    ca = ExtensionPolicy.webpki_defaults_ca().may_be_present(
+        ExtendedKeyUsage, Criticality.AGNOSTIC, None
+    )
+    load = lambda p: x509.load_pem_x509_certificate(open(p, "rb").read())
+    verifier = (
+        PolicyBuilder()
+        .store(Store([load(root_path)]))
+        .time(datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=5))
+        .extension_policies(ca_policy=ca, ee_policy=ee)
+        .build_client_verifier()
+    )
+    verifier.verify(load(leaf_path), [load(ca_path)])
+    print("OK")
+
+
+COMMANDS["tsa-path"] = tsa_path
 
 
 if __name__ == "__main__":
