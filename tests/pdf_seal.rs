@@ -6,10 +6,11 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use chrono::{DateTime, Utc};
+use common::pdf::*;
 use common::*;
 use der::{Decode, Encode};
 use lopdf::content::{Content, Operation};
@@ -179,57 +180,6 @@ fn shows_timestamp(report: &Value, pdf: &[u8], from: DateTime<Utc>, to: DateTime
     shown
 }
 
-fn seal_pdf(
-    s: &Server,
-    uscc: &str,
-    wallet: &str,
-    seal_id: &str,
-    query: &str,
-    pdf: &[u8],
-) -> reqwest::blocking::Response {
-    s.client
-        .post(s.url(&format!("/v1/wallets/{uscc}/seals/{seal_id}/sign{query}")))
-        .bearer_auth(wallet)
-        .header("content-type", "application/pdf")
-        .body(pdf.to_vec())
-        .send()
-        .unwrap()
-}
-
-fn validate(s: &Server, pdf: &[u8]) -> Vec<Value> {
-    let r = s
-        .client
-        .post(s.url("/v1/signatures/validate"))
-        .header("content-type", "application/pdf")
-        .body(pdf.to_vec())
-        .send()
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().unwrap();
-    v["signatures"].as_array().unwrap().clone()
-}
-
-fn tool(name: &str) -> PathBuf {
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(".venv/bin")
-        .join(name);
-    if venv.exists() {
-        venv
-    } else {
-        PathBuf::from(name)
-    }
-}
-
-fn run(cmd: &mut Command) -> (bool, String) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
-}
-
 fn pyhanko(root: &Path, pdf: &Path) -> (bool, String) {
     let r = run(Command::new(tool("pyhanko"))
         .args(["sign", "validate", "--trust-replace", "--trust"])
@@ -264,19 +214,6 @@ fn pdfsig(db: &str, pdf: &Path) -> String {
     let out = run(Command::new("pdfsig").args(["-nssdir", db]).arg(pdf)).1;
     eprintln!("pdfsig {}: {out}", pdf.display());
     out
-}
-
-fn setup_company(
-    s: &Server,
-    auth: &str,
-    police: &str,
-    n: u32,
-    name: &str,
-    code: &str,
-) -> (String, String, String) {
-    let (uscc, wallet, _) = s.register(auth, &company(&uscc(n), name));
-    let (_, seal) = s.official_seal(police, auth, &uscc, name, code);
-    (uscc, wallet, seal["id"].as_str().unwrap().to_string())
 }
 
 #[test]
