@@ -40,6 +40,9 @@ def drafts(out):
 
 def attacks(out):
     sealed = read(os.path.join(out, "sealed-contract.pdf"))
+    seen = check.text(os.path.join(out, "sealed-contract.pdf"))
+    if not all("Pay 100 CNY" in t and "9999999" not in t for t in seen.values()):
+        sys.exit(f"the sealed contract does not read 'Pay 100 CNY' in every viewer: {seen}")
     d = {
         name: read(os.path.join(out, f"sealed-draft-{name}.pdf"))
         for name in ["contents", "xobject", "widget", "type3", "hide", "shadow"]

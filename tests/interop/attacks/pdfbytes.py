@@ -121,9 +121,10 @@ class Info:
 
 
 class Sig:
-    """The (last) signature dictionary of a sealed file: /ByteRange and its /Contents gap."""
+    """A signature dictionary of a sealed file: /ByteRange and its /Contents gap. The
+    first one by default: the victim's seal (later ones may be document timestamps)."""
 
-    def __init__(self, data: bytes, which: int = -1):
+    def __init__(self, data: bytes, which: int = 0):
         hits = list(re.finditer(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", data))
         m = hits[which]
         self.range = [int(x) for x in m.groups()]

@@ -10,7 +10,7 @@ that followed it is dropped)."""
 
 import re
 
-from .pdfbytes import FORGED, Info, Sig, stream, text_content
+from .pdfbytes import FORGED, Info, Sig, append_update, stream, text_content
 
 
 def _table(entries: dict) -> bytes:
@@ -84,5 +84,19 @@ def _wrap(sealed: bytes) -> bytes:
     return out
 
 
+def _with_dss(pdf: bytes) -> bytes:
+    """`pdf` plus an update that only adds a DSS (as B-LT validation data would)."""
+    info = Info(pdf)
+    root = int(info.root_ref.split()[0])
+    n = info.size
+    catalog = info.body(root)
+    catalog = catalog[: catalog.rindex(b">>")] + b" /DSS %d 0 R >>" % n
+    cert = stream(b"", Sig(pdf).cms[:64])
+    return append_update(
+        pdf, {root: catalog, n: b"<< /Type /DSS /Certs [%d 0 R] >>" % (n + 1), n + 1: cert}
+    )
+
+
 def cases(sealed: bytes) -> dict:
-    return {"xref-in-gap": _wrap(sealed)}
+    wrapped = _wrap(sealed)
+    return {"xref-in-gap": wrapped, "xref-in-gap-then-dss": _with_dss(wrapped)}
