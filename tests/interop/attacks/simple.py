@@ -55,7 +55,10 @@ def dss_with(sealed: bytes, extra: list[int]) -> dict:
 def completed(sealed: bytes, body_dict: bytes, data: bytes) -> dict:
     """The three ways to define DANGLING after sealing: marked /Type /XRef, listed in the
     DSS /Certs, or a plain new stream."""
-    as_xref = stream(b"/Type /XRef /W [1 1 1] /Size 1 " + body_dict, data)
+    # /Type /XRef in place of the form's /Type /XObject (which is optional for readers).
+    as_xref = stream(
+        b"/Type /XRef /W [1 1 1] /Size 1 " + body_dict.replace(b"/Type /XObject ", b""), data
+    )
     plain = stream(body_dict, data)
     return {
         "xref-typed": append_update(sealed, {DANGLING: as_xref}),
