@@ -43,7 +43,7 @@ def xref_fan(sealed: bytes, entries: int = 2000, ints: int = 100_000) -> bytes:
     return append_update(first, {}, extra_entries={FIRST + i: at for i in range(entries)})
 
 
-def many_byteranges(sealed: bytes, count: int = 200, pad_mib: int = 5) -> bytes:
+def many_byteranges(sealed: bytes, count: int = 400, pad_mib: int = 4) -> bytes:
     """`count` signature dictionaries, each with a byte range over the whole file, in a
     file padded to `pad_mib` MiB: each one costs a hash of the file."""
     sig = Sig(sealed)
