@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test. First installs what the interop tests need, if missing:
-# Debian packages (zbar-tools, openssl) and a Python venv in .venv with the reference
+# Debian packages (zbar-tools, openssl, poppler-utils, libnss3-tools, mupdf-tools) and a Python venv in .venv with the reference
 # libraries pinned in tests/interop/requirements.txt; and what the browser tests need:
 # Debian's chromium, CJK fonts for readable screenshots, and `npm ci` in tests/browser
 # (playwright-core, which downloads no browser), `npm ci` in tests/sdjwt-ts (the
@@ -14,6 +14,7 @@ command -v zbarimg >/dev/null 2>&1 || need+=(zbar-tools)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v pdfsig >/dev/null 2>&1 || need+=(poppler-utils)
 command -v certutil >/dev/null 2>&1 || need+=(libnss3-tools)
+command -v mutool >/dev/null 2>&1 || need+=(mupdf-tools)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -n "$(fc-list ':lang=zh' 2>/dev/null)" ] || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then

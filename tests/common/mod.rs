@@ -78,11 +78,46 @@ impl Server {
         extra: &[&str],
         env: &[(&str, &str)],
     ) -> Server {
+        Self::spawn(Command::new(BIN), port, dir, certs, region, extra, env)
+    }
+
+    /// A Guangzhou node whose address space is capped at `bytes` (RLIMIT_AS): a test that
+    /// sends hostile input cannot take the machine's memory, the node aborts instead.
+    pub fn start_capped(bytes: u64) -> Server {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = Command::new(BIN);
+        let limit = libc::rlimit {
+            rlim_cur: bytes,
+            rlim_max: bytes,
+        };
+        // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                if libc::setrlimit(libc::RLIMIT_AS, &limit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
+            });
+        }
+        let dir = tempfile::tempdir().unwrap();
+        Self::spawn(cmd, free_port(), dir, None, "440100", &[], &[])
+    }
+
+    fn spawn(
+        mut cmd: Command,
+        port: u16,
+        dir: tempfile::TempDir,
+        certs: Option<&Path>,
+        region: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Server {
         let certs = certs
             .map(Path::to_path_buf)
             .unwrap_or_else(|| dir.path().join("certs"));
         let log = std::fs::File::create(dir.path().join(format!("server-{port}.log"))).unwrap();
-        let child = Command::new(BIN)
+        let child = cmd
             .args([
                 "serve",
                 "--listen",
@@ -260,6 +295,20 @@ impl Server {
             .find_map(|l| l.strip_prefix("VmRSS:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
             .expect("VmRSS in /proc/PID/status")
+    }
+
+    /// The server's peak resident memory so far (VmHWM), in KiB; `None` once it is gone.
+    pub fn hwm_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
+    /// Whether the process still runs (not exited, not a zombie).
+    pub fn alive(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 
     /// `host:port` of the server, for raw TCP connections.

@@ -1,0 +1,1 @@
+"""Builders of the sealed-PDF forgery corpus (see ../pdf_attacks.py)."""
