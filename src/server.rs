@@ -129,9 +129,16 @@ fn verification(
             limits.trust_forwarded_for,
         ),
         image_gate: ImageGate::new(limits.image_decodes),
+        pdf_gate: ImageGate::for_work(pdf_slots(), "PDFs are being validated"),
         validate_json: Gate::new(VALIDATE_JSON_AT_ONCE, "JSON validations"),
         local,
     }))
+}
+
+/// PDF validations at once: half the cores (at least one), so that hostile PDFs leave the
+/// other half to everything else.
+fn pdf_slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get() / 2)
 }
 
 /// The trust list from its source, or else the last good copy in the data folder. The copy

@@ -46,22 +46,30 @@ impl Default for Limits {
     }
 }
 
-/// How many requests wait for an image decode, per decode slot.
-const IMAGE_QUEUE_PER_SLOT: usize = 8;
+/// How many requests wait for a work slot (an image decode, a PDF validation), per slot.
+const QUEUE_PER_SLOT: usize = 8;
 
-/// Bounds the memory image verification can take: at most `queue` uploads held (each at
-/// most [`super::IMAGE_LIMIT`] bytes) and `decode` decodes running.
+/// Bounds the memory and CPU heavy uploads can take (QR images, PDFs to validate): at most
+/// `queue` uploads held (each within its route's body limit) and `decode` of them worked on
+/// at once; the rest get 503 with Retry-After before their body is read.
 pub struct ImageGate {
     queue: Arc<Semaphore>,
     decode: Arc<Semaphore>,
+    what: &'static str,
 }
 
 impl ImageGate {
     pub fn new(decodes: usize) -> Self {
-        let decodes = decodes.max(1);
+        Self::for_work(decodes, "images are being decoded")
+    }
+
+    /// `slots` at work at once, `what` named in the 503 ("… at once; try again shortly").
+    pub fn for_work(slots: usize, what: &'static str) -> Self {
+        let slots = slots.max(1);
         ImageGate {
-            queue: Arc::new(Semaphore::new(decodes * IMAGE_QUEUE_PER_SLOT)),
-            decode: Arc::new(Semaphore::new(decodes)),
+            queue: Arc::new(Semaphore::new(slots * QUEUE_PER_SLOT)),
+            decode: Arc::new(Semaphore::new(slots)),
+            what,
         }
     }
 
@@ -70,7 +78,7 @@ impl ImageGate {
         self.queue.clone().try_acquire_owned().map_err(|_| {
             Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
-                "too many images are being decoded at once; try again shortly",
+                format!("too many {} at once; try again shortly", self.what),
             )
             .with_retry_after(1)
         })

@@ -145,8 +145,10 @@ fn root_crl_der(path: &std::path::Path) -> Option<Vec<u8>> {
     }
 }
 
-/// Reads the PDF body (at most [`MAX_PDF_BYTES`]) and validates every signature in it.
+/// Reads the PDF body (at most [`MAX_PDF_BYTES`]) and validates every signature in it, on a
+/// blocking thread behind the PDF gate (503 when its queue is full, before the body is read).
 pub async fn validate(s: &VerifyState, req: Request) -> Result<Vec<Report>, Problem> {
+    let _place = s.pdf_gate.enter()?;
     let body = axum::body::to_bytes(req.into_body(), MAX_PDF_BYTES)
         .await
         .map_err(|_| {
@@ -155,14 +157,15 @@ pub async fn validate(s: &VerifyState, req: Request) -> Result<Vec<Report>, Prob
                 limit: MAX_PDF_BYTES,
             })
         })?;
+    let _slot = s.pdf_gate.decode_slot().await?;
     let verifier = s.verifier();
     let now = s.clock.now();
-    Ok(crate::pdf::validate::validate_at(
-        &body,
-        &verifier,
-        now,
-        s.wallet(),
-    ))
+    let wallet = s.wallet().cloned();
+    tokio::task::spawn_blocking(move || {
+        crate::pdf::validate::validate_at(&body, &verifier, now, wallet.as_ref())
+    })
+    .await
+    .map_err(Problem::internal)
 }
 
 /// `{"signatures": [report, ...]}` with the reasons in `lang`.

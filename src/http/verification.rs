@@ -56,6 +56,8 @@ pub struct Verification {
     /// `None` when the rate limit is off (`--rate-limit 0`).
     pub rate_limit: Option<Arc<RateLimit>>,
     pub image_gate: ImageGate,
+    /// PDF signature validations: off the async workers, a few at a time.
+    pub pdf_gate: ImageGate,
     /// JSON validations reading their (up to 1 MiB) body at once.
     pub validate_json: Gate,
     /// The issuing node's records; `None` on a verifier-only node.
