@@ -122,7 +122,7 @@ fn sealed_pdf_validates_with_us_pyhanko_and_pdfsig() {
         &a_uscc,
         &a_wallet,
         &a_seal,
-        "?page=2&x_mm=60&y_mm=80",
+        "?page=2&x_mm=60&y_mm=80&level=B-LT",
         &original,
     );
     assert_eq!(r.status(), 201);
@@ -254,7 +254,7 @@ fn sealed_pdf_validates_with_us_pyhanko_and_pdfsig() {
     assert!(!red(px(150.0), px(200.0)), "elsewhere the page is not red");
 
     // B seals the sealed PDF (default: bottom right of the last page); both validate.
-    let r = seal_pdf(&s, &b_uscc, &b_wallet, &b_seal, "", &one);
+    let r = seal_pdf(&s, &b_uscc, &b_wallet, &b_seal, "?level=B-LT", &one);
     assert_eq!(r.status(), 201);
     let two = r.bytes().unwrap().to_vec();
     std::fs::write(artifacts.join("sealed-by-a-and-b.pdf"), &two).unwrap();
@@ -410,7 +410,7 @@ fn the_timestamp_is_the_injected_clock() {
     let (uscc, wallet, seal) =
         setup_company(&s, &auth, &police, 84, "广州丁方有限公司", "4401000084001");
     let from = DateTime::from_timestamp(Utc::now().timestamp() + 86_400 - 1, 0).unwrap();
-    let r = seal_pdf(&s, &uscc, &wallet, &seal, "", &multi_page_pdf());
+    let r = seal_pdf(&s, &uscc, &wallet, &seal, "?level=B-LT", &multi_page_pdf());
     assert_eq!(r.status(), 201);
     let to = DateTime::from_timestamp(Utc::now().timestamp() + 86_400 + 1, 0).unwrap();
     let sealed = r.bytes().unwrap().to_vec();
@@ -474,7 +474,7 @@ fn a_foreign_timestamp_token_fails() {
     let police = s.role_token("police");
     let (uscc, wallet, seal) =
         setup_company(&s, &auth, &police, 85, "广州戊方有限公司", "4401000085001");
-    let r = seal_pdf(&s, &uscc, &wallet, &seal, "", &multi_page_pdf());
+    let r = seal_pdf(&s, &uscc, &wallet, &seal, "?level=B-LT", &multi_page_pdf());
     assert_eq!(r.status(), 201);
     let sealed = r.bytes().unwrap().to_vec();
     let dir = tempfile::tempdir().unwrap();
@@ -530,4 +530,46 @@ fn refusals_name_the_reason() {
     let big = vec![b'%'; 21 * 1024 * 1024];
     let (status, _) = problem(seal_pdf(&s, &uscc, &wallet, &seal, "", &big));
     assert_eq!(status, 413);
+}
+
+/// By default a seal is B-LTA: after the DSS, a document timestamp by the region's TSA.
+/// We report the seal and the document timestamp each for what it is; pyHanko and our
+/// offline CLI accept both; a level we do not know is refused naming `level`.
+#[test]
+fn the_default_is_b_lta_with_a_document_timestamp() {
+    let s = Server::start();
+    let auth = s.role_token("authority");
+    let police = s.role_token("police");
+    let (uscc, wallet, seal) =
+        setup_company(&s, &auth, &police, 86, "广州己方有限公司", "4401000086001");
+    let r = seal_pdf(&s, &uscc, &wallet, &seal, "", &multi_page_pdf());
+    assert_eq!(r.status(), 201);
+    let sealed = r.bytes().unwrap().to_vec();
+    let reports = validate(&s, &sealed);
+    let kinds: Vec<&str> = reports
+        .iter()
+        .map(|r| r["summary"]["details"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["seal", "document_timestamp"], "{reports:#?}");
+    for rep in &reports {
+        assert_eq!(rep["indication"], "TOTAL_PASSED", "{rep:#}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("b-lta.pdf");
+    std::fs::write(&path, &sealed).unwrap();
+    let (ok, out) = pyhanko(&s.certs().join("root.crt"), &path);
+    assert!(ok && out.contains("INTACT"), "pyhanko: {out}");
+    let (code, out, err) = seal_verify_cli(&s.certs(), &path);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let (status, p) = problem(seal_pdf(
+        &s,
+        &uscc,
+        &wallet,
+        &seal,
+        "?level=B-X",
+        &multi_page_pdf(),
+    ));
+    assert_eq!(status, 422);
+    assert_eq!(p["field"], "level", "{p:#}");
 }

@@ -141,7 +141,7 @@ fn one_page_pdf() -> Vec<u8> {
 /// saying it was before the timestamp; revoked after it: valid, with a warning.
 #[tokio::test]
 async fn a_pdf_seal_revoked_before_its_timestamp_is_revoked() {
-    use zhengtong::pdf::service::{NationalRevinfo, seal_pdf};
+    use zhengtong::pdf::service::{Level, NationalRevinfo, seal_pdf};
     use zhengtong::pdf::update::Position;
     let dir = tempfile::tempdir().unwrap();
     let region = RegionCode::parse("440100").unwrap();
@@ -180,6 +180,7 @@ async fn a_pdf_seal_revoked_before_its_timestamp_is_revoked() {
             &seal.id,
             &one_page_pdf(),
             Position::BottomRight { page: None },
+            Level::default(),
             &NationalRevinfo::default(),
         )
         .await

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::{AppState, Problem, VerifyState};
 use crate::domain::Uscc;
-use crate::pdf::service::{NationalRevinfo, SealPdfError, seal_pdf};
+use crate::pdf::service::{Level, NationalRevinfo, SealPdfError, seal_pdf};
 use crate::pdf::update::Position;
 use crate::pdf::{MAX_PDF_BYTES, PdfError};
 use crate::verify::Report;
@@ -41,6 +41,16 @@ impl From<SealPdfError> for Problem {
             SealPdfError::Pdf(p) => p.into(),
             SealPdfError::Wallet(w) => w.into(),
         }
+    }
+}
+
+/// `?level=B-T|B-LT|B-LTA` (default B-LTA).
+fn level(query: Option<&str>) -> Result<Level, Problem> {
+    match form_urlencoded::parse(query.unwrap_or("").as_bytes()).find(|(k, _)| k == "level") {
+        None => Ok(Level::default()),
+        Some((_, v)) => v
+            .parse()
+            .map_err(|e: String| Problem::field(StatusCode::UNPROCESSABLE_ENTITY, "level", e)),
     }
 }
 
@@ -98,6 +108,7 @@ pub async fn seal(
     body: &[u8],
 ) -> Result<Response, Problem> {
     let at = position(query)?;
+    let level = level(query)?;
     if body.len() > MAX_PDF_BYTES {
         return Err(PdfError::TooLarge {
             size: body.len(),
@@ -115,7 +126,7 @@ pub async fn seal(
             .collect(),
         root_crl: root_crl_der(&s.root_crl),
     };
-    let (sealed, record) = seal_pdf(wallet, uscc, seal_id, body, at, &national).await?;
+    let (sealed, record) = seal_pdf(wallet, uscc, seal_id, body, at, level, &national).await?;
     tracing::info!(%uscc, seal = %record.seal_id, signing = %record.id, "PDF sealed");
     Ok((
         StatusCode::CREATED,

@@ -151,7 +151,12 @@ struct HashOnly {
 /// `POST /v1/wallets/{uscc}/seals/{seal_id}/sign` (the company): the document as the raw
 /// body (any bytes, up to 32 MiB), or `{"sha256"}` with `Content-Type: application/json`.
 #[utoipa::path(post, path = "/v1/wallets/{uscc}/seals/{seal_id}/sign", operation_id = "signDocument", tag = "seals", security(("bearer" = [])),
-    params(("uscc" = String, Path), ("seal_id" = String, Path)),
+    params(("uscc" = String, Path), ("seal_id" = String, Path),
+        ("level" = Option<String>, Query, description = "PDF only: the PAdES level, `B-T`, `B-LT` or `B-LTA` (default: the document timestamped over its validation data)."),
+        ("page" = Option<u32>, Query, description = "PDF only: the page the seal goes on (1-based; default the last)."),
+        ("x_mm" = Option<f64>, Query, description = "PDF only: the seal's centre, millimetres from the page's left edge (with y_mm)."),
+        ("y_mm" = Option<f64>, Query, description = "PDF only: the seal's centre, millimetres from the page's top edge (with x_mm)."),
+        ("position" = Option<String>, Query, description = "PDF only: `bottom-right` (the default), 15 mm in from the edges.")),
     request_body(content((HashOnly = "application/json", example = super::examples::sign_hash), (Vec<u8> = "application/octet-stream"), (Vec<u8> = "application/pdf"))),
     responses((status = 201, body = SealSignature, description = "The seal signature; for an application/pdf body, the sealed PDF (application/pdf)."), E401, E403, E404, E408, E409, E413, E422, E500))]
 pub async fn sign_document(

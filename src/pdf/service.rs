@@ -66,14 +66,40 @@ fn issued_by(cert: &[u8], issuer: &[u8]) -> bool {
     }
 }
 
-/// Seals `pdf` with e-seal `seal_id` of `uscc` (PAdES B-LT): the sealed PDF and the
-/// signing record.
+/// The PAdES baseline level a sealing reaches (ETSI EN 319 142-1 §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Level {
+    /// The signature timestamped by the region's TSA.
+    BT,
+    /// B-T, then the certificates and CRLs to validate it in the DSS.
+    BLt,
+    /// B-LT, then a document timestamp over everything (the archive timestamp), so that
+    /// the validation data itself is proven to have existed: validatable for decades.
+    #[default]
+    BLta,
+}
+
+impl std::str::FromStr for Level {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "B-T" => Ok(Level::BT),
+            "B-LT" => Ok(Level::BLt),
+            "B-LTA" => Ok(Level::BLta),
+            other => Err(format!("unknown level {other:?}: use B-T, B-LT or B-LTA")),
+        }
+    }
+}
+
+/// Seals `pdf` with e-seal `seal_id` of `uscc` at `level`: the sealed PDF and the signing
+/// record.
 pub async fn seal_pdf(
     wallet: &Wallet,
     uscc: &Uscc,
     seal_id: &str,
     pdf: &[u8],
     at: Position,
+    level: Level,
     national: &NationalRevinfo,
 ) -> Result<(Vec<u8>, SigningRecord), SealPdfError> {
     let UsableSeal {
@@ -104,9 +130,13 @@ pub async fn seal_pdf(
             chain: &chain,
             pkcs8: &pkcs8,
             stamp: Some(&stamp),
-            dss: Some(&dss),
+            dss: (level != Level::BT).then_some(&dss),
         },
     )?;
+    let sealed = match level {
+        Level::BLta => update::timestamp_document(&sealed, &stamp)?,
+        _ => sealed,
+    };
     let record = SigningRecord {
         id: new_id(),
         seal_id: seal.id.clone(),

@@ -97,64 +97,7 @@ pub fn seal(original: &[u8], at: Position, s: &Sealing<'_>) -> Result<Vec<u8>, P
     let mut next = first + 3;
     let mut objects: Vec<(ObjectId, Vec<u8>)> = Vec::new();
 
-    // The page, with the widget in its /Annots.
-    let mut page = pdf.dict(page_id)?.clone();
-    match page.get(b"Annots") {
-        Ok(Object::Reference(r)) => {
-            let r = *r;
-            let mut arr = array_at(&pdf, r)?;
-            arr.push(Object::Reference(widget_id));
-            objects.push((r, object_bytes(&Object::Array(arr))));
-        }
-        Ok(Object::Array(a)) => {
-            let mut a = a.clone();
-            a.push(Object::Reference(widget_id));
-            page.set("Annots", Object::Array(a));
-            objects.push((page_id, object_bytes(&Object::Dictionary(page))));
-        }
-        _ => {
-            page.set("Annots", vec![Object::Reference(widget_id)]);
-            objects.push((page_id, object_bytes(&Object::Dictionary(page))));
-        }
-    }
-
-    // The AcroForm, with the field in its /Fields and /SigFlags 3.
-    let root_id = pdf.root()?;
-    let mut catalog = pdf.dict(root_id)?.clone();
-    let add_field = |form: &mut Dictionary| -> Result<(), PdfError> {
-        let mut fields = match form.get(b"Fields") {
-            Ok(Object::Array(a)) => a.clone(),
-            Ok(Object::Reference(r)) => array_at(&pdf, *r)?,
-            _ => Vec::new(),
-        };
-        fields.push(Object::Reference(widget_id));
-        form.set("Fields", Object::Array(fields));
-        form.set("SigFlags", 3);
-        Ok(())
-    };
-    match catalog.get(b"AcroForm") {
-        Ok(Object::Reference(r)) => {
-            let r = *r;
-            let mut form = pdf.dict(r)?.clone();
-            add_field(&mut form)?;
-            objects.push((r, object_bytes(&Object::Dictionary(form))));
-        }
-        Ok(Object::Dictionary(d)) => {
-            let mut form = d.clone();
-            add_field(&mut form)?;
-            catalog.set("AcroForm", Object::Dictionary(form));
-            objects.push((root_id, object_bytes(&Object::Dictionary(catalog))));
-        }
-        _ => {
-            let form_id = (next, 0);
-            next += 1;
-            let mut form = Dictionary::new();
-            add_field(&mut form)?;
-            objects.push((form_id, object_bytes(&Object::Dictionary(form))));
-            catalog.set("AcroForm", Object::Reference(form_id));
-            objects.push((root_id, object_bytes(&Object::Dictionary(catalog))));
-        }
-    }
+    let root_id = add_field(&pdf, page_id, widget_id, &mut next, &mut objects)?;
 
     // The widget, which is also the signature field.
     let mut widget = Dictionary::new();
@@ -209,10 +152,123 @@ pub fn seal(original: &[u8], at: Position, s: &Sealing<'_>) -> Result<Vec<u8>, P
     let mut out = original.to_vec();
     let offsets = append_objects(&mut out, &objects);
     write_xref(&mut out, &pdf, offsets, next, root_id)?;
-    let contents = sign_in_place(&mut out, s)?;
+    let contents = sign_in_place(&mut out, &mut |digest| {
+        Ok(cms::sign(&digest, s.chain, s.pkcs8, s.stamp)?)
+    })?;
     if let Some(dss) = s.dss {
         append_dss(&mut out, dss, &contents)?;
     }
+    Ok(out)
+}
+
+/// The updates that put signature field `widget_id` (a merged field and widget) on page
+/// `page_id` and in the AcroForm (creating one, numbered from `next`, if there is none).
+/// Returns the catalog's id.
+fn add_field(
+    pdf: &Pdf,
+    page_id: ObjectId,
+    widget_id: ObjectId,
+    next: &mut u32,
+    objects: &mut Vec<(ObjectId, Vec<u8>)>,
+) -> Result<ObjectId, PdfError> {
+    // The page, with the widget in its /Annots.
+    let mut page = pdf.dict(page_id)?.clone();
+    match page.get(b"Annots") {
+        Ok(Object::Reference(r)) => {
+            let r = *r;
+            let mut arr = array_at(pdf, r)?;
+            arr.push(Object::Reference(widget_id));
+            objects.push((r, object_bytes(&Object::Array(arr))));
+        }
+        Ok(Object::Array(a)) => {
+            let mut a = a.clone();
+            a.push(Object::Reference(widget_id));
+            page.set("Annots", Object::Array(a));
+            objects.push((page_id, object_bytes(&Object::Dictionary(page))));
+        }
+        _ => {
+            page.set("Annots", vec![Object::Reference(widget_id)]);
+            objects.push((page_id, object_bytes(&Object::Dictionary(page))));
+        }
+    }
+
+    // The AcroForm, with the field in its /Fields and /SigFlags 3.
+    let root_id = pdf.root()?;
+    let mut catalog = pdf.dict(root_id)?.clone();
+    let with_field = |form: &mut Dictionary| -> Result<(), PdfError> {
+        let mut fields = match form.get(b"Fields") {
+            Ok(Object::Array(a)) => a.clone(),
+            Ok(Object::Reference(r)) => array_at(pdf, *r)?,
+            _ => Vec::new(),
+        };
+        fields.push(Object::Reference(widget_id));
+        form.set("Fields", Object::Array(fields));
+        form.set("SigFlags", 3);
+        Ok(())
+    };
+    match catalog.get(b"AcroForm") {
+        Ok(Object::Reference(r)) => {
+            let r = *r;
+            let mut form = pdf.dict(r)?.clone();
+            with_field(&mut form)?;
+            objects.push((r, object_bytes(&Object::Dictionary(form))));
+        }
+        Ok(Object::Dictionary(d)) => {
+            let mut form = d.clone();
+            with_field(&mut form)?;
+            catalog.set("AcroForm", Object::Dictionary(form));
+            objects.push((root_id, object_bytes(&Object::Dictionary(catalog))));
+        }
+        _ => {
+            let form_id = (*next, 0);
+            *next += 1;
+            let mut form = Dictionary::new();
+            with_field(&mut form)?;
+            objects.push((form_id, object_bytes(&Object::Dictionary(form))));
+            catalog.set("AcroForm", Object::Reference(form_id));
+            objects.push((root_id, object_bytes(&Object::Dictionary(catalog))));
+        }
+    }
+
+    Ok(root_id)
+}
+
+/// Appends a document timestamp (PAdES B-LTA, ISO 32000-2 §12.8.5): an invisible signature
+/// field on the first page whose /DocTimeStamp holds `stamp`'s RFC 3161 token over the
+/// byte range, as an incremental update.
+pub fn timestamp_document(original: &[u8], stamp: Stamp<'_>) -> Result<Vec<u8>, PdfError> {
+    let pdf = parse(original)?;
+    let page_id = pdf.page(1)?;
+    let first = pdf.next_id();
+    let (sig_id, widget_id) = ((first, 0), (first + 1, 0));
+    let mut next = first + 2;
+    let mut objects: Vec<(ObjectId, Vec<u8>)> = Vec::new();
+    let root_id = add_field(&pdf, page_id, widget_id, &mut next, &mut objects)?;
+    let mut widget = Dictionary::new();
+    widget.set("Type", Object::Name(b"Annot".to_vec()));
+    widget.set("Subtype", Object::Name(b"Widget".to_vec()));
+    widget.set("FT", Object::Name(b"Sig".to_vec()));
+    widget.set("T", text(&format!("DocTimeStamp {}", sig_id.0)));
+    widget.set("V", Object::Reference(sig_id));
+    widget.set("Rect", vec![0.into(), 0.into(), 0.into(), 0.into()]);
+    widget.set("F", 132); // Print | Locked; zero size: nothing is drawn
+    widget.set("P", Object::Reference(page_id));
+    objects.push((widget_id, object_bytes(&Object::Dictionary(widget))));
+    let mut sig = Vec::new();
+    sig.extend_from_slice(
+        b"<</Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161\n",
+    );
+    sig.extend_from_slice(BYTE_RANGE_PLACEHOLDER);
+    sig.extend_from_slice(b"\n/Contents <");
+    sig.extend(std::iter::repeat_n(b'0', CONTENTS_BYTES * 2));
+    sig.extend_from_slice(b">\n>>");
+    objects.push((sig_id, sig));
+    let mut out = original.to_vec();
+    let offsets = append_objects(&mut out, &objects);
+    write_xref(&mut out, &pdf, offsets, next, root_id)?;
+    sign_in_place(&mut out, &mut |digest| {
+        stamp(digest).map_err(|e| PdfError::Sign(cms::SignError::Timestamp(e)))
+    })?;
     Ok(out)
 }
 
@@ -400,9 +456,12 @@ fn write_xref(
     Ok(())
 }
 
-/// Fills /ByteRange, hashes the covered bytes, signs, and writes the CMS into /Contents.
-/// Returns the /Contents bytes (the CMS, zero-padded).
-fn sign_in_place(out: &mut [u8], s: &Sealing<'_>) -> Result<Vec<u8>, PdfError> {
+/// Makes what goes into /Contents (DER) from the SHA-256 of the byte range.
+type MakeContents<'a> = dyn FnMut([u8; 32]) -> Result<Vec<u8>, PdfError> + 'a;
+
+/// Fills /ByteRange, hashes the covered bytes, signs (or stamps), and writes the DER into
+/// /Contents. Returns the /Contents bytes (the DER, zero-padded).
+fn sign_in_place(out: &mut [u8], make: &mut MakeContents<'_>) -> Result<Vec<u8>, PdfError> {
     let br_at = rfind(out, BYTE_RANGE_PLACEHOLDER)
         .ok_or_else(|| PdfError::Malformed("lost the byte range placeholder".into()))?;
     let c_at = rfind(out, b"/Contents <")
@@ -416,8 +475,9 @@ fn sign_in_place(out: &mut [u8], s: &Sealing<'_>) -> Result<Vec<u8>, PdfError> {
     let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
     ctx.update(&out[..c_at]);
     ctx.update(&out[c_end..]);
-    let digest = ctx.finish();
-    let mut der = cms::sign(digest.as_ref(), s.chain, s.pkcs8, s.stamp)?;
+    let mut digest = [0u8; 32];
+    digest.copy_from_slice(ctx.finish().as_ref());
+    let mut der = make(digest)?;
     if der.len() > CONTENTS_BYTES {
         return Err(PdfError::SignatureTooLarge);
     }
