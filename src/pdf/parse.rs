@@ -24,6 +24,14 @@ pub fn parse(bytes: &[u8]) -> Result<Pdf, PdfError> {
     if !bytes.starts_with(b"%PDF-") {
         return Err(PdfError::NotPdf);
     }
+    // What we seal or extend must be a document our validator reads (the strict reader,
+    // within its budget): else we would sign a file that no one can then validate, and
+    // lopdf alone is lenient (it skips what it cannot parse).
+    match super::read::Document::read(bytes, super::read::Limits::default()) {
+        Ok(_) => {}
+        Err(super::read::ReadError::Encrypted) => return Err(PdfError::Encrypted),
+        Err(e) => return Err(PdfError::Malformed(e.to_string())),
+    }
     let prev_xref = last_startxref(bytes)
         .ok_or_else(|| PdfError::Malformed("no startxref at the end".into()))?;
     if prev_xref >= bytes.len() {
