@@ -1,4 +1,5 @@
-//! The one place a credential's common claims are written: `iss`, `vct`, `jti`, `iat`,
+//! The one place a credential's common claims are written: `iss`, `vct` (with
+//! `vct#integrity`, the digest of the type metadata served there), `jti`, `iat`,
 //! `nbf`, `exp`, `sub`, `credential_type`, `uscc`, `name`, `region`, `status` and (for a
 //! credential bound to a key) `cnf`. Each credential type adds its own typed claims
 //! ([`TypedClaims`]: the structs in this module's siblings).
@@ -24,6 +25,8 @@ pub trait TypedClaims: Serialize {
 /// What every credential says about itself and its subject.
 pub struct Common<'a> {
     pub id: &'a str,
+    /// The issuing node's public URL, where the type metadata (`vct`) is served.
+    pub public_url: &'a str,
     pub region: &'a RegionCode,
     /// The company the credential is about (`sub` and `uscc`).
     pub subject: &'a Uscc,
@@ -51,9 +54,11 @@ pub enum ClaimsError {
 /// The claims of a credential of type `T`, ready to sign as an SD-JWT VC.
 pub fn claims<T: TypedClaims>(common: &Common, typed: &T) -> Result<SdJwtInput, ClaimsError> {
     let t = T::TYPE;
+    let metadata = super::vct::document(t, common.public_url);
     let mut claims = json!({
         "iss": crate::pki::issuer_uri(common.region),
-        "vct": t.vct(),
+        "vct": t.vct(common.public_url),
+        "vct#integrity": super::vct::integrity(&metadata),
         "jti": common.id,
         "iat": common.issued_at.timestamp(),
         "nbf": common.issued_at.timestamp(),
@@ -114,6 +119,7 @@ mod tests {
         let t = Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap();
         Common {
             id: "abc",
+            public_url: "http://node.example",
             region,
             subject: uscc,
             name: "广州示例有限公司",
@@ -139,7 +145,10 @@ mod tests {
         let t = CredentialType::InvoicingRights;
         let expected = json!({
             "iss": crate::pki::issuer_uri(&region),
-            "vct": t.vct(),
+            "vct": "http://node.example/v1/vct/invoicing_rights",
+            "vct#integrity": crate::credential::vct::integrity(
+                &crate::credential::vct::document(t, "http://node.example")
+            ),
             "jti": "abc",
             "iat": 1772352000,
             "nbf": 1772352000,

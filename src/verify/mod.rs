@@ -855,8 +855,17 @@ pub fn required_role(kind: CredentialType) -> Role {
 /// Claims worth showing besides the summary, moved out of `claims`, which keeps the
 /// protocol fields.
 fn disclosed_details(claims: &mut Object) -> Object {
-    const HIDDEN: [&str; 9] = [
-        "iss", "vct", "jti", "iat", "nbf", "exp", "cnf", "sub", "status",
+    const HIDDEN: [&str; 10] = [
+        "iss",
+        "vct",
+        "vct#integrity",
+        "jti",
+        "iat",
+        "nbf",
+        "exp",
+        "cnf",
+        "sub",
+        "status",
     ];
     let protocol = claims.split_off_keys(&HIDDEN);
     std::mem::replace(claims, protocol)

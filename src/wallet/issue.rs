@@ -47,6 +47,7 @@ impl Wallet {
         let input = claims(
             &Common {
                 id: &issue.id,
+                public_url: self.public_url(),
                 region: &self.keys.region,
                 subject: issue.subject,
                 name: issue.name,
