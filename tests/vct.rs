@@ -14,20 +14,7 @@ use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::{Value, json};
 use zhengtong::b64;
 use zhengtong::credential::sdjwt;
-
-/// Claims that are the protocol's, not the credential type's (no label expected).
-const PROTOCOL: [&str; 10] = [
-    "iss",
-    "vct",
-    "vct#integrity",
-    "jti",
-    "iat",
-    "nbf",
-    "exp",
-    "cnf",
-    "sub",
-    "status",
-];
+use zhengtong::verify::PROTOCOL_CLAIMS;
 
 struct Issued {
     s: Server,
@@ -186,7 +173,7 @@ fn every_vct_is_served_publicly_and_matches_its_integrity_and_the_claims_issued(
             }
         }
         for k in claims.as_object().unwrap().keys() {
-            if !PROTOCOL.contains(&k.as_str()) {
+            if !PROTOCOL_CLAIMS.contains(&k.as_str()) {
                 assert!(labelled.contains(k), "{kind}: claim {k} has no label");
             }
         }

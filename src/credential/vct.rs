@@ -322,15 +322,11 @@ struct Label {
 
 impl CredentialType {
     /// The SD-JWT VC type identifier: where this node serves the type's metadata.
-    /// `base` is the node's public URL (e.g. `http://127.0.0.1:8080`).
+    /// `base` is the node's public URL (e.g. `http://127.0.0.1:8080`). Credentials issued
+    /// before carry `https://zhengtong.example/vct/<type>/v1`; the verifier goes by
+    /// `credential_type`, not `vct`, so both verify.
     pub fn vct(self, base: &str) -> String {
         format!("{}{PATH}/{}", base.trim_end_matches('/'), self.as_str())
-    }
-
-    /// The identifier credentials were issued with before the metadata was served; still
-    /// a credential of the same type (the verifier goes by `credential_type`, not `vct`).
-    pub fn legacy_vct(self) -> String {
-        format!("https://zhengtong.example/vct/{}/v1", self.as_str())
     }
 
     /// The type named by the last segment of its `vct` URL.
