@@ -28,6 +28,7 @@ export const NAMES = {
   getCaCrl: '证书吊销列表（指定 CA）',
   getCaCertificate: 'CA 证书',
   getStatusList: '状态列表',
+  getTypeMetadata: '证照类型元数据（SD-JWT VC）',
   fileSeal: '印章备案（公安）',
   getSealFiling: '查看印章备案',
   getSealFilingImage: '印章备案图样（SVG）',

@@ -58,9 +58,13 @@ fn reference_libraries_verify_licence_and_presentation() {
         payload["iss"],
         s.url("/v1/issuers/440100/licence-issuer").as_str()
     );
-    assert_eq!(
-        payload["vct"],
-        "https://zhengtong.example/vct/business_license/v1"
+    // The type metadata URL this node serves, with the digest of what it serves there.
+    assert_eq!(payload["vct"], s.url("/v1/vct/business_license"));
+    assert!(
+        payload["vct#integrity"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("sha256-")),
+        "{payload}"
     );
     assert_eq!(payload["legal_representative"]["name"], "张三");
     assert_eq!(payload["address"], "广州市天河区天河路1号");

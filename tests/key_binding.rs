@@ -10,6 +10,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use common::sdjwt_ts::ts_verify;
 use common::*;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
@@ -345,44 +346,6 @@ fn the_cli_verifies_the_key_binding_with_nonce_and_aud() {
     assert!(out.contains("key_binding"), "{out}");
 }
 
-fn ts_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/sdjwt-ts")
-}
-
-/// Runs the TypeScript verifier; (exit code, output).
-fn ts_verify(root: &std::path::Path, token: &str) -> (i32, String) {
-    use std::io::Write;
-    let module = ts_dir().join("node_modules/@sd-jwt/sd-jwt-vc/package.json");
-    assert!(
-        module.exists(),
-        "{} is missing: run scripts/test.sh (or `npm ci` in tests/sdjwt-ts)",
-        module.display()
-    );
-    let mut child = Command::new("node")
-        .arg(ts_dir().join("verify.mjs"))
-        .args([root.to_str().unwrap(), NONCE, AUD])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("node is not installed: the interop tests need Node.js 20 or later");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(token.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
-}
-
 #[test]
 fn the_typescript_library_accepts_the_wallets_presentation_and_rejects_a_forged_one() {
     let t = setup(47);
@@ -391,7 +354,7 @@ fn the_typescript_library_accepts_the_wallets_presentation_and_rejects_a_forged_
         .as_str()
         .unwrap()
         .to_string();
-    let (code, out) = ts_verify(&root, &token);
+    let (code, out) = ts_verify(&[root.to_str().unwrap(), NONCE, AUD], &token);
     assert_eq!(code, 0, "{out}");
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["claims"]["address"], "广州市天河区天河路1号");
@@ -399,7 +362,7 @@ fn the_typescript_library_accepts_the_wallets_presentation_and_rejects_a_forged_
     assert_eq!(v["kb"]["nonce"], NONCE);
     assert_eq!(v["kb"]["aud"], AUD);
 
-    let (code, out) = ts_verify(&root, &forged(&token));
+    let (code, out) = ts_verify(&[root.to_str().unwrap(), NONCE, AUD], &forged(&token));
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("Invalid JWT Signature"), "{out}");
 }

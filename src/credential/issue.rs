@@ -1,4 +1,5 @@
-//! The one place a credential's common claims are written: `iss`, `vct`, `jti`, `iat`,
+//! The one place a credential's common claims are written: `iss`, `vct` (with
+//! `vct#integrity`, the digest of the type metadata served there), `jti`, `iat`,
 //! `nbf`, `exp`, `sub`, `credential_type`, `uscc`, `name`, `region`, `status` and (for a
 //! credential bound to a key) `cnf`. Each credential type adds its own typed claims
 //! ([`TypedClaims`]: the structs in this module's siblings).
@@ -26,6 +27,8 @@ pub struct Common<'a> {
     pub id: &'a str,
     /// The signing key's issuer URI (`iss`), as its certificate names it.
     pub issuer: &'a str,
+    /// The issuing node's public URL, where the type metadata (`vct`) is served.
+    pub public_url: &'a str,
     pub region: &'a RegionCode,
     /// The company the credential is about (`sub` and `uscc`).
     pub subject: &'a Uscc,
@@ -53,9 +56,11 @@ pub enum ClaimsError {
 /// The claims of a credential of type `T`, ready to sign as an SD-JWT VC.
 pub fn claims<T: TypedClaims>(common: &Common, typed: &T) -> Result<SdJwtInput, ClaimsError> {
     let t = T::TYPE;
+    let metadata = super::vct::document(t, common.public_url);
     let mut claims = json!({
         "iss": common.issuer,
-        "vct": t.vct(),
+        "vct": t.vct(common.public_url),
+        "vct#integrity": super::vct::integrity(&metadata),
         "jti": common.id,
         "iat": common.issued_at.timestamp(),
         "nbf": common.issued_at.timestamp(),
@@ -117,6 +122,7 @@ mod tests {
         Common {
             id: "abc",
             issuer: "http://127.0.0.1:8080/v1/issuers/440100/tax-issuer",
+            public_url: "http://node.example",
             region,
             subject: uscc,
             name: "广州示例有限公司",
@@ -142,7 +148,10 @@ mod tests {
         let t = CredentialType::InvoicingRights;
         let expected = json!({
             "iss": "http://127.0.0.1:8080/v1/issuers/440100/tax-issuer",
-            "vct": t.vct(),
+            "vct": "http://node.example/v1/vct/invoicing_rights",
+            "vct#integrity": crate::credential::vct::integrity(
+                &crate::credential::vct::document(t, "http://node.example")
+            ),
             "jti": "abc",
             "iat": 1772352000,
             "nbf": 1772352000,

@@ -8,6 +8,7 @@ pub mod kb;
 pub mod licence;
 pub mod rights;
 pub mod sdjwt;
+pub mod vct;
 
 use serde::{Deserialize, Serialize};
 
@@ -61,11 +62,6 @@ impl CredentialType {
             CredentialType::EInvoice => "数电票",
             CredentialType::InvoicingRights => "开票资格",
         }
-    }
-
-    /// The SD-JWT VC type identifier.
-    pub fn vct(self) -> String {
-        format!("https://zhengtong.example/vct/{}/v1", self.as_str())
     }
 }
 

@@ -21,6 +21,7 @@ mod status;
 mod streamed;
 mod tokens;
 mod tsa;
+mod vct;
 mod verification;
 mod verify;
 mod wallets;
@@ -121,6 +122,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(companies::change))
         .routes(routes!(companies::deregister))
         .routes(routes!(status::get_list))
+        .routes(routes!(vct::get))
         .routes(routes!(seals::file))
         .routes(routes!(seals::get_filing))
         .routes(routes!(seals::filing_image))

@@ -33,7 +33,7 @@ use super::problem::Problem;
         (name = "invoices", description = "发票 · Invoicing rights and fully digital invoices (数电票) by the tax bureau."),
         (name = "establishments", description = "开办 · One-step company start-up: licence, seals and invoicing rights in one call (电子大礼包)."),
         (name = "indicators", description = "指标 · The platform's performance indicators, measured from the event log."),
-        (name = "public", description = "公开 · Certificates, CRLs, status lists, the trust list, timestamps (RFC 3161), metrics and this document; no token.")
+        (name = "public", description = "公开 · Certificates, CRLs, status lists, credential type metadata (SD-JWT VC), the trust list, timestamps (RFC 3161), metrics and this document; no token.")
     )
 )]
 pub struct ApiDoc;

@@ -343,6 +343,8 @@ fn en_may_quote_chinese(key: ReasonKey) -> bool {
             | CertificateNamesNoRegion
             | CertificateOutsideWindow
             | PdfTimestamp
+            | PdfSignerUntrusted
+            | PdfDocTimestamp
     )
 }
 

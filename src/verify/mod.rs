@@ -859,12 +859,24 @@ pub fn required_role(kind: CredentialType) -> Role {
     }
 }
 
+/// The claims of the SD-JWT VC protocol (not shown among a credential's details, and
+/// without labels in its type metadata).
+pub const PROTOCOL_CLAIMS: [&str; 10] = [
+    "iss",
+    "vct",
+    "vct#integrity",
+    "jti",
+    "iat",
+    "nbf",
+    "exp",
+    "cnf",
+    "sub",
+    "status",
+];
+
 /// Claims worth showing besides the summary, moved out of `claims`, which keeps the
 /// protocol fields.
 fn disclosed_details(claims: &mut Object) -> Object {
-    const HIDDEN: [&str; 9] = [
-        "iss", "vct", "jti", "iat", "nbf", "exp", "cnf", "sub", "status",
-    ];
-    let protocol = claims.split_off_keys(&HIDDEN);
+    let protocol = claims.split_off_keys(&PROTOCOL_CLAIMS);
     std::mem::replace(claims, protocol)
 }

@@ -49,6 +49,7 @@ impl Wallet {
             &Common {
                 id: &issue.id,
                 issuer: &signer.iss,
+                public_url: self.public_url(),
                 region: &self.keys.region,
                 subject: issue.subject,
                 name: issue.name,

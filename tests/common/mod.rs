@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod pdf;
+pub mod sdjwt_ts;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
