@@ -36,6 +36,7 @@ export const NAMES = {
   listWalletSeals: '列出企业电子印章',
   revokeSeal: '吊销电子印章',
   signDocument: '用电子印章签章',
+  extendPdf: '为已签章 PDF 补充长期验证数据和归档时间戳',
   establishCompany: '企业开办（一次办结）',
   getEstablishment: '查看开办记录',
   getMetrics: '运行指标（OpenMetrics）',

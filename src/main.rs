@@ -84,6 +84,11 @@ enum Command {
         #[arg(long)]
         aud: Option<String>,
     },
+    /// Sealed PDFs.
+    Pdf {
+        #[command(subcommand)]
+        command: PdfCommand,
+    },
     /// Seal tasks.
     Seal {
         #[command(subcommand)]
@@ -271,6 +276,24 @@ enum SealCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum PdfCommand {
+    /// Keep a signed PDF verifiable for the long term (PAdES B-LTA): a region's node adds
+    /// fresh certificates and CRLs and an archive timestamp (POST /v1/pdf/extend). Run it
+    /// again before the last timestamp's certificate expires.
+    Extend {
+        /// The node that extends it (its TSA timestamps the document).
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+        /// The signed PDF.
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// Where the extended PDF goes (never over the input).
+        #[arg(long = "out")]
+        output: PathBuf,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Json,
@@ -329,6 +352,14 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Serve(a) => run_server(a),
         Command::Demo { server, data } => demo::run(&server, &data),
+        Command::Pdf {
+            command:
+                PdfCommand::Extend {
+                    server,
+                    input,
+                    output,
+                },
+        } => pdf_extend(&server, &input, &output),
         Command::Pki { command } => pki_cli::run(command),
         Command::TrustList {
             command:
@@ -569,6 +600,49 @@ fn verify(
             .finish(None),
         out,
     )
+}
+
+/// `zhengtong pdf extend`: the node's answer written to `output`, or its problem on stderr.
+fn pdf_extend(server: &str, input: &Path, output: &Path) -> ExitCode {
+    if input == output {
+        return usage("--out must not be --in: the signed original is kept".into());
+    }
+    let pdf = match std::fs::read(input) {
+        Ok(p) => p,
+        Err(e) => return usage(format!("--in {}: {e}", input.display())),
+    };
+    let url = format!("{}/v1/pdf/extend", server.trim_end_matches('/'));
+    let answer = reqwest::blocking::Client::new()
+        .post(&url)
+        .header("content-type", "application/pdf")
+        .body(pdf)
+        .send();
+    let r = match answer {
+        Ok(r) => r,
+        Err(e) => return fail(&format!("{url}: {e}")),
+    };
+    let status = r.status();
+    let body = match r.bytes() {
+        Ok(b) => b,
+        Err(e) => return fail(&format!("{url}: {e}")),
+    };
+    if !status.is_success() {
+        return fail(&format!(
+            "{url} answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        ));
+    }
+    match std::fs::write(output, &body) {
+        Ok(()) => {
+            eprintln!(
+                "zhengtong: extended {} -> {}",
+                input.display(),
+                output.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&format!("--out {}: {e}", output.display())),
+    }
 }
 
 fn seal_verify(

@@ -24,6 +24,8 @@ const TABLE: &[(&str, &[&str])] = &[
     ("GET /v1/status-lists/{id}", &["*"]),
     ("GET /v1/crl/{region}", &["*"]),
     ("POST /v1/tsa", &["*"]),
+    ("POST /v1/pdf/extend", &["*"]),
+    ("GET /v1/vct/{type}", &["*"]),
     ("GET /v1/crl/{region}/{ca_kid}", &["*"]),
     ("GET /v1/ca/{region}/{ca_kid}", &["*"]),
     ("GET /v1/seal-filings/{id}", &["*"]),
@@ -233,6 +235,7 @@ fn every_route_times_every_caller() {
                 .replace("{uscc}", &co.uscc)
                 .replace("{seal_id}", &co.seal)
                 .replace("{region}", "440100")
+                .replace("{type}", "business_license")
                 .replace(
                     "{id}",
                     if template.starts_with("/v1/tokens/") {
@@ -349,6 +352,8 @@ fn body_for(route: &str, co: &Co, n: u32, a: &Co) -> Option<Body> {
             "application/timestamp-query",
             b"not a query".to_vec(),
         )),
+        // Not a signed PDF: answered (anyone may ask) with a 422, not refused.
+        "POST /v1/pdf/extend" => Some(Body::Raw("application/pdf", b"%PDF-1.7 no".to_vec())),
         "POST /v1/signatures/validate" => {
             j(json!({"document_sha256": "0".repeat(64), "signature": "a.b.c"}))
         }

@@ -573,3 +573,76 @@ fn the_default_is_b_lta_with_a_document_timestamp() {
     assert_eq!(status, 422);
     assert_eq!(p["field"], "level", "{p:#}");
 }
+
+/// `zhengtong pdf extend` (POST /v1/pdf/extend): a B-LT seal gets fresh validation data and
+/// an archive timestamp, twice over; every signature still validates, with us and with
+/// pyHanko. A PDF with no signature, or the output over the input, is refused.
+#[test]
+fn pdf_extend_adds_archive_timestamps() {
+    let s = Server::start();
+    let auth = s.role_token("authority");
+    let police = s.role_token("police");
+    let (uscc, wallet, seal) =
+        setup_company(&s, &auth, &police, 87, "广州庚方有限公司", "4401000087001");
+    let r = seal_pdf(&s, &uscc, &wallet, &seal, "?level=B-LT", &multi_page_pdf());
+    assert_eq!(r.status(), 201);
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n);
+    std::fs::write(p("b-lt.pdf"), r.bytes().unwrap()).unwrap();
+    let server = s.url("");
+    let server = server.trim_end_matches('/');
+    for (from, to) in [("b-lt.pdf", "once.pdf"), ("once.pdf", "twice.pdf")] {
+        let (code, out, err) = run_cli(&[
+            "pdf",
+            "extend",
+            "--server",
+            server,
+            "--in",
+            p(from).to_str().unwrap(),
+            "--out",
+            p(to).to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let twice = std::fs::read(p("twice.pdf")).unwrap();
+    let reports = validate(&s, &twice);
+    let kinds: Vec<&str> = reports
+        .iter()
+        .map(|r| r["summary"]["details"]["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["seal", "document_timestamp", "document_timestamp"],
+        "{reports:#?}"
+    );
+    for rep in &reports {
+        assert_eq!(rep["indication"], "TOTAL_PASSED", "{rep:#}");
+    }
+    let (ok, out) = pyhanko(&s.certs().join("root.crt"), &p("twice.pdf"));
+    assert!(ok && out.contains("INTACT"), "pyhanko: {out}");
+
+    std::fs::write(p("plain.pdf"), multi_page_pdf()).unwrap();
+    let (code, _, err) = run_cli(&[
+        "pdf",
+        "extend",
+        "--server",
+        server,
+        "--in",
+        p("plain.pdf").to_str().unwrap(),
+        "--out",
+        p("x.pdf").to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no signature"), "{err}");
+    let (code, _, err) = run_cli(&[
+        "pdf",
+        "extend",
+        "--server",
+        server,
+        "--in",
+        p("once.pdf").to_str().unwrap(),
+        "--out",
+        p("once.pdf").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 64, "{err}");
+}

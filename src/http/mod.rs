@@ -132,6 +132,11 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
                 .layer(DefaultBodyLimit::max(DOCUMENT_LIMIT))
                 .layer(from_fn(document_length_guard)),
         )
+        .routes(
+            routes!(pdf::extend)
+                .layer(DefaultBodyLimit::max(crate::pdf::MAX_PDF_BYTES))
+                .layer(rate()),
+        )
         .routes(routes!(seals::revoke))
         .routes(routes!(establishments::establish))
         .routes(routes!(establishments::get))

@@ -4,9 +4,10 @@ use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::openapi::{E413, E415, E422, E429, E500, E503};
 use super::{AppState, Problem, VerifyState};
 use crate::domain::Uscc;
-use crate::pdf::service::{Level, NationalRevinfo, SealPdfError, seal_pdf};
+use crate::pdf::service::{Level, NationalRevinfo, SealPdfError, extend_pdf, seal_pdf};
 use crate::pdf::update::Position;
 use crate::pdf::{MAX_PDF_BYTES, PdfError};
 use crate::verify::Report;
@@ -116,16 +117,7 @@ pub async fn seal(
         }
         .into());
     }
-    let national = NationalRevinfo {
-        roots: s
-            .verifier()
-            .trust
-            .roots()
-            .iter()
-            .map(|r| r.der.clone())
-            .collect(),
-        root_crl: root_crl_der(&s.root_crl),
-    };
+    let national = national(s);
     let (sealed, record) = seal_pdf(wallet, uscc, seal_id, body, at, level, &national).await?;
     tracing::info!(%uscc, seal = %record.seal_id, signing = %record.id, "PDF sealed");
     Ok((
@@ -138,6 +130,61 @@ pub async fn seal(
             ),
         ],
         sealed,
+    )
+        .into_response())
+}
+
+/// The national roots this node trusts and its copy of the root's CRL.
+fn national(s: &AppState) -> NationalRevinfo {
+    NationalRevinfo {
+        roots: s
+            .verifier()
+            .trust
+            .roots()
+            .iter()
+            .map(|r| r.der.clone())
+            .collect(),
+        root_crl: root_crl_der(&s.root_crl),
+    }
+}
+
+/// `POST /v1/pdf/extend` (anyone; rate-limited): the signed PDF back with fresh validation
+/// data in its DSS and an archive timestamp by this region's TSA (PAdES B-LTA). Nothing
+/// signed changes; every signature validates as before.
+#[utoipa::path(post, path = "/v1/pdf/extend", operation_id = "extendPdf", security(), tag = "seals",
+    request_body(content((Vec<u8> = "application/pdf")), description = "A signed PDF (at most 20 MiB)."),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>, description = "The PDF with a new DSS update and a document timestamp."), E413, E415, E422, E429, E500, E503))]
+pub async fn extend(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: Request,
+) -> Result<Response, Problem> {
+    if !is_pdf(req.headers()) {
+        return Err(Problem::field(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "content-type",
+            "send the PDF itself with Content-Type: application/pdf",
+        ));
+    }
+    let gate = &s.verification.pdf_gate;
+    let _place = gate.enter()?;
+    let body = axum::body::to_bytes(req.into_body(), MAX_PDF_BYTES)
+        .await
+        .map_err(|_| {
+            Problem::from(PdfError::TooLarge {
+                size: MAX_PDF_BYTES + 1,
+                limit: MAX_PDF_BYTES,
+            })
+        })?;
+    let _slot = gate.decode_slot().await?;
+    let national = national(&s);
+    let state = s.clone();
+    let extended = tokio::task::spawn_blocking(move || extend_pdf(&state.wallet, &body, &national))
+        .await
+        .map_err(Problem::internal)??;
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/pdf")],
+        extended,
     )
         .into_response())
 }

@@ -387,6 +387,26 @@ fn signed_attrs_bytes(ci: &[u8]) -> Option<Vec<u8>> {
     (attrs[0] == 0xA0).then(|| attrs.to_vec())
 }
 
+/// The certificates a CMS (signature or timestamp token, zero padding allowed) carries, DER;
+/// empty when it cannot be read.
+pub fn certificates(contents: &[u8]) -> Vec<Vec<u8>> {
+    let der = &contents[..der_prefix(contents)];
+    let Ok(ci) = ContentInfo::from_der(der) else {
+        return Vec::new();
+    };
+    let Ok(sd) = ci.content.decode_as::<SignedData>() else {
+        return Vec::new();
+    };
+    sd.certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|c| match c {
+            CertificateChoices::Certificate(c) => c.to_der().ok(),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The length of the DER element that starts `b` (what /Contents holds before its zero
 /// padding); the whole of `b` when it is not one.
 pub fn der_prefix(b: &[u8]) -> usize {

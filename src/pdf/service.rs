@@ -146,3 +146,65 @@ pub async fn seal_pdf(
     records::record_signing(wallet, uscc, &record).await?;
     Ok((sealed, record))
 }
+
+/// Extends a signed PDF for the long term (PAdES B-LTA, ETSI EN 319 142-1 §5.5): a DSS update
+/// with the certificates its signatures and timestamps carry, the roots that issued their
+/// CAs, this region's TSA chain and the current CRLs of this region's CA and of the root;
+/// then a document timestamp (an archive timestamp) over all of it. Whatever signed the
+/// document before stays as it was; run it again before the last timestamp's certificate
+/// expires.
+pub fn extend_pdf(
+    wallet: &Wallet,
+    pdf: &[u8],
+    national: &NationalRevinfo,
+) -> Result<Vec<u8>, SealPdfError> {
+    use super::read::{Document, Limits, ReadError};
+    let mut doc = Document::read(pdf, Limits::default()).map_err(|e| match e {
+        ReadError::Encrypted => PdfError::Encrypted,
+        e => PdfError::Malformed(e.to_string()),
+    })?;
+    let signatures =
+        super::fields::find(&mut doc).map_err(|e| PdfError::Malformed(e.to_string()))?;
+    let contents: Vec<Vec<u8>> = signatures
+        .iter()
+        .filter_map(|s| s.range.as_ref().ok().map(|r| r.contents.clone()))
+        .collect();
+    let Some(last) = contents.last() else {
+        return Err(
+            PdfError::Malformed("it has no signature to extend (seal it first)".into()).into(),
+        );
+    };
+    let mut certs: Vec<Vec<u8>> = contents
+        .iter()
+        .flat_map(|c| super::cms_check::certificates(c))
+        .chain(wallet.keys.tsa.chain.iter().cloned())
+        .collect();
+    let roots: Vec<Vec<u8>> = national
+        .roots
+        .iter()
+        .filter(|root| certs.iter().any(|c| issued_by(c, root)))
+        .cloned()
+        .collect();
+    certs.extend(roots);
+    let mut unique: Vec<Vec<u8>> = Vec::new();
+    for c in certs {
+        if !unique.contains(&c) {
+            unique.push(c);
+        }
+    }
+    let certs = unique;
+    let mut crls = Vec::new();
+    if let Some(crl) = crate::seal::eseal::ca_crl(wallet, None)? {
+        crls.push(crl);
+    }
+    if let Some(root_crl) = &national.root_crl {
+        crls.push(root_crl.clone());
+    }
+    let mut out = pdf.to_vec();
+    update::append_dss(&mut out, &Dss { certs, crls }, last)?;
+    let (tsa, clock) = (&wallet.keys.tsa, &wallet.clock);
+    let stamp = move |imprint: [u8; 32]| {
+        crate::tsa::timestamp(tsa, imprint, clock).map_err(|e| e.to_string())
+    };
+    Ok(update::timestamp_document(&out, &stamp)?)
+}
