@@ -48,6 +48,7 @@ enum Role {
     Length,
     Page,
     AnnotsArray,
+    Metadata,
 }
 
 impl Role {
@@ -204,7 +205,7 @@ impl<'d, 'a> Analysis<'d, 'a> {
             return change("the catalog is not a dictionary");
         };
         let (n, b) = (n.clone(), b.clone());
-        const FREE: [&[u8]; 4] = [b"DSS", b"AcroForm", b"Version", b"Extensions"];
+        const FREE: [&[u8]; 5] = [b"DSS", b"AcroForm", b"Version", b"Extensions", b"Metadata"];
         if n.without(&FREE) != b.without(&FREE) {
             return change("the document catalog changed (not only /DSS, /AcroForm, /Version)");
         }
@@ -214,12 +215,42 @@ impl<'d, 'a> Analysis<'d, 'a> {
         if let Some(dss) = n.get(b"DSS") {
             self.dss(root, dss)?;
         }
+        if let Some(m) = n.get(b"Metadata") {
+            self.metadata(root, m)?;
+        }
         let form_now = n.get(b"AcroForm").cloned();
         let form_before = b.get(b"AcroForm").cloned();
         if form_now != form_before || form_now.as_ref().is_some_and(|f| self.is_changed_ref(f)) {
             self.acroform(root, form_before.as_ref(), form_now.as_ref())?;
         }
         Ok(())
+    }
+
+    /// The document's XMP metadata (writers update its dates as they update /Info): a
+    /// stream of /Type /Metadata /Subtype /XML, referenced from the catalog alone.
+    fn metadata(&mut self, root: u32, v: &Value) -> Result<(), Fault> {
+        let Value::Ref(id) = v else {
+            return change("the catalog's /Metadata is not a stream");
+        };
+        if !self.assign(Some(root), id.0, Role::Metadata)? {
+            return Ok(());
+        }
+        match self.get(id.0, self.j)?.as_deref() {
+            Some(Object::Stream(st))
+                if st.dict.name(b"Type") == Some(b"Metadata")
+                    && st.dict.name(b"Subtype") == Some(b"XML") =>
+            {
+                let d = st.dict.clone();
+                self.stream_length(id.0, &d)?;
+                for (k, v) in &d.0 {
+                    if k != b"Length" {
+                        self.no_changed_refs(id.0, v, "the metadata stream's dictionary")?;
+                    }
+                }
+                Ok(())
+            }
+            _ => change("the catalog's /Metadata is not an XMP metadata stream"),
+        }
     }
 
     fn is_changed_ref(&self, v: &Value) -> bool {

@@ -311,3 +311,28 @@ fn a_dss_another_tool_wrote_is_extended_or_refused_never_emptied() {
     let e = update::append_dss(&mut out, &dss, b"sig").expect_err("refused");
     assert!(e.to_string().contains("not a dictionary"), "{e}");
 }
+
+/// Writers update the XMP metadata's dates with every revision (pyHanko does): allowed
+/// while the catalog alone references it; drawn as a page's content, it is a change.
+#[test]
+fn xmp_metadata_may_change_unless_a_page_uses_it() {
+    let xmp = |text: &str| {
+        format!(
+            "<</Type/Metadata/Subtype/XML/Length {}>>\nstream\n{text}\nendstream",
+            text.len()
+        )
+    };
+    let catalog = "<</Type/Catalog/Pages 2 0 R/Metadata 4 0 R>>";
+    let old = append_update(&small_pdf(), &[(1, catalog), (4, &xmp("dated 1"))], 5);
+    let new = append_update(&old, &[(4, &xmp("dated 2"))], 5);
+    assert_eq!(changes_after(&old, &new), Ok(()));
+    // The same stream drawn on the page: its change changes what is shown.
+    let drawn = append_update(
+        &old,
+        &[(3, "<</Type/Page/Parent 2 0 R/Contents 4 0 R>>")],
+        5,
+    );
+    let redrawn = append_update(&drawn, &[(4, &xmp("0 0 m 500 500 l S"))], 5);
+    let e = changes_after(&drawn, &redrawn).expect_err("a page draws it");
+    assert!(e.contains("object 4"), "{e}");
+}
