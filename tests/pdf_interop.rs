@@ -628,3 +628,69 @@ fn pyhanko_ades_offline_with_only_our_root_passes_on_our_sealed_pdf() {
         "pyHanko AdES, offline, only our root: {said}"
     );
 }
+
+/// DocMDP (ISO 32000-2 §12.8.2.2): a certification signature with P=1 forbids any later
+/// signature, but not validation data or a document timestamp (our `pdf extend`); with
+/// P=2 a later signature is allowed. The later signature itself stays valid either way.
+#[test]
+fn a_certification_signature_with_p1_fails_when_signed_again() {
+    let s = Server::start();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_dir = s.certs().join(&s.region);
+    let ca = ca_dir.join("ca.crt");
+    let certifier = partner(dir.path(), "ec", "广州认证方公证处", Some(&ca_dir));
+    let cosigner = partner(dir.path(), "rsa", "广州会签方律师事务所", Some(&ca_dir));
+    let plain = dir.path().join("plain.pdf");
+    std::fs::write(&plain, multi_page_pdf()).unwrap();
+    let p = |n: &str| dir.path().join(n);
+    let mut failures = Vec::new();
+    for perm in ["1", "2"] {
+        let certified = p(&format!("certified-p{perm}.pdf"));
+        let k = certifier.to_str().unwrap();
+        pades_py(&[
+            "certify",
+            k,
+            ca.to_str().unwrap(),
+            plain.to_str().unwrap(),
+            certified.to_str().unwrap(),
+            perm,
+        ]);
+        let extended = s
+            .client
+            .post(s.url("/v1/pdf/extend"))
+            .header("content-type", "application/pdf")
+            .body(std::fs::read(&certified).unwrap())
+            .send()
+            .unwrap();
+        assert_eq!(extended.status(), 200);
+        let reports = validate(&s, &extended.bytes().unwrap());
+        if let Some(b) = all_passed(&reports, "认证方") {
+            failures.push(format!("P={perm} then a document timestamp:\n{b}"));
+        }
+        let cosigned = p(&format!("cosigned-p{perm}.pdf"));
+        pades_py(&[
+            "cosign",
+            cosigner.to_str().unwrap(),
+            ca.to_str().unwrap(),
+            certified.to_str().unwrap(),
+            cosigned.to_str().unwrap(),
+        ]);
+        let reports = validate(&s, &std::fs::read(&cosigned).unwrap());
+        let cert_ok = by(&reports, "认证方")
+            .iter()
+            .all(|r| r["indication"] == "TOTAL_PASSED");
+        let cosign_ok = by(&reports, "会签方")
+            .iter()
+            .all(|r| r["indication"] == "TOTAL_PASSED");
+        let says_docmdp = reports.iter().any(|r| r.to_string().contains("DocMDP P=1"));
+        let want_cert_ok = perm == "2";
+        if cert_ok != want_cert_ok || !cosign_ok || (perm == "1" && !says_docmdp) {
+            failures.push(format!(
+                "P={perm} then a second signature (certification should {}):\n{}",
+                if want_cert_ok { "pass" } else { "fail" },
+                brief(&reports)
+            ));
+        }
+    }
+    fail_if_any(failures);
+}

@@ -531,7 +531,9 @@ impl<'d, 'a> Analysis<'d, 'a> {
             ));
         }
         Self::no_actions(num, &d)?;
-        self.allowed.signatures = true;
+        if d.get(b"V").is_none() {
+            self.allowed.signatures = true; // an empty field, to be signed later
+        }
         self.field_parts(num, &d)?;
         if let Some(kids) = d.get(b"Kids") {
             let Value::Array(kids) = kids else {
@@ -639,7 +641,6 @@ impl<'d, 'a> Analysis<'d, 'a> {
                 "form field {num} changed (only an empty signature field may be signed)"
             ));
         }
-        self.allowed.signatures = true;
         self.field_parts(num, &now)
     }
 
@@ -651,6 +652,10 @@ impl<'d, 'a> Analysis<'d, 'a> {
             return change(format!(
                 "object {num} is a field's value but not a signature"
             ));
+        }
+        // A document timestamp is validation data (allowed even under DocMDP P=1).
+        if d.name(b"Type") != Some(b"DocTimeStamp") {
+            self.allowed.signatures = true;
         }
         for (_, v) in &d.0 {
             let mut refs = Vec::new();

@@ -28,6 +28,9 @@ pub struct Signature {
     /// Our own keys (inside the signed bytes): the filed image's hash and the e-seal id.
     pub image_sha256: Option<String>,
     pub seal_id: Option<String>,
+    /// A certification signature's DocMDP permission (/Reference … /TransformParams /P):
+    /// 1 no changes at all, 2 form filling and signing, 3 also annotations.
+    pub docmdp: Option<i64>,
 }
 
 /// A byte range that describes the file.
@@ -126,6 +129,7 @@ pub fn find(doc: &mut Document<'_>) -> Result<Vec<Signature>, ReadError> {
                 m: None,
                 image_sha256: None,
                 seal_id: None,
+                docmdp: None,
             }),
             _ => {}
         }
@@ -165,6 +169,7 @@ fn signature(doc: &mut Document<'_>, id: Id, field: String) -> Result<Signature,
         _ => Kind::Cms,
     };
     let range = byte_range(doc, id, d);
+    let docmdp = docmdp(doc, d)?;
     Ok(Signature {
         field,
         dict: id,
@@ -173,7 +178,35 @@ fn signature(doc: &mut Document<'_>, id: Id, field: String) -> Result<Signature,
         m: string(b"M"),
         image_sha256: string(super::IMAGE_SHA256_KEY.as_bytes()),
         seal_id: string(super::SEAL_ID_KEY.as_bytes()),
+        docmdp,
     })
+}
+
+/// The /P of a DocMDP signature reference (default 2 when the transform names none).
+fn docmdp(doc: &mut Document<'_>, d: &Dict) -> Result<Option<i64>, ReadError> {
+    let last = doc.last();
+    let Some(Value::Array(refs)) = d.get(b"Reference") else {
+        return Ok(None);
+    };
+    for r in refs {
+        let Some(o) = doc.resolve(r, last)? else {
+            continue;
+        };
+        let Some(sr) = o.dict() else { continue };
+        if sr.name(b"TransformMethod") != Some(b"DocMDP") {
+            continue;
+        }
+        let params = match sr.get(b"TransformParams") {
+            Some(v) => doc.resolve(v, last)?,
+            None => None,
+        };
+        let p = params
+            .as_deref()
+            .and_then(Object::dict)
+            .and_then(|p| p.int(b"P"));
+        return Ok(Some(p.unwrap_or(2)));
+    }
+    Ok(None)
 }
 
 fn byte_range(doc: &mut Document<'_>, id: Id, d: &Dict) -> Result<Signed, String> {

@@ -17,7 +17,7 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 
 use super::cms_check::{self, Checked, SigningCertificate};
-use super::diff;
+use super::diff::{self, Allowed};
 use super::fields::{self, Kind, Signature, Signed};
 use super::read::{Document, Limits};
 use crate::pki::Role;
@@ -88,9 +88,9 @@ pub fn validate_within(
         .filter_map(|s| s.range.as_ref().ok().map(|r| r.revision))
         .min()
         .unwrap_or(doc.last());
-    let mut verdicts: Vec<Option<Result<(), String>>> = vec![None; doc.revisions.len()];
+    let mut verdicts: Vec<Option<Result<Allowed, String>>> = vec![None; doc.revisions.len()];
     for (j, v) in verdicts.iter_mut().enumerate().skip(first + 1) {
-        *v = Some(diff::revision(&mut doc, j).map(|_| ()));
+        *v = Some(diff::revision(&mut doc, j));
         if let Err(e) = doc.budget.time() {
             return unreadable(&e);
         }
@@ -111,7 +111,7 @@ struct Ctx<'a> {
     bytes: &'a [u8],
     total: usize,
     last: usize,
-    verdicts: Vec<Option<Result<(), String>>>,
+    verdicts: Vec<Option<Result<Allowed, String>>>,
     verifier: &'a Verifier,
     seals: Option<&'a Wallet>,
     now: DateTime<Utc>,
@@ -163,20 +163,26 @@ impl Ctx<'_> {
         [&self.bytes[a..a + b], &self.bytes[c..c + d]]
     }
 
-    /// Every revision after `signed`'s allowed; else the check failed (and false).
-    fn unchanged_since(&self, r: &mut Report, signed: &Signed) -> bool {
+    /// Every revision after `signed`'s allowed (and, under DocMDP P=1 of a certification
+    /// signature, none adding signatures); else the check failed (and false).
+    fn unchanged_since(&self, r: &mut Report, s: &Signature, signed: &Signed) -> bool {
         for j in signed.revision + 1..=self.last {
-            if let Some(Err(detail)) = &self.verdicts[j] {
-                r.failed(
-                    CheckName::DocumentHash,
-                    SubIndication::HashFailure,
-                    Reason::PdfModifiedAfterSigning {
-                        revision: j + 1,
-                        detail: detail.clone(),
-                    },
-                );
-                return false;
-            }
+            let detail = match &self.verdicts[j] {
+                Some(Err(detail)) => detail.clone(),
+                Some(Ok(a)) if a.signatures && s.docmdp == Some(1) => {
+                    "a signature field was added or signed, which this certification signature forbids (DocMDP P=1)".into()
+                }
+                _ => continue,
+            };
+            r.failed(
+                CheckName::DocumentHash,
+                SubIndication::HashFailure,
+                Reason::PdfModifiedAfterSigning {
+                    revision: j + 1,
+                    detail,
+                },
+            );
+            return false;
         }
         let covered = signed.range[2] + signed.range[3];
         r.passed(
@@ -203,7 +209,7 @@ impl Ctx<'_> {
             Ok(info) => {
                 details(r, s, "document_timestamp", &info.tsa_subject);
                 r.passed(CheckName::Format, Reason::PdfFormatOk);
-                if !self.unchanged_since(r, signed) {
+                if !self.unchanged_since(r, s, signed) {
                     return;
                 }
                 r.passed(
@@ -265,7 +271,7 @@ impl Ctx<'_> {
             return;
         }
         r.passed(CheckName::Signature, Reason::PdfSignatureIntact);
-        if !self.unchanged_since(r, signed) {
+        if !self.unchanged_since(r, s, signed) {
             return;
         }
         let cert = match self

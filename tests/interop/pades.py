@@ -15,6 +15,10 @@ signer as another tool would be set up, to sign PDFs with pyHanko.
         asking for the standard EKU of the purpose (dotted OID: id-kp-documentSigning for a
         seal, id-kp-timeStamping for a TSA) where a client verifier asks for clientAuth:
         on the leaf, and on the CA when the CA lists EKUs. Prints "OK" or fails.
+  pades.py certify KEY_DIR CA_PEM IN OUT P
+        a certification signature (DocMDP /P = P: 1 no changes, 2 forms and signing).
+  pades.py cosign KEY_DIR CA_PEM IN OUT
+        an approval signature by a tool that ignores DocMDP.
   pades.py ades ROOT_PEM PDF
         pyHanko's AdES validation (ETSI EN 319 102-1, with past proof of existence) of
         every signature of PDF, trusting ROOT_PEM only, with revocation data required and
@@ -228,7 +232,57 @@ def stock_path(root_pem, eku, leaf_pem, ca_pem):
     print("OK")
 
 
+def certify(key_dir, ca_pem, pdf_in, pdf_out, perm):
+    """A certification signature (DocMDP) with permission level `perm` (1, 2 or 3), B-B."""
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    signer = signers.SimpleSigner.load(
+        os.path.join(key_dir, "key.pem"),
+        os.path.join(key_dir, "cert.pem"),
+        ca_chain_files=(ca_pem,),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name="Certification",
+        certify=True,
+        docmdp_permissions=MDPPerm(int(perm)),
+        subfilter=SigSeedSubFilter.PADES,
+    )
+    with open(pdf_in, "rb") as f:
+        w = IncrementalPdfFileWriter(f)
+        with open(pdf_out, "wb") as out:
+            signers.sign_pdf(w, meta, signer=signer, output=out)
+
+
+def cosign(key_dir, ca_pem, pdf_in, pdf_out):
+    """An approval signature by a tool that ignores DocMDP (pyHanko itself refuses to sign
+    after a P=1 certification): what a validator must catch."""
+    from pyhanko.sign import signers
+    from pyhanko.sign.fields import SigSeedSubFilter
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    class Careless(signers.PdfSigner):
+        def _enforce_certification_constraints(self, reader):
+            pass
+
+    signer = signers.SimpleSigner.load(
+        os.path.join(key_dir, "key.pem"),
+        os.path.join(key_dir, "cert.pem"),
+        ca_chain_files=(ca_pem,),
+    )
+    meta = signers.PdfSignatureMetadata(
+        field_name="Cosign", subfilter=SigSeedSubFilter.PADES
+    )
+    with open(pdf_in, "rb") as f:
+        w = IncrementalPdfFileWriter(f)
+        with open(pdf_out, "wb") as out:
+            Careless(meta, signer=signer).sign_pdf(w, output=out)
+
+
 COMMANDS = {
+    "cosign": cosign,
+    "certify": certify,
     "issue": issue,
     "self-signed": self_signed,
     "stock-path": stock_path,
