@@ -39,7 +39,8 @@
 //! * [`deregister`]: deregistration (注销): the company's e-seals and wallet revoked at once.
 //! * [`verify`]: the verifier (with key binding) and its ETSI-style validation report.
 //! * [`pdf`]: sealed PDFs: the seal drawn on the page and a PAdES signature added as an
-//!   incremental update; validating them.
+//!   incremental update (B-LTA); validating anyone's PDF signatures by the rules (a strict
+//!   reader within a budget, each revision compared with the one before).
 //! * [`http`]: the axum API, problem details.
 //! * [`listen`]: the socket and its connection limits.
 //! * [`server`]: wires the API to a socket; or, with `--verifier-only`, the verification

@@ -165,17 +165,7 @@ pub async fn extend(
             "send the PDF itself with Content-Type: application/pdf",
         ));
     }
-    let gate = &s.verification.pdf_gate;
-    let _place = gate.enter()?;
-    let body = axum::body::to_bytes(req.into_body(), MAX_PDF_BYTES)
-        .await
-        .map_err(|_| {
-            Problem::from(PdfError::TooLarge {
-                size: MAX_PDF_BYTES + 1,
-                limit: MAX_PDF_BYTES,
-            })
-        })?;
-    let _slot = gate.decode_slot().await?;
+    let (body, _slot) = gated_body(&s.verification.pdf_gate, req).await?;
     let national = national(&s);
     let state = s.clone();
     let extended = tokio::task::spawn_blocking(move || extend_pdf(&state.wallet, &body, &national))
@@ -187,6 +177,24 @@ pub async fn extend(
         extended,
     )
         .into_response())
+}
+
+/// A place in `gate`'s queue (503 when full, before the body is read), the PDF body (at most
+/// [`MAX_PDF_BYTES`]), then a work slot: the body and the slot to hold while working on it.
+async fn gated_body(
+    gate: &super::limits::ImageGate,
+    req: Request,
+) -> Result<(axum::body::Bytes, tokio::sync::OwnedSemaphorePermit), Problem> {
+    let _place = gate.enter()?;
+    let body = axum::body::to_bytes(req.into_body(), MAX_PDF_BYTES)
+        .await
+        .map_err(|_| {
+            Problem::from(PdfError::TooLarge {
+                size: MAX_PDF_BYTES + 1,
+                limit: MAX_PDF_BYTES,
+            })
+        })?;
+    Ok((body, gate.decode_slot().await?))
 }
 
 /// The node's copy of the root's CRL (PEM file) as DER; `None` (logged) when it has none.
@@ -206,16 +214,7 @@ fn root_crl_der(path: &std::path::Path) -> Option<Vec<u8>> {
 /// Reads the PDF body (at most [`MAX_PDF_BYTES`]) and validates every signature in it, on a
 /// blocking thread behind the PDF gate (503 when its queue is full, before the body is read).
 pub async fn validate(s: &VerifyState, req: Request) -> Result<Vec<Report>, Problem> {
-    let _place = s.pdf_gate.enter()?;
-    let body = axum::body::to_bytes(req.into_body(), MAX_PDF_BYTES)
-        .await
-        .map_err(|_| {
-            Problem::from(PdfError::TooLarge {
-                size: MAX_PDF_BYTES + 1,
-                limit: MAX_PDF_BYTES,
-            })
-        })?;
-    let _slot = s.pdf_gate.decode_slot().await?;
+    let (body, _slot) = gated_body(&s.pdf_gate, req).await?;
     let verifier = s.verifier();
     let now = s.clock.now();
     let wallet = s.wallet().cloned();

@@ -242,12 +242,33 @@ fn issuer_serial_matches(is: &IssuerSerial, leaf: &Certificate) -> bool {
         )
 }
 
+/// Whether an ESSCertID(v2) names the signer: its hash (with `alg`) and, when given,
+/// its issuer and serial.
+fn names_leaf(
+    leaf: &Certificate,
+    leaf_der: &[u8],
+    alg: &'static ring::digest::Algorithm,
+    hash: &OctetString,
+    issuer_serial: Option<&IssuerSerial>,
+) -> SigningCertificate {
+    let hash_ok = hash.as_bytes() == digest(alg, &[leaf_der]).as_slice();
+    let serial_ok = issuer_serial.is_none_or(|is| issuer_serial_matches(is, leaf));
+    if hash_ok && serial_ok {
+        SigningCertificate::Matches
+    } else {
+        SigningCertificate::Mismatch
+    }
+}
+
 fn signing_certificate<'x>(
     leaf: &Certificate,
     leaf_der: &[u8],
     only: &dyn Fn(Oid) -> Result<Option<&'x Any>, String>,
 ) -> Result<SigningCertificate, String> {
     let e = |e: der::Error| e.to_string();
+    let names = |alg, hash: &OctetString, is: Option<&IssuerSerial>| {
+        names_leaf(leaf, leaf_der, alg, hash, is)
+    };
     if let Some(v) = only(SIGNING_CERTIFICATE_V2)? {
         let sc: SigningCertificateV2 = v.decode_as().map_err(e)?;
         let Some(first) = sc.certs.first() else {
@@ -257,33 +278,15 @@ fn signing_certificate<'x>(
             None => &ring::digest::SHA256,
             Some(a) => digest_alg(&a.oid).ok_or("an unsupported hash in signing-certificate-v2")?,
         };
-        let hash_ok = first.cert_hash.as_bytes() == digest(alg, &[leaf_der]).as_slice();
-        let serial_ok = first
-            .issuer_serial
-            .as_ref()
-            .is_none_or(|is| issuer_serial_matches(is, leaf));
-        return Ok(if hash_ok && serial_ok {
-            SigningCertificate::Matches
-        } else {
-            SigningCertificate::Mismatch
-        });
+        return Ok(names(alg, &first.cert_hash, first.issuer_serial.as_ref()));
     }
     if let Some(v) = only(SIGNING_CERTIFICATE)? {
         let sc: SigningCertificateV1 = v.decode_as().map_err(e)?;
         let Some(first) = sc.certs.first() else {
             return Ok(SigningCertificate::Mismatch);
         };
-        let hash_ok = first.cert_hash.as_bytes()
-            == digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, &[leaf_der]).as_slice();
-        let serial_ok = first
-            .issuer_serial
-            .as_ref()
-            .is_none_or(|is| issuer_serial_matches(is, leaf));
-        return Ok(if hash_ok && serial_ok {
-            SigningCertificate::Matches
-        } else {
-            SigningCertificate::Mismatch
-        });
+        let sha1 = &ring::digest::SHA1_FOR_LEGACY_USE_ONLY;
+        return Ok(names(sha1, &first.cert_hash, first.issuer_serial.as_ref()));
     }
     Ok(SigningCertificate::Absent)
 }

@@ -1,17 +1,26 @@
-//! Sealed PDFs (PAdES baseline B-LT): the seal drawn on the page as the appearance of a
+//! Sealed PDFs (PAdES baseline B-LTA): the seal drawn on the page as the appearance of a
 //! signature field, and a detached CMS signature added as an incremental update so that
-//! earlier signatures stay valid; the signature timestamped by the region's TSA (B-T), and
-//! the certificates and CRLs to validate it later in a Document Security Store, added in a
-//! further incremental update (B-LT).
+//! earlier signatures stay valid; the signature timestamped by the region's TSA (B-T), the
+//! certificates and CRLs to validate it in a Document Security Store (B-LT), and a document
+//! timestamp over all of it (B-LTA). And validating the signatures of any PDF, by the rules
+//! of PDF signatures rather than by the shape of our own output.
 //!
-//! * [`parse`]: untrusted bytes checked and parsed (never a panic), the page found.
+//! Making:
+//! * [`parse`]: the PDF to seal, read strictly first, then with lopdf to find its page.
 //! * [`syntax`]: writing PDF objects.
 //! * [`appearance`]: the filed seal template as PDF path operators, at physical size.
 //! * [`glyphs`]: the seal's text as glyph outlines from a CJK font.
-//! * [`cms`]: the CMS SignedData (signing-certificate-v2, no signing-time).
+//! * [`cms`]: the CMS SignedData we make (signing-certificate-v2, no signing-time).
 //! * [`update`]: the incremental updates: field, widget, /Sig dictionary, xref, trailer;
-//!   then the /DSS.
-//! * [`validate`]: every signature of a PDF checked against its byte range.
+//!   the /DSS; the document timestamp.
+//! * [`service`]: sealing with a wallet's e-seal, and extending any signed PDF.
+//!
+//! Validating:
+//! * [`read`]: untrusted bytes read strictly, revision by revision, within a budget.
+//! * [`fields`]: the signature fields and their byte ranges.
+//! * [`diff`]: what each later revision changed, and whether that is allowed.
+//! * [`cms_check`]: anyone's CMS, checked by meaning.
+//! * [`validate`]: a report per signature.
 
 pub mod appearance;
 pub mod cms;
