@@ -336,3 +336,98 @@ fn xmp_metadata_may_change_unless_a_page_uses_it() {
     let e = changes_after(&drawn, &redrawn).expect_err("a page draws it");
     assert!(e.contains("object 4"), "{e}");
 }
+
+/// What the strict reader refuses, each for its own reason (`read::ReadError`), where a
+/// lenient reader would skip or guess.
+#[test]
+fn the_strict_reader_refuses_what_is_ambiguous_or_over_budget() {
+    use super::read::ReadError;
+    let read = |b: &[u8], limits: Limits| Document::read(b, limits).map(|_| ()).err();
+    let base = small_pdf();
+    assert_eq!(read(&base, Limits::default()), None);
+    // Arrays nested past the depth limit: refused, not skipped.
+    let deep = format!("{}1{}", "[".repeat(70), "]".repeat(70));
+    let nested = append_update(&base, &[(4, &deep)], 5);
+    assert_eq!(
+        read(&nested, Limits::default()),
+        Some(ReadError::OverBudget("nesting depth"))
+    );
+    // A key twice in one dictionary.
+    let twice = append_update(&base, &[(3, "<</Type/Page/Parent 2 0 R/Type/Pages>>")], 4);
+    assert!(matches!(
+        read(&twice, Limits::default()),
+        Some(ReadError::Ambiguous(_))
+    ));
+    // Bytes after the last %%EOF.
+    let mut appended = base.clone();
+    appended.extend_from_slice(b"4 0 obj\n(x)\nendobj\n");
+    assert!(matches!(
+        read(&appended, Limits::default()),
+        Some(ReadError::Malformed { .. })
+    ));
+    // An update whose entry points back into the first revision, at another object's
+    // header (lopdf would key the object by the header it finds).
+    let at = base
+        .windows(7)
+        .position(|w| w == b"2 0 obj")
+        .expect("object 2");
+    let mut back = base.clone();
+    let xref = back.len();
+    back.extend_from_slice(
+        format!(
+            "xref\n3 1\n{at:010} 00000 n\r\ntrailer\n<</Size 4/Root 1 0 R/Prev {}>>\nstartxref\n{xref}\n%%EOF\n",
+            parse::last_startxref(&base).expect("startxref")
+        )
+        .as_bytes(),
+    );
+    assert!(matches!(
+        read(&back, Limits::default()),
+        Some(ReadError::Ambiguous(_))
+    ));
+    // A compressed object stream that inflates past the budget: refused at the budget.
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut z, &vec![b' '; 4 << 20]).expect("compress");
+    let bomb = z.finish().expect("compress");
+    let mut doc = base.clone();
+    let stm_at = doc.len();
+    doc.extend_from_slice(
+        format!(
+            "4 0 obj\n<</Type/ObjStm/N 1/First 4/Filter/FlateDecode/Length {}>>\nstream\n",
+            bomb.len()
+        )
+        .as_bytes(),
+    );
+    doc.extend_from_slice(&bomb);
+    doc.extend_from_slice(b"\nendstream\nendobj\n");
+    let xref = doc.len();
+    // Object 5 in object stream 4 (an xref stream names it; a table cannot).
+    let mut rows = vec![1u8];
+    rows.extend_from_slice(&u32::try_from(stm_at).expect("small").to_be_bytes());
+    rows.extend_from_slice(&[0, 0, 2, 0, 0, 0, 4, 0, 0, 1]);
+    rows.extend_from_slice(&u32::try_from(xref).expect("small").to_be_bytes());
+    rows.extend_from_slice(&[0, 0]);
+    doc.extend_from_slice(
+        format!(
+            "6 0 obj\n<</Type/XRef/Size 7/Index[4 3]/W[1 4 2]/Root 1 0 R/Prev {}/Length {}>>\nstream\n",
+            parse::last_startxref(&base).expect("startxref"),
+            rows.len()
+        )
+        .as_bytes(),
+    );
+    doc.extend_from_slice(&rows);
+    doc.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    let small = Limits {
+        inflated: 1 << 20,
+        ..Limits::default()
+    };
+    assert_eq!(
+        read(&doc, small),
+        Some(ReadError::OverBudget("bytes decompressed"))
+    );
+    // Within a larger budget the same file reads (the refusal was the budget's).
+    let e = read(&doc, Limits::default());
+    assert!(
+        !matches!(e, Some(ReadError::OverBudget(_))),
+        "within the default budget: {e:?}"
+    );
+}
