@@ -472,7 +472,7 @@ impl TrustStore {
         .map_err(|e| ChainError::NotValidForRole {
             leaf: leaf.describe(),
             role,
-            why: format!("{e:?}"),
+            why: webpki_in_words(&e),
         })?;
         if !leaf.digital_signature {
             return Err(ChainError::NoDigitalSignature {
@@ -524,5 +524,33 @@ impl TrustStore {
 
     pub fn roots(&self) -> &[CertInfo] {
         &self.root_infos
+    }
+}
+
+/// Why rustls-webpki refused a chain, in words a person acts on (its Debug text names
+/// internal types and raw OIDs).
+fn webpki_in_words(e: &webpki::Error) -> String {
+    use webpki::Error as E;
+    match e {
+        E::RequiredEkuNotFoundContext(_) => {
+            "a certificate of the chain does not carry this role's extended key usage".into()
+        }
+        E::CertExpired { .. } => "a certificate of the chain had expired".into(),
+        E::CertNotValidYet { .. } => "a certificate of the chain was not valid yet".into(),
+        E::UnknownIssuer => "its issuer is not a trusted CA".into(),
+        E::CertRevoked => "a certificate of the chain is revoked".into(),
+        E::InvalidSignatureForPublicKey => {
+            "a certificate's signature does not verify with its issuer's key".into()
+        }
+        E::CaUsedAsEndEntity => "a CA certificate is used to sign".into(),
+        E::EndEntityUsedAsCa => "an end-entity certificate is used as a CA".into(),
+        E::PathLenConstraintViolated | E::MaximumPathDepthExceeded => {
+            "the chain is longer than its CAs allow".into()
+        }
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            "a certificate is signed with an algorithm not accepted here".into()
+        }
+        _ => "the certificate chain does not validate".into(),
     }
 }
