@@ -292,6 +292,14 @@ impl Ctx<'_> {
             }
         };
         details(r, s, "seal", &signer);
+        if let Some(summary) = r.summary.as_mut() {
+            // The company is the seal certificate's organisation; the region, its CA's.
+            summary.company_name = cert.info.organisation.clone();
+            summary.uscc = serial_number(&checked.chain[0]);
+            summary.region = cert.ca.region.map(|g| g.to_string()).unwrap_or_default();
+            summary.region_name = cert.ca.region.map(|g| g.name()).unwrap_or_default();
+            summary.issuing_authority = cert.ca.organisation.clone();
+        }
         r.passed(
             CheckName::SigningCertificate,
             Reason::SealedWith { cert: cert.clone() },
@@ -363,6 +371,20 @@ impl Ctx<'_> {
             None => r.skipped(CheckName::CredentialStatus, Reason::StatusOffline),
         }
     }
+}
+
+/// The subject's serialNumber attribute (our seal certificates: the company's USCC).
+fn serial_number(der: &[u8]) -> String {
+    use x509_parser::prelude::FromDer;
+    x509_parser::certificate::X509Certificate::from_der(der)
+        .ok()
+        .and_then(|(_, c)| {
+            c.subject()
+                .iter_by_oid(&x509_parser::oid_registry::OID_X509_SERIALNUMBER)
+                .next()
+                .and_then(|a| a.as_str().ok().map(str::to_string))
+        })
+        .unwrap_or_default()
 }
 
 /// The subject's common name (else the whole subject) of a DER certificate.

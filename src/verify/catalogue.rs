@@ -435,7 +435,7 @@ pub enum Reason {
         covered: usize,
         total: usize,
     },
-    /// What follows the signed revision only adds validation data (a DSS).
+    /// The revisions after the signed one only add what PDF signatures allow.
     PdfSignedRevisionThenDss {
         covered: usize,
         total: usize,
@@ -642,7 +642,7 @@ impl Reason {
             } else {
                 write!(f, "The signature covers its revision ({covered} of {total} bytes); what follows is a later signature, itself intact.")
             },
-            PdfSignedRevisionThenDss { covered, total } => write!(f, "The signature covers its revision ({covered} of {total} bytes); what follows only adds validation data (certificates and CRLs in the document security store), which changes nothing signed."),
+            PdfSignedRevisionThenDss { covered, total } => write!(f, "The signature covers its revision ({covered} of {total} bytes); the revisions after it only add what PDF signatures allow (validation data in the document security store, document timestamps, further signatures), which changes nothing signed."),
             PdfNoTimestamp => f.write_str("The signature has no signature timestamp (PAdES B-B): its time is the one the signer claims."),
             PdfTimestamp { at, tsa } => write!(f, "The signature was timestamped at {} by “{tsa}”, a trusted timestamp authority: the signature existed at that time.", t(*at)),
             PdfTimestampMismatch => f.write_str("The signature timestamp covers another signature value than this one: it was taken from another signature or the signature was altered. Do not rely on it."),
@@ -783,7 +783,7 @@ impl Reason {
             } else {
                 write!(f, "签名覆盖了它所在的版本（{total} 字节中的 {covered} 字节）；其后是另一个完好的签名。")
             },
-            PdfSignedRevisionThenDss { covered, total } => write!(f, "签名覆盖了它所在的版本（{total} 字节中的 {covered} 字节）；其后只添加了验证数据（文档安全存储中的证书和证书吊销列表），未改动任何已签名的内容。"),
+            PdfSignedRevisionThenDss { covered, total } => write!(f, "签名覆盖了它所在的版本（{total} 字节中的 {covered} 字节）；其后的版本只添加了 PDF 签名规则允许的内容（验证数据、文档时间戳或其他签名），未改动任何已签名的内容。"),
             PdfNoTimestamp => f.write_str("该签名没有签名时间戳（PAdES B-B）：签章时间仅由盖章方声明。"),
             PdfTimestamp { at, tsa } => write!(f, "该签名已由受信任的时间戳服务机构“{tsa}”于 {} 加盖时间戳：签名在该时间已经存在。", t(*at)),
             PdfTimestampMismatch => f.write_str("签名时间戳对应的不是本签名的签名值：它取自另一个签名，或签名已被改动。请勿采信。"),
