@@ -643,6 +643,8 @@ fn a_certification_signature_with_p1_fails_when_signed_again() {
     let plain = dir.path().join("plain.pdf");
     std::fs::write(&plain, multi_page_pdf()).unwrap();
     let p = |n: &str| dir.path().join(n);
+    let (auth, police) = (s.role_token("authority"), s.role_token("police"));
+    let co = setup_company(&s, &auth, &police, 291, A, "4401000029101");
     let mut failures = Vec::new();
     for perm in ["1", "2"] {
         let certified = p(&format!("certified-p{perm}.pdf"));
@@ -666,6 +668,22 @@ fn a_certification_signature_with_p1_fails_when_signed_again() {
         let reports = validate(&s, &extended.bytes().unwrap());
         if let Some(b) = all_passed(&reports, "认证方") {
             failures.push(format!("P={perm} then a document timestamp:\n{b}"));
+        }
+        // Our sealer will not break a P=1 certification (422 naming the document); it
+        // seals a P=2 one.
+        let r = seal_pdf(
+            &s,
+            &co.0,
+            &co.1,
+            &co.2,
+            "",
+            &std::fs::read(&certified).unwrap(),
+        );
+        let status = r.status().as_u16();
+        let text = r.text().unwrap_or_default();
+        let want = if perm == "1" { 422 } else { 201 };
+        if status != want || (perm == "1" && !text.contains("DocMDP")) {
+            failures.push(format!("P={perm}: sealing answered {status}: {text:.300}"));
         }
         let cosigned = p(&format!("cosigned-p{perm}.pdf"));
         pades_py(&[

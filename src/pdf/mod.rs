@@ -61,6 +61,10 @@ pub enum PdfError {
     NoSuchPage { asked: u32, pages: u32 },
     #[error("the seal position is invalid: {0}")]
     Position(String),
+    #[error(
+        "the document carries a certification signature that allows no changes (DocMDP P=1): a seal added now would invalidate it"
+    )]
+    CertifiedNoChanges,
     #[error("the signature does not fit the space reserved for it")]
     SignatureTooLarge,
     #[error("the PDF could not be signed: {0}")]

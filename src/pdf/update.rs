@@ -63,6 +63,9 @@ const MARGIN_MM: f64 = 15.0;
 
 pub fn seal(original: &[u8], at: Position, s: &Sealing<'_>) -> Result<Vec<u8>, PdfError> {
     let pdf = parse(original)?;
+    if certified_no_changes(original) {
+        return Err(PdfError::CertifiedNoChanges);
+    }
     let page_no = match at {
         Position::BottomRight { page: Some(p) } | Position::At { page: p, .. } => p,
         Position::BottomRight { page: None } => pdf.page_count(),
@@ -231,6 +234,15 @@ fn add_field(
     }
 
     Ok(root_id)
+}
+
+/// Whether a signature of the document certifies it with DocMDP P=1 (a document the strict
+/// reader cannot read has been refused before this is asked).
+fn certified_no_changes(bytes: &[u8]) -> bool {
+    let Ok(mut doc) = super::read::Document::read(bytes, super::read::Limits::default()) else {
+        return false;
+    };
+    super::fields::find(&mut doc).is_ok_and(|sigs| sigs.iter().any(|s| s.docmdp == Some(1)))
 }
 
 /// Appends a document timestamp (PAdES B-LTA, ISO 32000-2 §12.8.5): an invisible signature
