@@ -92,6 +92,9 @@ fn change<T>(s: impl Into<String>) -> Result<T, Fault> {
     Err(Fault::Change(s.into()))
 }
 
+/// Each changed object with the objects in use that reference it, by object number.
+type Referrers = Vec<(u32, Vec<u32>)>;
+
 struct Analysis<'d, 'a> {
     doc: &'d mut Document<'a>,
     j: usize,
@@ -100,6 +103,8 @@ struct Analysis<'d, 'a> {
     /// Of those, the ones not in use before.
     new: HashSet<u32>,
     roles: HashMap<u32, Role>,
+    /// For each changed object, the objects in use that reference it (sorted), once computed.
+    refs_in: Option<Rc<Referrers>>,
     /// References from one changed-object role to another that the rules allow.
     edges: HashSet<(u32, u32)>,
     allowed: Allowed,
@@ -137,6 +142,7 @@ impl<'d, 'a> Analysis<'d, 'a> {
             changed,
             new,
             roles: HashMap::new(),
+            refs_in: None,
             edges: HashSet::new(),
             allowed: Allowed::default(),
         })
@@ -799,78 +805,81 @@ impl<'d, 'a> Analysis<'d, 'a> {
         Ok(())
     }
 
-    /// The objects in use now that reference `num`.
-    fn referrers_of(&mut self, num: u32) -> Result<Vec<u32>, Fault> {
-        let mut out = Vec::new();
-        for n in self.doc.in_use(self.j) {
-            if self.doc.revisions[..=self.j]
-                .iter()
-                .any(|r| r.xref_streams.iter().any(|id| id.0 == n))
-            {
-                continue;
-            }
-            if let Some(o) = self.get(n, self.j)?
-                && o.refs().iter().any(|r| r.0 == num)
-            {
-                out.push(n);
+    /// Who references each changed object now: (referrer, target) pairs, built once per
+    /// revision (the sections' own streams are trailers, not content).
+    fn refs_into_changed(&mut self) -> Result<Rc<Referrers>, Fault> {
+        if let Some(r) = &self.refs_in {
+            return Ok(r.clone());
+        }
+        let j = self.j;
+        let sections: HashSet<u32> = self.doc.revisions[..=j]
+            .iter()
+            .flat_map(|r| r.xref_streams.iter().map(|id| id.0))
+            .collect();
+        let mut into: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut changed: Vec<u32> = self.changed.iter().copied().collect();
+        changed.sort_unstable();
+        for to in changed {
+            let froms: Vec<u32> = self
+                .doc
+                .referrers_at(to, j)
+                .into_iter()
+                .filter(|n| !sections.contains(n))
+                .collect();
+            if !froms.is_empty() {
+                into.insert(to, froms);
             }
         }
+        let mut out: Vec<(u32, Vec<u32>)> = into.into_iter().collect();
+        out.sort_unstable_by_key(|(to, _)| *to);
+        let out = Rc::new(out);
+        self.refs_in = Some(out.clone());
         Ok(out)
+    }
+
+    /// The objects in use now that reference `num`.
+    fn referrers_of(&mut self, num: u32) -> Result<Vec<u32>, Fault> {
+        let refs = self.refs_into_changed()?;
+        Ok(match refs.binary_search_by_key(&num, |(to, _)| *to) {
+            Ok(i) => refs[i].1.clone(),
+            Err(_) => Vec::new(),
+        })
     }
 
     /// Every reference to a changed object comes through an edge the rules allowed (or,
     /// for an object whose whole new value the rules checked, was there before).
     fn referrers(&mut self) -> Result<(), Fault> {
-        let j = self.j;
-        let trailer_refs: Vec<u32> = {
-            let mut r = Vec::new();
-            for key in [b"Root".as_slice(), b"Info"] {
-                if let Some(Value::Ref(id)) = self.doc.revisions[j].trailer.get(key) {
-                    r.push(id.0);
-                }
-            }
-            r
-        };
-        // The sections' own streams: trailers (their /Root, /Info), not content.
-        let sections: HashSet<u32> = self.doc.revisions[..=j]
-            .iter()
-            .flat_map(|r| r.xref_streams.iter().map(|id| id.0))
-            .collect();
-        let xref_streams: HashSet<u32> = self.doc.revisions[j]
+        let xref_streams: HashSet<u32> = self.doc.revisions[self.j]
             .xref_streams
             .iter()
             .map(|id| id.0)
             .collect();
-        for n in self.doc.in_use(j) {
-            if sections.contains(&n) {
+        let refs = self.refs_into_changed()?;
+        let pairs = refs
+            .iter()
+            .flat_map(|(to, froms)| froms.iter().map(move |n| (*n, *to)));
+        for (n, to) in pairs {
+            if self.edges.contains(&(n, to)) {
                 continue;
             }
-            let Some(o) = self.get(n, j)? else { continue };
-            for r in o.refs() {
-                let to = r.0;
-                if !self.changed.contains(&to) || self.edges.contains(&(n, to)) {
-                    continue;
-                }
-                let role = self.roles.get(&to).copied();
-                if role.is_some_and(Role::content_checked) && !self.new.contains(&to) {
-                    continue;
-                }
-                if xref_streams.contains(&to) {
-                    return change(format!(
-                        "object {n} references the cross-reference stream {to}"
-                    ));
-                }
-                return change(match role {
-                    Some(role) => format!(
-                        "object {to} ({role:?}) is also referenced from object {n}, outside the role that allows the change"
-                    ),
-                    None => format!(
-                        "object {n} references object {to}, which this update added or changed"
-                    ),
-                });
+            let role = self.roles.get(&to).copied();
+            if role.is_some_and(Role::content_checked) && !self.new.contains(&to) {
+                continue;
             }
+            if xref_streams.contains(&to) {
+                return change(format!(
+                    "object {n} references the cross-reference stream {to}"
+                ));
+            }
+            return change(match role {
+                Some(role) => format!(
+                    "object {to} ({role:?}) is also referenced from object {n}, outside the role that allows the change"
+                ),
+                None => {
+                    format!("object {n} references object {to}, which this update added or changed")
+                }
+            });
         }
-        let _ = trailer_refs;
         Ok(())
     }
 }

@@ -54,6 +54,9 @@ pub struct Document<'a> {
     /// Where the top-level /Contents value of an object read from the file lies.
     contents: HashMap<usize, std::ops::Range<usize>>,
     objstms: HashMap<usize, Rc<ObjStm>>,
+    /// For each object number, the definitions (number, entry) that reference it: built
+    /// once, so that who references an object at a revision is a lookup, not a scan.
+    referenced_by: HashMap<u32, Vec<(u32, Entry)>>,
 }
 
 impl<'a> Document<'a> {
@@ -76,6 +79,7 @@ impl<'a> Document<'a> {
             cache: HashMap::new(),
             contents: HashMap::new(),
             objstms: HashMap::new(),
+            referenced_by: HashMap::new(),
         };
         for r in &doc.revisions {
             if r.trailer.get(b"Encrypt").is_some() {
@@ -139,17 +143,48 @@ impl<'a> Document<'a> {
 
     /// The object numbers in use at revision `k`.
     pub fn in_use(&self, k: usize) -> Vec<u32> {
+        self.entries_at(k).into_iter().map(|(n, _)| n).collect()
+    }
+
+    /// The objects in use at revision `k` with their entries, by number (one pass over the
+    /// revisions, newest first).
+    pub fn entries_at(&self, k: usize) -> Vec<(u32, Entry)> {
         let mut seen = HashSet::new();
         let mut out = Vec::new();
         for r in self.revisions[..=k].iter().rev() {
             for (&n, e) in &r.entries {
                 if seen.insert(n) && *e != Entry::Free {
-                    out.push(n);
+                    out.push((n, *e));
                 }
             }
         }
-        out.sort_unstable();
+        out.sort_unstable_by_key(|(n, _)| *n);
         out
+    }
+
+    /// The objects whose definition in force at revision `k` references object `num`.
+    pub fn referrers_at(&self, num: u32, k: usize) -> Vec<u32> {
+        let mut out: Vec<u32> = self
+            .referenced_by
+            .get(&num)
+            .into_iter()
+            .flatten()
+            .filter(|(n, e)| self.entry(*n, k) == Some(*e))
+            .map(|(n, _)| *n)
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Object `num` through an entry [`Document::entries_at`] gave for revision `k`.
+    pub fn get_by_entry(
+        &mut self,
+        num: u32,
+        entry: Entry,
+        k: usize,
+    ) -> Result<Rc<Object>, ReadError> {
+        self.load(num, entry, k)
     }
 
     /// Object `num` at `k` with the generation its entry gives.
@@ -201,7 +236,13 @@ impl<'a> Document<'a> {
             nums.sort_unstable_by_key(|(n, _)| *n);
             for (num, e) in nums {
                 if e != Entry::Free {
-                    self.load(num, e, k)?;
+                    let o = self.load(num, e, k)?;
+                    let mut targets = o.refs();
+                    targets.sort_unstable();
+                    targets.dedup();
+                    for t in targets {
+                        self.referenced_by.entry(t.0).or_default().push((num, e));
+                    }
                 }
             }
         }
