@@ -111,7 +111,7 @@ impl RemoteStatus {
     }
 
     /// Like [`RemoteStatus::new`], starting from the marks in `keeper` and saving each newer
-    /// one there before the list is used.
+    /// one there (a fetch returns once it is saved).
     pub fn keeping(keeper: Arc<dyn MarkStore>) -> Result<Self, String> {
         let marks = Marks::load(keeper.as_ref())?;
         match &marks {
@@ -164,7 +164,7 @@ impl RemoteStatus {
         self.accept_and_keep(uri, list).await
     }
 
-    /// [`RemoteStatus::accept`], then the raised mark is saved (before the caller uses the list).
+    /// [`RemoteStatus::accept`], then the raised mark is saved before this returns.
     async fn accept_and_keep(&self, uri: &str, list: CheckedList) -> Result<(), StatusListError> {
         if !self.accept(uri, list)? {
             return Ok(());
