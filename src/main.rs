@@ -138,6 +138,11 @@ struct ServeArgs {
     /// The national root certificate (PEM) that anchors the trust list (--verifier-only).
     #[arg(long, requires = "verifier_only")]
     root: Option<PathBuf>,
+    /// Where a verifier-only node keeps what it must never go back from across a restart
+    /// (the last trust list accepted, the newest status list seen per region). Default:
+    /// $XDG_STATE_HOME/zhengtong-verifier, else ~/.local/state/zhengtong-verifier.
+    #[arg(long, requires = "verifier_only")]
+    state: Option<PathBuf>,
     #[arg(long, default_value = "./data")]
     data: PathBuf,
     #[arg(long, default_value = "./certs")]
@@ -456,6 +461,14 @@ fn run_server(a: ServeArgs) -> ExitCode {
             trust_list_refresh_s: a.trust_list_refresh_s,
             trust_list_grace_s: a.trust_list_grace_s,
             limits: a.limits.limits(),
+            state: match a.state.clone().or_else(default_verifier_state) {
+                Some(dir) => dir,
+                None => {
+                    return usage(
+                        "--verifier-only needs --state DIR (no $HOME to default to)".into(),
+                    );
+                }
+            },
         };
         return match rt.block_on(serve_verifier(cfg)) {
             Ok(()) => ExitCode::SUCCESS,
@@ -482,6 +495,18 @@ fn run_server(a: ServeArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&format!("{e:#}")),
     }
+}
+
+/// A verifier-only node's default state folder (XDG base directories).
+fn default_verifier_state() -> Option<PathBuf> {
+    let nonempty = |v: &str| {
+        std::env::var_os(v)
+            .filter(|s| !s.is_empty())
+            .map(PathBuf::from)
+    };
+    nonempty("XDG_STATE_HOME")
+        .or_else(|| nonempty("HOME").map(|h| h.join(".local/state")))
+        .map(|d| d.join("zhengtong-verifier"))
 }
 
 fn fail(msg: &str) -> ExitCode {

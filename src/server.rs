@@ -1,10 +1,11 @@
 //! Start-up: data directory, master key, PKI, store, admin token, then the HTTP server.
 //! A verifier-only node ([`verifier_only`]) has none of these.
 
+pub mod marks;
 pub mod verifier_only;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
 use crate::clock::Clock;
@@ -70,7 +71,8 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
     let (verifier, list) = match &cfg.trust_list {
         None => (Verifier::new(trust), None),
         Some(source) => {
-            let state = initial_trust_list(cfg, source, &trust).await?;
+            let copy = cfg.data.join(TRUST_LIST_COPY);
+            let state = initial_trust_list(&copy, source, &trust).await?;
             let v = Verifier::from_trust_list(&state.list, &trust, cfg.trust_list_grace_s as i64);
             (v, Some(state))
         }
@@ -89,13 +91,18 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         wallet: wallet.clone(),
         invoice_checks: invoice_checks.clone(),
     };
+    // What the node has seen of other regions' status lists outlives a restart.
+    let marks = marks::StoreMarks(wallet.store().clone());
+    let remote =
+        crate::verify::RemoteStatus::keeping(Arc::new(marks)).map_err(|e| anyhow::anyhow!(e))?;
     let verification = verification(
         wallet.clock.clone(),
         verifier,
         list,
         &cfg.limits,
         Some(local),
-    )?;
+        remote,
+    );
     Ok(AppState::new(NodeState {
         wallet,
         verification,
@@ -116,12 +123,13 @@ fn verification(
     list: Option<TrustListState>,
     limits: &Limits,
     local: Option<LocalRecords>,
-) -> anyhow::Result<VerifyState> {
-    Ok(VerifyState::new(Verification {
+    remote_status: crate::verify::RemoteStatus,
+) -> VerifyState {
+    VerifyState::new(Verification {
         clock,
         verifier: RwLock::new(Arc::new(verifier)),
         trust_list: RwLock::new(list),
-        remote_status: crate::verify::RemoteStatus::new()?,
+        remote_status,
         limits: limits.clone(),
         rate_limit: RateLimit::new(
             limits.rate_per_minute,
@@ -132,7 +140,7 @@ fn verification(
         pdf_gate: ImageGate::for_work(pdf_slots(), "PDFs are being validated"),
         validate_json: Gate::new(VALIDATE_JSON_AT_ONCE, "JSON validations"),
         local,
-    }))
+    })
 }
 
 /// PDF validations at once: half the cores (at least one), so that hostile PDFs leave the
@@ -141,16 +149,16 @@ fn pdf_slots() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get() / 2)
 }
 
-/// The trust list from its source, or else the last good copy in the data folder. The copy
-/// also guards against rollback: a source that offers an older list than the copy (by
-/// sequence) is refused, and the copy is used.
+/// The trust list from its source, or else the last good copy at `copy_path` (in a full
+/// node's data folder, or a verifier-only node's state folder). The copy also guards
+/// against rollback, across restarts: a source that offers an older list than the copy
+/// (by sequence) is refused, and the copy is used.
 async fn initial_trust_list(
-    cfg: &ServeConfig,
+    copy_path: &Path,
     source: &TrustListSource,
     base: &TrustStore,
 ) -> anyhow::Result<TrustListState> {
-    let copy_path = cfg.data.join(TRUST_LIST_COPY);
-    let copy = match std::fs::read_to_string(&copy_path) {
+    let copy = match std::fs::read_to_string(copy_path) {
         Ok(token) => match TrustListState::verified(token, base) {
             Ok(state) => Some(state),
             Err(e) => {
@@ -169,7 +177,10 @@ async fn initial_trust_list(
                 return Ok(copy);
             }
         },
-        (Ok(new), None) => new,
+        (Ok(new), None) => {
+            tracing::warn!(%source, copy = %copy_path.display(), sequence = new.list.sequence, "no earlier trust list on record (a new or lost state): this one is taken as it comes, and kept as the one to never go back from");
+            new
+        }
         (Err(why), Some(copy)) => {
             tracing::warn!(%source, %why, "trust list source unavailable: using the last good copy");
             return Ok(copy);
@@ -179,7 +190,7 @@ async fn initial_trust_list(
             copy_path.display()
         ),
     };
-    crate::fsutil::write_atomic(&copy_path, state.token.as_bytes(), false)?;
+    crate::fsutil::write_atomic(copy_path, state.token.as_bytes(), false)?;
     tracing::info!(%source, sequence = state.list.sequence, regions = state.list.regions.len(), expires = %state.list.expires_at().map_or_else(|e| e.to_string(), |t| t.to_rfc3339()), "trust list loaded");
     Ok(state)
 }

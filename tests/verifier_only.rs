@@ -6,7 +6,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -44,37 +44,10 @@ fn check<'a>(r: &'a Value, name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {name} in {r:#}"))
 }
 
-/// The verifier-only node, run in `cwd` (which must stay empty); its log and test clock
-/// live in `Server::dir`, outside it.
+/// The verifier-only node, run in `cwd` (which must stay empty); its log, test clock and
+/// state live in `Server::dir`, outside it.
 fn verifier(cwd: &Path, root: &Path, trust_list: &str) -> Server {
-    let port = free_port();
-    let logs = tempfile::tempdir().unwrap();
-    let log = std::fs::File::create(logs.path().join(format!("server-{port}.log"))).unwrap();
-    let child = Command::new(BIN)
-        .current_dir(cwd)
-        .args(["serve", "--verifier-only", "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--root")
-        .arg(root)
-        .args(["--trust-list", trust_list, "--trust-list-refresh-s", "1"])
-        .env("RUST_LOG", "info")
-        .env("ZT_TEST_CLOCK_FILE", logs.path().join("clock"))
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start zhengtong --verifier-only");
-    let s = Server {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-        dir: logs,
-        client: reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .unwrap(),
-        region: String::new(),
-    };
-    s.wait_healthy();
-    s
+    Server::start_verifier_only(tempfile::tempdir().unwrap(), cwd, root, trust_list)
 }
 
 /// Every file and folder under `dir`.
@@ -249,7 +222,8 @@ fn a_verifier_only_node_verifies_and_sees_revocations_without_state() {
         ("TOTAL_FAILED".into(), "REVOKED".into())
     );
 
-    // Nothing was written where it runs: no data folder, no database, no key.
+    // Nothing was written where it runs: no data folder, no database, no key (what it
+    // must not go back from is in its --state folder, elsewhere).
     assert_eq!(contents(cwd.path()), Vec::<String>::new());
     eprintln!(
         "verifier-only RSS after {} verifications: {} KiB",

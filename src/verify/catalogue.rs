@@ -337,6 +337,12 @@ pub enum Reason {
         list_signed_at: Option<i64>,
         age_s: i64,
     },
+    /// Not revoked, by a status list that is the first this node has seen from its URI with
+    /// none on record before it: a replayed older list could not be told from it.
+    StatusNotRevokedFirstList {
+        list_signed_at: i64,
+        age_s: i64,
+    },
     RevokedAfterSigning {
         at: DateTime<Utc>,
         detail: String,
@@ -607,6 +613,7 @@ impl Reason {
             StatusOffline => f.write_str("Offline verification: revocation was not checked. Verify online to learn whether the credential has been revoked."),
             StatusNotRevoked { list_signed_at: None, .. } => f.write_str("The issuing region's own records show the credential as not revoked (read at the time of this check)."),
             StatusNotRevoked { list_signed_at: Some(at), age_s } => write!(f, "The issuing region's status list, signed at {} ({age_s} s before this check), shows the credential as not revoked.", t(*at)),
+            StatusNotRevokedFirstList { list_signed_at: at, age_s } => write!(f, "The issuing region's status list, signed at {} ({age_s} s before this check), shows the credential as not revoked. It is the first list this node has from that address, with no earlier one on record (new or lost state): a replayed older list could not be told from it until a newer one arrives.", t(*at)),
             RevokedAfterSigning { at, detail, signed_at } => write!(f, "Revoked at {} ({detail}), after this signature was made at {}: the signature stays valid, as a paper seal's impression does.", at.to_rfc3339(), t(*signed_at)),
             Revoked { at, detail } => {
                 let when = at.map(|t| format!(" at {}", t.to_rfc3339())).unwrap_or_default();
@@ -750,6 +757,7 @@ impl Reason {
             StatusOffline => f.write_str("离线查验：未检查吊销状态。如需确认该凭证是否已被吊销，请联网查验。"),
             StatusNotRevoked { list_signed_at: None, .. } => f.write_str("签发地区的记录显示该凭证未被吊销（本次查验时读取）。"),
             StatusNotRevoked { list_signed_at: Some(at), age_s } => write!(f, "签发地区于 {} 签发的状态列表（本次查验前 {age_s} 秒）显示该凭证未被吊销。", t(*at)),
+            StatusNotRevokedFirstList { list_signed_at: at, age_s } => write!(f, "签发地区于 {} 签发的状态列表（本次查验前 {age_s} 秒）显示该凭证未被吊销。这是本节点从该地址收到的第一份列表，此前没有记录（状态为新或已丢失）：在收到更新的列表之前，无法排除这是重放的旧列表。", t(*at)),
             RevokedAfterSigning { at, signed_at, .. } => write!(f, "该印章已于 {} 被吊销，但本次签章时间为 {}，早于吊销时间：签章仍然有效，如同吊销前盖下的纸质印章。", at.to_rfc3339(), t(*signed_at)),
             Revoked { at: Some(at), .. } => write!(f, "该凭证已于 {} 被吊销。请勿采信。", at.to_rfc3339()),
             Revoked { at: None, .. } => f.write_str("该凭证已被吊销。请勿采信。"),

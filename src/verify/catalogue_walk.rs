@@ -86,6 +86,10 @@ pub(crate) fn samples() -> Vec<Reason> {
             list_signed_at: Some(exp),
             age_s: 42,
         },
+        StatusNotRevokedFirstList {
+            list_signed_at: exp,
+            age_s: 42,
+        },
         RevokedAfterSigning {
             at,
             detail: d(),

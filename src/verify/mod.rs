@@ -5,6 +5,7 @@
 mod bounded;
 mod catalogue;
 mod chains;
+mod high_water;
 mod key_binding;
 mod lang;
 mod online;
@@ -17,6 +18,7 @@ pub use key_binding::Challenge;
 pub use online::{CheckRefused, Local, Online};
 pub use sealed::timestamp_failure;
 
+pub use high_water::{MarkStore, Marks, Saving};
 pub use remote::{RemoteStatus, check_list as check_status_list};
 
 pub use catalogue::{CertName, CheckName, Reason};
@@ -67,6 +69,9 @@ pub enum StatusAsOf {
     Records,
     /// A status list the issuing region signed at this moment (Unix seconds).
     ListSignedAt(i64),
+    /// Likewise, but the first list seen from its URI with none on record before it (a new
+    /// or lost state): a replayed older list could not be told from it.
+    FirstListSignedAt(i64),
 }
 
 /// Where a credential's status entry is: a list (by number, in the issuing region's status
@@ -789,19 +794,22 @@ fn check_status(
     };
     match s.status(query) {
         StatusAnswer::Valid { as_of } => {
-            let (list_signed_at, age_s) = match as_of {
-                StatusAsOf::Records => (None, 0),
-                StatusAsOf::ListSignedAt(iat) => {
-                    (Some(iat), (r.validation_time.timestamp() - iat).max(0))
-                }
-            };
-            r.passed(
-                CheckName::CredentialStatus,
-                Reason::StatusNotRevoked {
-                    list_signed_at,
-                    age_s,
+            let age = |iat: i64| (r.validation_time.timestamp() - iat).max(0);
+            let reason = match as_of {
+                StatusAsOf::Records => Reason::StatusNotRevoked {
+                    list_signed_at: None,
+                    age_s: 0,
                 },
-            )
+                StatusAsOf::ListSignedAt(iat) => Reason::StatusNotRevoked {
+                    list_signed_at: Some(iat),
+                    age_s: age(iat),
+                },
+                StatusAsOf::FirstListSignedAt(iat) => Reason::StatusNotRevokedFirstList {
+                    list_signed_at: iat,
+                    age_s: age(iat),
+                },
+            };
+            r.passed(CheckName::CredentialStatus, reason)
         }
         StatusAnswer::Revoked { reason, at } => match (at, signed_at) {
             // Signing times are whole seconds: a revocation in the same second counts as

@@ -2,13 +2,15 @@
 //! A list that cannot be fetched fresh gives "unknown" (TRY_LATER): never valid, never revoked.
 //! A list older (by `iat`) than one already accepted from the same URI is refused: a region's
 //! endpoint (or someone in the way) cannot roll a revocation back by replaying an old list.
+//! The newest `iat` per URI is kept durably ([`MarkStore`]): the rule holds across restarts.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use super::{StatusAnswer, Verifier};
+use super::high_water::{MarkStore, Marks};
+use super::{StatusAnswer, StatusAsOf, Verifier};
 use crate::credential::jws::Parsed;
 use crate::domain::RegionCode;
 use crate::pki::{ChainError, Role};
@@ -71,31 +73,67 @@ pub struct CheckedList {
     pub fresh_until: i64,
 }
 
+#[derive(Default)]
 struct CachedList {
-    list: CheckedList,
+    /// None when every list offered since the start was refused.
+    list: Option<CheckedList>,
     /// Why the last fetch was refused, if it was (shown when the copy goes stale).
     refused: Option<String>,
+    /// The list held is the first seen from this URI with no earlier one on record (a new
+    /// or lost state): it could be a replayed older list, and the report says so.
+    unanchored: bool,
 }
 
 pub struct RemoteStatus {
     client: reqwest::Client,
     cache: Mutex<HashMap<String, CachedList>>,
+    /// The newest `iat` accepted per URI, in this run and (with a keeper) earlier ones.
+    marks: Mutex<Marks>,
+    keeper: Option<Arc<dyn MarkStore>>,
+    /// One save at a time, each of the marks as they are then: an older snapshot is never
+    /// written last.
+    saving: tokio::sync::Mutex<()>,
 }
 
 impl RemoteStatus {
     /// An HTTP client with a 3 s timeout (a client without one could hang a verification).
+    /// What it sees is kept in memory only (see [`RemoteStatus::keeping`]).
     pub fn new() -> Result<Self, reqwest::Error> {
         Ok(RemoteStatus {
             client: reqwest::Client::builder()
                 .timeout(std::time::Duration::from_secs(3))
                 .build()?,
             cache: Mutex::new(HashMap::new()),
+            marks: Mutex::new(Marks::default()),
+            keeper: None,
+            saving: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// Like [`RemoteStatus::new`], starting from the marks in `keeper` and saving each newer
+    /// one there (a fetch returns once it is saved).
+    pub fn keeping(keeper: Arc<dyn MarkStore>) -> Result<Self, String> {
+        let marks = Marks::load(keeper.as_ref())?;
+        match &marks {
+            Some(m) => {
+                tracing::info!(at = %keeper.describe(), lists = m.status_lists.len(), "status-list high-water marks loaded")
+            }
+            None => {
+                tracing::warn!(at = %keeper.describe(), "no status-list high-water marks on record (a new or lost state): until a newer list arrives from a region, reports say its status list could be a replayed older one")
+            }
+        }
+        let mut remote = Self::new().map_err(|e| e.to_string())?;
+        remote.marks = Mutex::new(marks.unwrap_or_default());
+        remote.keeper = Some(keeper);
+        Ok(remote)
     }
 
     fn fresh(&self, uri: &str, now: i64) -> bool {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache.get(uri).is_some_and(|c| now < c.list.fresh_until)
+        cache
+            .get(uri)
+            .and_then(|c| c.list.as_ref())
+            .is_some_and(|l| now < l.fresh_until)
     }
 
     /// Makes sure a fresh copy of the list at `uri` is cached, if it can be had.
@@ -123,65 +161,100 @@ impl RemoteStatus {
         }
         let token = r.text().await.map_err(fetch)?;
         let list = check_list(&token, uri, region, verifier, now)?;
-        self.accept(uri, list)
+        self.accept_and_keep(uri, list).await
     }
 
-    /// Caches `list` unless it is older than the copy already held.
-    fn accept(&self, uri: &str, list: CheckedList) -> Result<(), StatusListError> {
+    /// [`RemoteStatus::accept`], then the raised mark is saved before this returns.
+    async fn accept_and_keep(&self, uri: &str, list: CheckedList) -> Result<(), StatusListError> {
+        if !self.accept(uri, list)? {
+            return Ok(());
+        }
+        let Some(keeper) = &self.keeper else {
+            return Ok(());
+        };
+        let _one = self.saving.lock().await;
+        let document = self
+            .marks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .to_document();
+        if let Err(why) = keeper.save(document).await {
+            // The list is still the newest seen; only its survival of a restart is at risk.
+            tracing::error!(%uri, at = %keeper.describe(), %why, "could not keep the status list's high-water mark");
+        }
+        Ok(())
+    }
+
+    /// Caches `list` unless it is older than the newest seen from `uri` (the copy held, or
+    /// the mark kept from an earlier run). True if it raised the mark (to be saved).
+    fn accept(&self, uri: &str, list: CheckedList) -> Result<bool, StatusListError> {
+        let mut marks = self.marks.lock().unwrap_or_else(|e| e.into_inner());
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(held) = cache.get_mut(uri)
-            && list.iat < held.list.iat
+        let recorded = marks.status_lists.get(uri).copied();
+        let held = cache.entry(uri.to_string()).or_default();
+        let newest = recorded.max(held.list.as_ref().map(|l| l.iat));
+        if let Some(seen) = newest
+            && list.iat < seen
         {
             let e = StatusListError::Rollback {
                 uri: uri.to_string(),
                 offered: list.iat,
-                seen: held.list.iat,
+                seen,
             };
             held.refused = Some(e.to_string());
             return Err(e);
         }
-        cache.insert(
-            uri.to_string(),
-            CachedList {
-                list,
-                refused: None,
-            },
-        );
-        Ok(())
+        // Anchored once a list is newer than one on record; the very first stays suspect.
+        held.unanchored = match recorded {
+            None => true,
+            Some(r) => list.iat <= r && held.unanchored,
+        };
+        held.list = Some(list);
+        held.refused = None;
+        let iat = held.list.as_ref().map_or(i64::MIN, |l| l.iat);
+        Ok(marks.raise(uri, iat))
     }
 
     /// Marks every cached list stale, keeping what was seen (so the rollback check still
     /// holds): after a new trust list, each is fetched and verified again under it.
     pub fn invalidate(&self) {
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        for held in cache.values_mut() {
-            held.list.fresh_until = i64::MIN;
+        for held in cache.values_mut().filter_map(|c| c.list.as_mut()) {
+            held.fresh_until = i64::MIN;
         }
     }
 
     /// The status at `idx` in the cached list at `uri`, as of `now` (Unix seconds).
     pub fn lookup(&self, uri: &str, idx: u32, now: i64) -> StatusAnswer {
         let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        match cache.get(uri) {
-            Some(c) if now < c.list.fresh_until => match c.list.bits.get(idx as usize) {
+        let entry = cache.get(uri);
+        match entry.and_then(|c| c.list.as_ref().map(|l| (c, l))) {
+            Some((c, l)) if now < l.fresh_until => match l.bits.get(idx as usize) {
                 Ok(true) => StatusAnswer::Revoked {
                     reason: format!("its entry {idx} in status list {uri} is set"),
                     at: None,
                 },
                 Ok(false) => StatusAnswer::Valid {
-                    as_of: super::StatusAsOf::ListSignedAt(c.list.iat),
+                    as_of: if c.unanchored {
+                        StatusAsOf::FirstListSignedAt(l.iat)
+                    } else {
+                        StatusAsOf::ListSignedAt(l.iat)
+                    },
                 },
                 Err(e) => StatusAnswer::Unknown(format!("status list {uri}: {e}")),
             },
-            Some(c) => StatusAnswer::Unknown(match &c.refused {
+            Some((c, _)) => StatusAnswer::Unknown(match &c.refused {
                 Some(why) => format!("the cached status list {uri} is stale, and {why}"),
                 None => format!(
                     "the cached status list {uri} is stale and the issuing region could not be reached"
                 ),
             }),
-            None => StatusAnswer::Unknown(format!(
-                "the status list {uri} could not be fetched from the issuing region"
-            )),
+            None => StatusAnswer::Unknown(match entry.and_then(|c| c.refused.as_ref()) {
+                Some(why) => format!("no status list from {uri} can be used: {why}"),
+                None => {
+                    format!("the status list {uri} could not be fetched from the issuing region")
+                }
+            }),
         }
     }
 }
@@ -328,13 +401,19 @@ mod tests {
         assert!(check_list("garbage", uri, gz, &verifier, now).is_err());
     }
 
-    #[test]
-    fn a_list_older_than_the_one_held_is_refused_and_the_report_says_why() {
+    /// A PKI with Guangzhou, its verifier and its status-list signer.
+    fn guangzhou() -> (tempfile::TempDir, RegionCode, Verifier, Signer) {
         let dir = tempfile::tempdir().unwrap();
         let gz = RegionCode::parse("440100").unwrap();
         init(dir.path(), &[gz]).unwrap();
         let verifier = Verifier::new(TrustStore::load(dir.path()).unwrap());
         let status = Signer::load(dir.path(), Some(&gz), Role::StatusListSigner).unwrap();
+        (dir, gz, verifier, status)
+    }
+
+    #[test]
+    fn a_list_older_than_the_one_held_is_refused_and_the_report_says_why() {
+        let (_dir, gz, verifier, status) = guangzhou();
         let uri = "http://gz.example/v1/status-lists/1";
         let now = Utc::now().timestamp();
         let remote = RemoteStatus::new().unwrap();
@@ -364,5 +443,66 @@ mod tests {
             StatusAnswer::Unknown(why) => assert!(why.contains("older than"), "{why}"),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Marks in memory, shared by the "runs" of a test.
+    #[derive(Default)]
+    struct Kept(std::sync::Mutex<Option<Vec<u8>>>);
+
+    impl MarkStore for Kept {
+        fn load(&self) -> Result<Option<Vec<u8>>, String> {
+            Ok(self.0.lock().unwrap().clone())
+        }
+        fn save(&self, document: Vec<u8>) -> crate::verify::Saving<'_> {
+            *self.0.lock().unwrap() = Some(document);
+            Box::pin(async { Ok(()) })
+        }
+        fn describe(&self) -> String {
+            "memory".into()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_list_older_than_one_seen_before_a_restart_is_refused() {
+        let (_dir, gz, verifier, status) = guangzhou();
+        let uri = "http://gz.example/v1/status-lists/1";
+        let now = Utc::now().timestamp();
+        let checked = |iat| {
+            let t = token_at(&status, uri, iat, now + 3600);
+            check_list(&t, uri, gz, &verifier, now).unwrap()
+        };
+        let kept = Arc::new(Kept::default());
+
+        // First run: nothing on record, so the first list is flagged until a newer one.
+        let first = RemoteStatus::keeping(kept.clone()).unwrap();
+        first
+            .accept_and_keep(uri, checked(now - 100))
+            .await
+            .unwrap();
+        let as_of = |r: &RemoteStatus| match r.lookup(uri, 8, now) {
+            StatusAnswer::Valid { as_of } => as_of,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(as_of(&first), StatusAsOf::FirstListSignedAt(now - 100));
+        first.accept_and_keep(uri, checked(now - 10)).await.unwrap();
+        assert_eq!(as_of(&first), StatusAsOf::ListSignedAt(now - 10));
+
+        // After a restart the mark is still there: the older list is refused, the report
+        // says why, and the same list as the mark is not flagged.
+        let second = RemoteStatus::keeping(kept.clone()).unwrap();
+        let refused = second
+            .accept_and_keep(uri, checked(now - 100))
+            .await
+            .unwrap_err();
+        assert!(matches!(refused, StatusListError::Rollback { seen, .. } if seen == now - 10));
+        match second.lookup(uri, 8, now) {
+            StatusAnswer::Unknown(why) => assert!(why.contains("older than"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        second
+            .accept_and_keep(uri, checked(now - 10))
+            .await
+            .unwrap();
+        assert_eq!(as_of(&second), StatusAsOf::ListSignedAt(now - 10));
     }
 }

@@ -82,6 +82,35 @@ impl Server {
         Self::spawn(Command::new(BIN), port, dir, certs, region, extra, env)
     }
 
+    /// A verifier-only node (`serve --verifier-only`) run in `cwd`, anchored on `root`, with
+    /// its log, test clock and `--state` folder in `dir` (kept across a restart, as a
+    /// node's disk would be).
+    pub fn start_verifier_only(
+        dir: tempfile::TempDir,
+        cwd: &Path,
+        root: &Path,
+        trust_list: &str,
+    ) -> Server {
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join(format!("server-{port}.log"))).unwrap();
+        let child = Command::new(BIN)
+            .current_dir(cwd)
+            .args(["serve", "--verifier-only", "--listen"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--root")
+            .arg(root)
+            .args(["--trust-list", trust_list, "--trust-list-refresh-s", "1"])
+            .arg("--state")
+            .arg(dir.path().join("state"))
+            .env("RUST_LOG", "info")
+            .env("ZT_TEST_CLOCK_FILE", dir.path().join("clock"))
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start zhengtong --verifier-only");
+        Self::healthy(child, port, dir, "")
+    }
+
     /// A Guangzhou node whose address space is capped at `bytes` (RLIMIT_AS): a test that
     /// sends hostile input cannot take the machine's memory, the node aborts instead.
     pub fn start_capped(bytes: u64) -> Server {
@@ -138,6 +167,11 @@ impl Server {
             .stderr(log)
             .spawn()
             .expect("start zhengtong");
+        Self::healthy(child, port, dir, region)
+    }
+
+    /// The started process on `port`, once its `/healthz` answers.
+    fn healthy(child: Child, port: u16, dir: tempfile::TempDir, region: &str) -> Server {
         let s = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
