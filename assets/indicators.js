@@ -115,6 +115,7 @@ function render(d) {
     ['invoices.total_fen', '发票价税合计', d.invoices.total_fen, `${(d.invoices.total_fen / 100).toFixed(2)} 元`],
     ['verifications.total', '核验', d.verifications.total],
     ['verifications.cross_region', '跨地区核验', d.verifications.cross_region],
+    ['verifications.cross_region_claimed', '跨地区核验（仅调用方声称地区）', d.verifications.cross_region_claimed],
     ['online_checks_refused', '在线查验被拒', d.online_checks_refused],
     ['refusals.total', '拒绝请求', d.refusals.total],
   ];
@@ -135,11 +136,12 @@ function render(d) {
     { name: '无效', color: '#cf222e', values: regions.map((r) => r.total_failed) },
     { name: '无法确认', color: '#d4a72c', values: regions.map((r) => r.indeterminate) },
   ], '各核验地区的核验结果');
-  table($('table-verifications'), ['核验地区', '合计', ...Object.values(RESULT_NAMES), '跨地区'], regions.map((r) => [
+  table($('table-verifications'), ['核验地区', '合计', ...Object.values(RESULT_NAMES), '跨地区', '跨地区（声称）'], regions.map((r) => [
     h('td', {}, r.region),
     cell(`verifications.by_region.${r.region}.total`, r.total),
     ...Object.keys(RESULT_NAMES).map((k) => cell(`verifications.by_region.${r.region}.${k}`, r[k])),
     cell(`verifications.by_region.${r.region}.cross_region`, r.cross_region),
+    cell(`verifications.by_region.${r.region}.cross_region_claimed`, r.cross_region_claimed),
   ]));
 
   const types = Object.keys(d.credentials_issued);

@@ -48,6 +48,7 @@
 
 pub mod access;
 pub mod b64;
+pub mod bounded_fetch;
 pub mod clock;
 pub mod credential;
 pub mod deregister;

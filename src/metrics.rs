@@ -203,13 +203,17 @@ impl Metrics {
                 indication,
                 verifying_region,
                 issuing_region,
+                region_claimed,
                 ..
             } => {
                 self.verifications
                     .get_or_create(&VerifyLabels {
                         region: *verifying_region,
                         indication: indication.clone(),
-                        cross_region: issuing_region.is_some_and(|r| r != *verifying_region),
+                        // Only a region the caller claimed (no partner token): not counted
+                        // as cross-region, as in the indicators.
+                        cross_region: !region_claimed
+                            && issuing_region.is_some_and(|r| r != *verifying_region),
                     })
                     .inc();
             }

@@ -110,6 +110,7 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         root_crl: cfg.certs.join(crate::pki::crl::ROOT_CRL_FILE),
         status_ttl_s: cfg.status_ttl_s,
         status_cache: Default::default(),
+        crl_cache: Default::default(),
         metrics,
         invoice_checks,
     }))

@@ -391,6 +391,7 @@ fn indicators_page_draws_the_api_figures() {
     let r = s
         .client
         .post(s.url("/v1/verify"))
+        .bearer_auth(s.role_token("partner"))
         .header("X-Verifier-Region", "310000")
         .json(&json!({"token": qr["token"]}))
         .send()

@@ -61,7 +61,18 @@ fn text(field: &str, value: &str, max_chars: usize) -> Result<String, DomainErro
     if v.chars().any(char::is_control) {
         return Err(DomainError::new(field, "contains control characters"));
     }
+    if let Some(c) = super::find_bidi_control(v) {
+        return Err(DomainError::new(field, bidi_reason(c)));
+    }
     Ok(v.to_string())
+}
+
+/// Why text holding the bidi control character `c` is refused.
+pub fn bidi_reason(c: char) -> String {
+    format!(
+        "contains the bidirectional control character U+{:04X}, which would reorder the text around it where it is shown",
+        c as u32
+    )
 }
 
 impl CompanyRecord {

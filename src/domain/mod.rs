@@ -1,12 +1,16 @@
 //! Validated domain values. Each is built only by parsing, so a value that exists is valid.
 
+mod bidi;
 mod company;
 mod digest;
 mod id_number;
 mod region;
 mod uscc;
 
-pub use company::{CompanyRecord, CompanyRequest, LegalRepresentative, LegalRepresentativeRequest};
+pub use bidi::{bidi_in_json, find_bidi_control, is_bidi_control, json_may_hold_bidi};
+pub use company::{
+    CompanyRecord, CompanyRequest, LegalRepresentative, LegalRepresentativeRequest, bidi_reason,
+};
 pub use digest::Sha256Hex;
 pub use id_number::IdNumber;
 pub use region::RegionCode;

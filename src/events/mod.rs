@@ -126,6 +126,10 @@ pub enum What {
         issuing_region: Option<RegionCode>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         credential_type: Option<Cow<'static, str>>,
+        /// The verifying region is only what the caller's `X-Verifier-Region` said, not
+        /// vouched for by a partner token: counted apart from cross-region verifications.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        region_claimed: bool,
     },
     InvoiceCheckRefused {
         credential_id: String,

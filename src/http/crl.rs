@@ -1,19 +1,20 @@
 //! CRLs (RFC 5280 §5) as `application/pkix-crl` DER: the region's CA CRLs, built from the
-//! e-seals on record at each request, and a copy of the national root's CRL.
+//! e-seals on record and cached until the next revocation (`crl_cache`), and a copy of the
+//! national root's CRL. The routes are rate-limited per client, like verification.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{AppState, Problem};
-use crate::seal::eseal::{self, CRL_VALID_S};
+use crate::seal::eseal::CRL_VALID_S;
 
 pub const CONTENT_TYPE: &str = "application/pkix-crl";
 
 /// `GET /v1/crl/{region}`: the CRL of the region's current CA; `root`: the national root's.
 #[utoipa::path(get, path = "/v1/crl/{region}", operation_id = "getCurrentCrl", security(), tag = "public", params(("region" = String, Path, description = "This node's region code, or `root`.")),
     responses((status = 200, description = "The signed CRL (DER).", content_type = "application/pkix-crl", body = String),
-        super::openapi::E404, super::openapi::E500))]
+        super::openapi::E404, super::openapi::E429, super::openapi::E500))]
 pub async fn current(
     State(s): State<AppState>,
     Path(region): Path<String>,
@@ -28,7 +29,7 @@ pub async fn current(
 /// as named in the CRL distribution point of the certificates it issued.
 #[utoipa::path(get, path = "/v1/crl/{region}/{ca_kid}", operation_id = "getCaCrl", security(), tag = "public", params(("region" = String, Path), ("ca_kid" = String, Path, description = "The kid of the regional CA.")),
     responses((status = 200, description = "The signed CRL (DER).", content_type = "application/pkix-crl", body = String),
-        super::openapi::E404, super::openapi::E500))]
+        super::openapi::E404, super::openapi::E429, super::openapi::E500))]
 pub async fn of_ca(
     State(s): State<AppState>,
     Path((region, kid)): Path<(String, String)>,
@@ -70,7 +71,9 @@ fn regional(s: &AppState, region: &str, kid: Option<&str>) -> Result<Response, P
             ca.region
         )));
     }
-    let der = eseal::ca_crl(&s.wallet, kid)
+    let der = s
+        .crl_cache
+        .get(&s.wallet, kid)
         .map_err(|e| Problem::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .ok_or_else(|| {
             Problem::not_found(format!(

@@ -34,7 +34,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         // The plain parse first; only a body that fails is parsed again with its path
         // tracked, to name the field (tracking every body cost the verify path).
         let refused = match crate::json::from_slice::<T>(&bytes) {
-            Ok(v) => return Ok(ApiJson(v)),
+            Ok(v) => return refuse_bidi(&bytes).map(|()| ApiJson(v)),
             Err(e) => e,
         };
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
@@ -52,6 +52,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         } else {
             value_problem(&path, &inner.to_string(), "body")
         })
+    }
+}
+
+/// 422 naming the field when a string of the body holds a bidi control character (they
+/// would reorder names, addresses and remarks wherever these are shown). Only a body the
+/// byte scan flags is parsed again.
+fn refuse_bidi(bytes: &[u8]) -> Result<(), Problem> {
+    if !crate::domain::json_may_hold_bidi(bytes) {
+        return Ok(());
+    }
+    let Ok(v) = crate::json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    match crate::domain::bidi_in_json(&v) {
+        None => Ok(()),
+        Some((field, c)) => Err(Problem::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            field,
+            crate::domain::bidi_reason(c),
+        )),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod companies;
 mod crl;
+pub mod crl_cache;
 mod deadline;
 mod dto;
 mod establishments;
@@ -88,6 +89,7 @@ pub struct NodeState {
     /// How long verifiers may cache a status list (`ttl`, `Cache-Control: max-age`).
     pub status_ttl_s: u64,
     pub status_cache: Arc<status::StatusCache>,
+    pub crl_cache: crl_cache::CrlCache,
 }
 
 impl NodeState {
@@ -116,8 +118,8 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
                 .layer(rate())
                 .layer(from_fn(tsa_length_guard)),
         )
-        .routes(routes!(crl::current))
-        .routes(routes!(crl::of_ca))
+        .routes(routes!(crl::current).layer(rate()))
+        .routes(routes!(crl::of_ca).layer(rate()))
         .routes(routes!(crl::ca_cert))
         .routes(routes!(companies::change))
         .routes(routes!(companies::deregister))

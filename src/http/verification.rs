@@ -26,6 +26,14 @@ use crate::wallet::Wallet;
 #[derive(Clone)]
 pub struct VerifyState(Arc<Verification>);
 
+/// The region a caller verifies for (`X-Verifier-Region`), and whether a partner token
+/// vouched for it: anyone can send the header, so an unvouched one is counted apart.
+#[derive(Debug, Clone, Copy)]
+pub struct CallerRegion {
+    pub region: RegionCode,
+    pub vouched: bool,
+}
+
 impl VerifyState {
     pub fn new(v: Verification) -> Self {
         VerifyState(Arc::new(v))
@@ -84,12 +92,12 @@ impl Verification {
     }
 
     /// The online verifier over this state (with the current trust list's verifier);
-    /// `verifying_region`: the region the caller says it verifies for (the event log's
-    /// cross-region figure), this node's when it says none.
+    /// `caller`: the region the caller says it verifies for (the event log's cross-region
+    /// figure), this node's when it says none.
     pub fn online<'a>(
         &'a self,
         verifier: &'a Verifier,
-        verifying_region: Option<RegionCode>,
+        caller: Option<CallerRegion>,
     ) -> Online<'a> {
         Online {
             clock: &self.clock,
@@ -98,7 +106,8 @@ impl Verification {
             local: self.local.as_ref().map(|l| Local {
                 wallet: &l.wallet,
                 invoice_checks: &l.invoice_checks,
-                verifying_region: verifying_region.unwrap_or(l.wallet.keys.region),
+                verifying_region: caller.map_or(l.wallet.keys.region, |c| c.region),
+                region_claimed: caller.is_some_and(|c| !c.vouched),
             }),
         }
     }

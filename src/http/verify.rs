@@ -1,7 +1,7 @@
 //! Public verification: a token, or a photo of a QR code. The policy (where status comes
 //! from, seal images, invoice check quotas) is `verify::Online`'s.
 
-use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRef, FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
@@ -9,7 +9,10 @@ use serde::Deserialize;
 
 use super::extract::{ApiBytes, ApiJson};
 use super::localized::{AcceptLanguage, LocalizedReport, lang_of};
+use super::verification::CallerRegion;
 use super::{Problem, VerifyState};
+use crate::access::AccessRole;
+use crate::access::tokens::Authenticated;
 use crate::domain::RegionCode;
 use crate::present::qr;
 use crate::verify::{Challenge, CheckRefused, Lang};
@@ -54,15 +57,39 @@ fn verifying_region(headers: &HeaderMap) -> Result<Option<RegionCode>, Problem> 
     }
 }
 
-/// The `X-Verifier-Region` header as an extractor: read in place (a `HeaderMap` extractor
-/// would copy every header of every verification).
-pub struct VerifierRegion(Option<RegionCode>);
+/// The caller's region, vouched for when the request also bears a valid partner token
+/// (anyone can send the header; only a partner's is counted as a cross-region verification).
+fn caller_region(s: &VerifyState, headers: &HeaderMap) -> Result<Option<CallerRegion>, Problem> {
+    let Some(region) = verifying_region(headers)? else {
+        return Ok(None);
+    };
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let vouched = match (s.wallet(), token) {
+        (Some(wallet), Some(token)) => matches!(
+            wallet.authenticate(token).map_err(Problem::internal)?,
+            Authenticated::Valid(ref t) if t.role == AccessRole::Partner
+        ),
+        _ => false,
+    };
+    Ok(Some(CallerRegion { region, vouched }))
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for VerifierRegion {
+/// The `X-Verifier-Region` header (and the partner token vouching for it) as an
+/// extractor: read in place (a `HeaderMap` extractor would copy every header of every
+/// verification).
+pub struct VerifierRegion(Option<CallerRegion>);
+
+impl<S: Send + Sync> FromRequestParts<S> for VerifierRegion
+where
+    VerifyState: FromRef<S>,
+{
     type Rejection = Problem;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        verifying_region(&parts.headers).map(VerifierRegion)
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Problem> {
+        caller_region(&VerifyState::from_ref(s), &parts.headers).map(VerifierRegion)
     }
 }
 
@@ -71,7 +98,7 @@ async fn run(
     token: &str,
     challenge: &Challenge,
     lang: Lang,
-    region: Option<RegionCode>,
+    region: Option<CallerRegion>,
 ) -> Result<LocalizedReport, Problem> {
     let verifier = s.verifier();
     match s.online(&verifier, region).verify(token, challenge).await {
@@ -107,7 +134,7 @@ pub async fn verify_image(
     req: Request,
 ) -> Result<LocalizedReport, Problem> {
     let lang = lang_of(req.headers());
-    let region = verifying_region(req.headers())?;
+    let region = caller_region(&s, req.headers())?;
     let _waiting = s.image_gate.enter()?;
     let ApiBytes(body) = ApiBytes::from_request(req, &s).await?;
     if body.is_empty() {

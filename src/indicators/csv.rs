@@ -87,6 +87,11 @@ pub fn to_csv(i: &Indicators) -> String {
     let v = &i.verifications;
     row("verifications.total", "", v.total.to_string());
     row("verifications.cross_region", "", v.cross_region.to_string());
+    row(
+        "verifications.cross_region_claimed",
+        "",
+        v.cross_region_claimed.to_string(),
+    );
     for (k, n) in &v.by_indication {
         row("verifications.by_indication", k, n.to_string());
     }
@@ -103,6 +108,7 @@ pub fn to_csv(i: &Indicators) -> String {
             ("total_failed", r.total_failed),
             ("indeterminate", r.indeterminate),
             ("cross_region", r.cross_region),
+            ("cross_region_claimed", r.cross_region_claimed),
         ] {
             row(
                 &format!("verifications.by_region.{name}"),

@@ -15,7 +15,9 @@
 //!   filed (police filings) and issued (e-seal credentials), seal signatures, invoices and
 //!   their total with tax in fen, QR/SD-JWT presentations minted;
 //! * verifications by indication, sub-indication and verifying region; **cross-region**: a
-//!   verification whose verifying region differs from the credential's issuing region;
+//!   verification whose verifying region differs from the credential's issuing region, the
+//!   verifying region this node's or vouched for by a partner token; one whose region the
+//!   caller only claimed (`X-Verifier-Region` alone) is counted apart (`cross_region_claimed`);
 //! * online invoice checks refused (the daily limit), and refusals by reason (the problem
 //!   type of every 4xx answer of an API route) and failures (5xx).
 //!
@@ -158,8 +160,12 @@ pub struct RegionVerifications {
     pub total_passed: u64,
     pub total_failed: u64,
     pub indeterminate: u64,
-    /// Of them, of credentials issued by another region.
+    /// Of them, of credentials issued by another region (the verifying region this node's
+    /// own, or vouched for by a partner token).
     pub cross_region: u64,
+    /// Of them, of credentials issued by another region, the verifying region only claimed
+    /// by the caller's `X-Verifier-Region` header (no partner token).
+    pub cross_region_claimed: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -171,8 +177,12 @@ pub struct Verifications {
     pub by_sub_indication: BTreeMap<String, u64>,
     /// By verifying region, in region order.
     pub by_region: Vec<RegionVerifications>,
-    /// Verifying region ≠ issuing region.
+    /// Verifying region ≠ issuing region, the verifying region this node's own or vouched
+    /// for by a partner token.
     pub cross_region: u64,
+    /// Verifying region ≠ issuing region, the verifying region only claimed by the caller's
+    /// `X-Verifier-Region` header: counted apart, since anyone can send it.
+    pub cross_region_claimed: u64,
     /// By the credential type presented (`unknown` when the token could not be read).
     pub by_credential_type: BTreeMap<String, u64>,
 }
@@ -273,6 +283,7 @@ impl Tally {
                 verifying_region,
                 issuing_region,
                 credential_type,
+                region_claimed,
             } => {
                 let v = &mut o.verifications;
                 v.total += 1;
@@ -284,10 +295,12 @@ impl Tally {
                     &mut v.by_credential_type,
                     credential_type.as_deref().unwrap_or("unknown"),
                 );
-                let cross = issuing_region.is_some_and(|r| r != *verifying_region);
-                if cross {
-                    v.cross_region += 1;
-                }
+                // A region only claimed by the caller's header is counted apart: anyone can
+                // send one, and the cross-region figure must not be inflated by it.
+                let differs = issuing_region.is_some_and(|r| r != *verifying_region);
+                let (cross, claimed) = (differs && !region_claimed, differs && *region_claimed);
+                v.cross_region += u64::from(cross);
+                v.cross_region_claimed += u64::from(claimed);
                 let r = self
                     .regions
                     .entry(verifying_region.to_string())
@@ -297,6 +310,7 @@ impl Tally {
                     });
                 r.total += 1;
                 r.cross_region += u64::from(cross);
+                r.cross_region_claimed += u64::from(claimed);
                 match indication.as_ref() {
                     "TOTAL_PASSED" => r.total_passed += 1,
                     "TOTAL_FAILED" => r.total_failed += 1,

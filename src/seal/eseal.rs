@@ -246,6 +246,7 @@ pub fn revoke_into(
         revs.revoke(batch, c)?;
     }
     records::put(batch, &seal, false);
+    records::mark_revocation(batch, &seal);
     Ok(())
 }
 

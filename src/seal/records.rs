@@ -26,6 +26,25 @@ pub fn put(batch: &mut Batch, seal: &ESeal, new: bool) {
     }
 }
 
+/// `Meta` key whose value changes with every e-seal revocation, written in the revocation's
+/// own batch: a cached CRL built under another value is out of date.
+const REVOCATION_EPOCH: &str = "crl/revocation-epoch";
+
+/// Adds to `batch` that `seal` was revoked (a new revocation epoch).
+pub fn mark_revocation(batch: &mut Batch, seal: &ESeal) {
+    let at = seal.revoked_at.map_or(0, |t| t.timestamp_micros());
+    batch.put(
+        Tree::Meta,
+        REVOCATION_EPOCH,
+        &format!("{}/{}/{at}", seal.uscc, seal.id),
+    );
+}
+
+/// The current revocation epoch (`None` before the first revocation).
+pub fn revocation_epoch(wallet: &Wallet) -> Result<Option<String>, WalletError> {
+    Ok(wallet.store().get(Tree::Meta, REVOCATION_EPOCH)?)
+}
+
 pub fn get(wallet: &Wallet, uscc: &Uscc, seal_id: &str) -> Result<Option<ESeal>, WalletError> {
     Ok(wallet.store().get(Tree::Seals, &seal_key(uscc, seal_id))?)
 }

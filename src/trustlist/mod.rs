@@ -95,6 +95,11 @@ pub enum TrustListError {
     NoRegionCa { region: RegionCode, certs: PathBuf },
     #[error("{url}: {source}")]
     Fetch { url: String, source: reqwest::Error },
+    #[error("{url}: {source}")]
+    Body {
+        url: String,
+        source: crate::bounded_fetch::BodyError,
+    },
     #[error("{url}: HTTP {status}")]
     FetchStatus {
         url: String,

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use super::{Replace, TrustList, TrustListError, verify};
+use crate::bounded_fetch::{TRUST_LIST_DEFAULT, limit_from_env, read_text};
 use crate::pki::TrustStore;
 
 #[derive(Debug, Clone)]
@@ -47,7 +48,14 @@ impl TrustListSource {
                         status: r.status(),
                     });
                 }
-                r.text().await.map_err(fetch)
+                // Streamed and bounded: a URL answering gigabytes costs at most the limit.
+                let limit = limit_from_env("ZT_TRUST_LIST_MAX_BYTES", TRUST_LIST_DEFAULT);
+                read_text(r, limit)
+                    .await
+                    .map_err(|source| TrustListError::Body {
+                        url: u.clone(),
+                        source,
+                    })
             }
         }
     }

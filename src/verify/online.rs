@@ -36,6 +36,8 @@ pub struct Local<'a> {
     /// The region of the verifier (this node's, unless the caller said otherwise): the
     /// verifying region of the event log's verification events.
     pub verifying_region: RegionCode,
+    /// Whether that region is only the caller's claim (no partner token vouched for it).
+    pub region_claimed: bool,
 }
 
 /// An online invoice check refused: the daily quota is used up, or it could not be counted.
@@ -82,6 +84,7 @@ impl<'a> Online<'a> {
                 verifying_region: local.verifying_region,
                 issuing_region: summary.and_then(|s| RegionCode::parse(&s.region).ok()),
                 credential_type: summary.map(|s| s.credential_type.clone()),
+                region_claimed: local.region_claimed,
             },
         );
     }

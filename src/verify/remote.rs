@@ -11,6 +11,7 @@ use serde_json::Value;
 
 use super::high_water::{MarkStore, Marks};
 use super::{StatusAnswer, StatusAsOf, Verifier};
+use crate::bounded_fetch::{STATUS_LIST_DEFAULT, limit_from_env, read_text};
 use crate::credential::jws::Parsed;
 use crate::domain::RegionCode;
 use crate::pki::{ChainError, Role};
@@ -21,6 +22,11 @@ use crate::status::bits::{StatusBits, StatusError as BitsError};
 pub enum StatusListError {
     #[error("{uri}: {source}")]
     Fetch { uri: String, source: reqwest::Error },
+    #[error("{uri}: {source}")]
+    Body {
+        uri: String,
+        source: crate::bounded_fetch::BodyError,
+    },
     #[error("{uri}: HTTP {status}")]
     HttpStatus {
         uri: String,
@@ -159,7 +165,14 @@ impl RemoteStatus {
                 status: r.status(),
             });
         }
-        let token = r.text().await.map_err(fetch)?;
+        // Read streamed and bounded: an endpoint answering gigabytes costs at most the limit.
+        let limit = limit_from_env("ZT_STATUS_LIST_MAX_BYTES", STATUS_LIST_DEFAULT);
+        let token = read_text(r, limit)
+            .await
+            .map_err(|source| StatusListError::Body {
+                uri: uri.to_string(),
+                source,
+            })?;
         let list = check_list(&token, uri, region, verifier, now)?;
         self.accept_and_keep(uri, list).await
     }

@@ -215,6 +215,18 @@ impl Server {
         out
     }
 
+    /// Waits (polling, at most 20 s) until the log contains `needle`: for what the node does
+    /// on its own timer (a trust-list refresh), not on the test's clock.
+    pub fn wait_for_log(&self, needle: &str) {
+        for _ in 0..200 {
+            if self.log().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("never logged {needle:?}:\n{}", self.log());
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
