@@ -180,9 +180,14 @@ struct LimitArgs {
     /// Seconds a request has to be answered (else 503).
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout: u64,
-    /// Connections served at once; more wait until one closes.
+    /// Connections served at once; more wait until one closes (idle ones are closed early
+    /// for them).
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65536))]
     max_connections: u64,
+    /// Connections one client address (IPv6: one /64) may hold at once; more are closed at
+    /// once. Not applied with --trust-forwarded-for.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    max_connections_per_address: u64,
     /// QR images decoded at once (8 times as many may wait; more get 503).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
     image_decodes: u64,
@@ -205,6 +210,7 @@ impl LimitArgs {
             body_timeout: s(self.body_timeout),
             request_timeout: s(self.request_timeout),
             max_connections: self.max_connections as usize,
+            max_connections_per_address: self.max_connections_per_address as usize,
             image_decodes: self.image_decodes as usize,
             rate_per_minute: self.rate_limit,
             rate_burst: self.rate_burst,

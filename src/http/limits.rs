@@ -18,8 +18,12 @@ pub struct Limits {
     pub body_timeout: Duration,
     /// A request must be answered within this (503 otherwise).
     pub request_timeout: Duration,
-    /// Connections served at once; more wait in the listen backlog.
+    /// Connections served at once; more wait until one closes (an idle one is closed early
+    /// for them).
     pub max_connections: usize,
+    /// Connections one client address (an IPv6 /64) may hold at once; more are closed at
+    /// once. Not applied with `trust_forwarded_for` (every connection is the proxy's).
+    pub max_connections_per_address: usize,
     /// QR images decoded at once; 8 times as many may wait, more are refused with 503.
     pub image_decodes: usize,
     /// Public verification requests (`/v1/verify`, `/v1/verify/image`,
@@ -38,6 +42,7 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(120),
             max_connections: 512,
+            max_connections_per_address: 64,
             image_decodes: 4,
             rate_per_minute: 600,
             rate_burst: 300,
