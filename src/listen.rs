@@ -1,7 +1,9 @@
 //! The accept loop: HTTP/1.1 and HTTP/2 (hyper-util), a cap on connections and one per
 //! client address, idle connections closed early when the slots run short, a header
-//! timeout, the client address for each request, graceful shutdown.
+//! timeout, a send timeout and a memory budget for answers to slow readers, the client
+//! address for each request, graceful shutdown.
 
+mod budget;
 mod slots;
 mod tracked;
 
@@ -45,7 +47,9 @@ pub async fn serve(
     let free = Arc::new(Semaphore::new(max));
     // Behind a proxy every connection comes from the proxy: no cap per address then.
     let per_address = (!limits.trust_forwarded_for).then_some(limits.max_connections_per_address);
-    let slots = Slots::new(per_address.map(|n| n.max(1)));
+    // An answer must be out within the request timeout of being ready.
+    let slots = Slots::new(per_address.map(|n| n.max(1)), limits.request_timeout);
+    let memory = budget::Budget::new(limits.answer_memory_mb as u64 * 1024 * 1024);
     let (stop, stopped) = watch::channel(false);
     let header_timeout = limits.header_timeout;
     let drain = limits.request_timeout;
@@ -75,13 +79,15 @@ pub async fn serve(
         let _ = stream.set_nodelay(true);
         let conn = held.conn.clone();
         let app = app.clone();
+        let memory = memory.clone();
         let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
             let in_flight = conn.begin_request();
             req.extensions_mut().insert(ConnectInfo(peer));
             let answer = app.clone().call(req);
+            let memory = memory.clone();
             async move {
                 let resp = answer.await?;
-                Ok::<_, std::convert::Infallible>(resp.map(|b| Answer::wrap(b, in_flight)))
+                Ok::<_, std::convert::Infallible>(resp.map(|b| Answer::wrap(b, in_flight, &memory)))
             }
         });
         let conn = builder
@@ -115,12 +121,14 @@ pub async fn serve(
                         break;
                     }
                     _ = stopped.wait_for(|s| *s) => break,
+                    () = track.cut.notified() => return cut(peer),
                 }
             }
             // An idle connection closes at once; one answering finishes first.
             conn.as_mut().graceful_shutdown();
-            if let Ok(r) = tokio::time::timeout(drain, conn).await {
-                log_end(r, peer);
+            tokio::select! {
+                r = tokio::time::timeout(drain, conn) => if let Ok(r) = r { log_end(r, peer) },
+                () = track.cut.notified() => cut(peer),
             }
             drop(held);
         });
@@ -155,6 +163,10 @@ async fn slot<F: std::future::Future<Output = ()>>(
             () = shutdown.as_mut() => return None,
         }
     }
+}
+
+fn cut(peer: SocketAddr) {
+    tracing::debug!(%peer, "answer ended: large answers over their memory budget");
 }
 
 fn log_end(r: Result<(), Box<dyn std::error::Error + Send + Sync>>, peer: SocketAddr) {

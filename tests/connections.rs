@@ -8,6 +8,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
+use common::pdf;
 use common::*;
 
 /// A connection to `server` from the loopback address `from` (any port).
@@ -207,4 +208,208 @@ fn one_address_gets_at_most_its_share_of_connections() {
     std::thread::sleep(Duration::from_millis(300));
     let mut again = open_many(from, addr, 1).remove(0);
     assert!(request(&mut again, "/healthz").starts_with("HTTP/1.1 200"));
+}
+
+/// `multi_page_pdf` grown to about `size` bytes by an incompressible stream it refers to.
+fn big_pdf(size: usize) -> Vec<u8> {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::load_mem(&pdf::multi_page_pdf()).unwrap();
+    let mut x = 0x2545_f491_4f6c_dd1du64;
+    let filler: Vec<u8> = (0..size)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect();
+    let id = doc.add_object(Stream::new(dictionary! {}, filler));
+    let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+    if let Ok(Object::Dictionary(catalog)) = doc.get_object_mut(root) {
+        catalog.set("ZtFiller", id);
+    }
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+/// What a slow reader saw: the answer's status line and length, how much of it arrived, and
+/// when the server ended the connection (None: not within the test's bounds).
+struct SlowRead {
+    status: String,
+    length: usize,
+    received: usize,
+    ended_after: Option<Duration>,
+}
+
+/// Posts `body` to `path` on a connection with a small receive buffer, reads the answer at
+/// `rate` bytes a second for `slow_for`, then as fast as it comes (at most 30 s more).
+fn slow_read(
+    s: &Server,
+    path: &str,
+    token: &str,
+    body: &[u8],
+    rate: usize,
+    slow_for: Duration,
+) -> SlowRead {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut c = rt
+        .block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            // A small window, so that the kernel does not take the whole answer off the server.
+            socket.set_recv_buffer_size(16 * 1024)?;
+            socket.connect(server_addr(s)).await?.into_std()
+        })
+        .unwrap();
+    c.set_nonblocking(false).unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/pdf\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    c.write_all(head.as_bytes()).unwrap();
+    c.write_all(body).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    // The head (the sealing itself may take a while in a debug build).
+    let end = loop {
+        match c.read(&mut buf) {
+            Ok(0) | Err(_) => panic!("no answer head: {}", String::from_utf8_lossy(&got)),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+        if let Some(i) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i;
+        }
+    };
+    let text = String::from_utf8_lossy(&got[..end]).into_owned();
+    let status = text.lines().next().unwrap_or_default().to_string();
+    let length = text
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut received = got.len() - end - 4;
+    let t = Instant::now();
+    let chunk = (rate / 8).max(1).min(buf.len());
+    let mut ended_after = None;
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    while received < length && t.elapsed() < slow_for + Duration::from_secs(30) {
+        let want = if t.elapsed() < slow_for {
+            chunk
+        } else {
+            buf.len()
+        };
+        match c.read(&mut buf[..want]) {
+            Ok(0) | Err(_) => {
+                ended_after = Some(t.elapsed());
+                break;
+            }
+            Ok(n) => received += n,
+        }
+        if t.elapsed() < slow_for {
+            std::thread::sleep(Duration::from_millis(125));
+        }
+    }
+    SlowRead {
+        status,
+        length,
+        received,
+        ended_after,
+    }
+}
+
+/// Six readers at 32 KB/s of a sealed 8 MiB PDF, for `slow_for`, then at full speed; with
+/// how many more sockets than before they started the server holds at `look_at`.
+fn six_slow_readers(s: &Server, slow_for: Duration, look_at: Duration) -> (Vec<SlowRead>, usize) {
+    let auth = s.role_token("authority");
+    let police = s.role_token("police");
+    let (uscc, wallet, seal) = pdf::setup_company(
+        s,
+        &auth,
+        &police,
+        71,
+        "广州慢读示例有限公司",
+        "4401000071001",
+    );
+    let doc = big_pdf(8 * 1024 * 1024);
+    let path = format!("/v1/wallets/{uscc}/seals/{seal}/sign");
+    let before = s.rss_kib();
+    let sockets_before = open_sockets(s);
+    let peak = std::sync::atomic::AtomicU64::new(before);
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let t = Instant::now();
+    let (reads, (sockets, rss)) = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                peak.fetch_max(s.rss_kib(), std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let look = scope.spawn(|| {
+            std::thread::sleep(look_at);
+            (open_sockets(s).saturating_sub(sockets_before), s.rss_kib())
+        });
+        let readers: Vec<_> = (0..6)
+            .map(|_| scope.spawn(|| slow_read(s, &path, &wallet, &doc, 32 * 1024, slow_for)))
+            .collect();
+        let reads: Vec<SlowRead> = readers.into_iter().map(|r| r.join().unwrap()).collect();
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        (reads, look.join().unwrap())
+    });
+    let after = s.rss_kib();
+    let peak = peak.into_inner();
+    for r in &reads {
+        eprintln!(
+            "RELIABILITY: slow reader: {}, {} of {} bytes, EOF after {:?} of reading",
+            r.status, r.received, r.length, r.ended_after
+        );
+        assert!(r.status.starts_with("HTTP/1.1 201"), "{}", r.status);
+        assert!(r.length > 8 * 1024 * 1024, "{}", r.length);
+    }
+    eprintln!(
+        "RELIABILITY: 6 slow readers of an 8 MiB sealed PDF: RSS {before} KiB before, peak {peak} KiB, \
+         {rss} KiB and {sockets} more server sockets at {look_at:?}, {after} KiB after ({:?})",
+        t.elapsed()
+    );
+    (reads, sockets)
+}
+
+#[test]
+fn slow_readers_of_a_sealed_pdf_are_cut_at_the_request_timeout() {
+    let s = Server::start_args(&["--request-timeout", "5"]);
+    // 32 KB/s for 14 s (the whole answer would take over 4 minutes); the server looked at
+    // 12 s: each answer is ready within 5 s, and must be out 5 s later.
+    let (reads, sockets) = six_slow_readers(&s, Duration::from_secs(14), Duration::from_secs(12));
+    // None of the six connections is left.
+    assert_eq!(sockets, 0, "sockets the server still holds for the readers");
+    for r in &reads {
+        // Cut: the rest never came, even once read at full speed.
+        assert!(
+            r.received < r.length,
+            "a slow reader got all {} bytes",
+            r.length
+        );
+        assert!(r.ended_after.is_some(), "the connection was never ended");
+    }
+    assert_eq!(s.get("/healthz", None).status(), 200);
+}
+
+#[test]
+fn answers_to_slow_readers_hold_at_most_their_memory_budget() {
+    let s = Server::start_args(&["--answer-memory-mb", "20"]);
+    // Slow for 8 s, well within the send timeout (120 s): only the budget cuts. It holds
+    // two answers of 8 MiB, so a third one ends the oldest's connection.
+    let (reads, _) = six_slow_readers(&s, Duration::from_secs(8), Duration::from_secs(6));
+    let whole = reads.iter().filter(|r| r.received == r.length).count();
+    assert!(
+        (1..=2).contains(&whole),
+        "{whole} slow readers got the whole answer"
+    );
+    assert_eq!(s.get("/healthz", None).status(), 200);
 }

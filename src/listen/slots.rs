@@ -1,18 +1,21 @@
 //! Who holds the connection slots: at most so many connections per client address, and
 //! which connections are idle (no request in progress and no byte of the next one), so that
-//! the idle ones can be closed early when the slots run short.
+//! the idle ones can be closed early when the slots run short; and how long the answer
+//! being sent on each may still take.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
 pub struct Slots {
     /// Connections one address may hold at once (None: no cap).
     per_address: Option<usize>,
+    /// How long an answer may take to send, from when it is ready.
+    send_timeout: Duration,
     inner: Mutex<Inner>,
     epoch: Instant,
 }
@@ -35,9 +38,14 @@ pub struct Conn {
     closing: AtomicBool,
     /// Milliseconds since `epoch` when the connection last became idle.
     idle_since_ms: AtomicU64,
+    /// Milliseconds since `epoch` by which the answer being sent must be out (0: none).
+    send_deadline_ms: AtomicU64,
+    send_timeout_ms: u64,
     epoch: Instant,
     /// Woken when the connection should close (once idle).
     pub close: Notify,
+    /// Woken when the connection must end now (its answer holds memory wanted elsewhere).
+    pub cut: Notify,
 }
 
 /// A connection's place: dropping it frees it for its address.
@@ -63,9 +71,10 @@ fn key(peer: &SocketAddr) -> IpAddr {
 }
 
 impl Slots {
-    pub fn new(per_address: Option<usize>) -> Arc<Self> {
+    pub fn new(per_address: Option<usize>, send_timeout: Duration) -> Arc<Self> {
         Arc::new(Slots {
             per_address,
+            send_timeout,
             inner: Mutex::default(),
             epoch: Instant::now(),
         })
@@ -92,8 +101,11 @@ impl Slots {
             seen_request: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             idle_since_ms: AtomicU64::new(self.millis()),
+            send_deadline_ms: AtomicU64::new(0),
+            send_timeout_ms: self.send_timeout.as_millis().max(1) as u64,
             epoch: self.epoch,
             close: Notify::new(),
+            cut: Notify::new(),
         });
         inner.conns.insert(id, conn.clone());
         Some(Held {
@@ -154,6 +166,27 @@ impl Conn {
         self.seen_request.load(Ordering::Relaxed)
     }
 
+    fn millis(&self) -> u64 {
+        self.epoch.elapsed().as_millis() as u64
+    }
+
+    /// An answer is ready to be sent: it must be out within the send timeout (with HTTP/2,
+    /// answers overlap: the clock runs from the first, and restarts whenever one is out).
+    pub fn answer_ready(&self) {
+        if self.send_deadline_ms.load(Ordering::Relaxed) == 0 {
+            let at = self.millis() + self.send_timeout_ms;
+            self.send_deadline_ms.store(at, Ordering::Relaxed);
+        }
+    }
+
+    /// When the answer being sent must be out, if one is.
+    pub fn send_deadline(&self) -> Option<Instant> {
+        match self.send_deadline_ms.load(Ordering::Relaxed) {
+            0 => None,
+            ms => Some(self.epoch + Duration::from_millis(ms)),
+        }
+    }
+
     /// A request is being answered until the guard is dropped (its answer sent or given up).
     pub fn begin_request(self: &Arc<Self>) -> InFlight {
         self.seen_request.store(true, Ordering::Relaxed);
@@ -165,6 +198,12 @@ impl Conn {
 /// A request in progress on a connection.
 pub struct InFlight(Arc<Conn>);
 
+impl InFlight {
+    pub fn conn(&self) -> &Arc<Conn> {
+        &self.0
+    }
+}
+
 impl Drop for InFlight {
     fn drop(&mut self) {
         let c = &self.0;
@@ -172,8 +211,11 @@ impl Drop for InFlight {
             // Bytes of a pipelined request read before this may be forgotten here: the
             // connection then looks idle, and hyper's graceful shutdown still finishes it.
             c.got_bytes.store(false, Ordering::Relaxed);
-            c.idle_since_ms
-                .store(c.epoch.elapsed().as_millis() as u64, Ordering::Relaxed);
+            c.idle_since_ms.store(c.millis(), Ordering::Relaxed);
+            c.send_deadline_ms.store(0, Ordering::Relaxed);
+        } else if c.send_deadline_ms.load(Ordering::Relaxed) != 0 {
+            let at = c.millis() + c.send_timeout_ms;
+            c.send_deadline_ms.store(at, Ordering::Relaxed);
         }
     }
 }
@@ -188,7 +230,7 @@ mod tests {
 
     #[test]
     fn an_address_holds_at_most_its_cap() {
-        let slots = Slots::new(Some(2));
+        let slots = Slots::new(Some(2), Duration::from_secs(1));
         let a = slots.admit(&addr("10.0.0.1:1")).unwrap();
         let _b = slots.admit(&addr("10.0.0.1:2")).unwrap();
         assert!(slots.admit(&addr("10.0.0.1:3")).is_none());
@@ -199,7 +241,7 @@ mod tests {
 
     #[test]
     fn ipv6_counts_by_64_prefix() {
-        let slots = Slots::new(Some(1));
+        let slots = Slots::new(Some(1), Duration::from_secs(1));
         let _a = slots.admit(&addr("[2001:db8:1:2::1]:1")).unwrap();
         assert!(slots.admit(&addr("[2001:db8:1:2::ffff]:1")).is_none());
         assert!(slots.admit(&addr("[2001:db8:1:3::1]:1")).is_some());
@@ -207,7 +249,7 @@ mod tests {
 
     #[test]
     fn only_idle_connections_are_closed_the_oldest_first() {
-        let slots = Slots::new(None);
+        let slots = Slots::new(None, Duration::from_secs(1));
         let old = slots.admit(&addr("10.0.0.1:1")).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(5));
         let young = slots.admit(&addr("10.0.0.2:1")).unwrap();
@@ -226,12 +268,26 @@ mod tests {
 
     #[test]
     fn a_connection_is_idle_again_once_its_answer_is_sent() {
-        let slots = Slots::new(None);
+        let slots = Slots::new(None, Duration::from_secs(1));
         let c = slots.admit(&addr("10.0.0.1:1")).unwrap();
         c.conn.saw_bytes();
         let req = c.conn.begin_request();
         assert!(!slots.close_idle());
         drop(req);
         assert!(slots.close_idle());
+    }
+
+    #[test]
+    fn an_answer_has_a_send_deadline_until_it_is_out() {
+        let slots = Slots::new(None, Duration::from_secs(5));
+        let c = slots.admit(&addr("10.0.0.1:1")).unwrap();
+        let req = c.conn.begin_request();
+        assert!(c.conn.send_deadline().is_none());
+        c.conn.answer_ready();
+        let at = c.conn.send_deadline().unwrap();
+        let left = at - Instant::now();
+        assert!(left > Duration::from_secs(4) && left <= Duration::from_secs(5));
+        drop(req);
+        assert!(c.conn.send_deadline().is_none());
     }
 }
