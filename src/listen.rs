@@ -77,6 +77,7 @@ pub async fn serve(
             break;
         };
         let _ = stream.set_nodelay(true);
+        held.conn.serving();
         let conn = held.conn.clone();
         let app = app.clone();
         let memory = memory.clone();

@@ -187,7 +187,7 @@ struct LimitArgs {
     max_connections: u64,
     /// Connections one client address (IPv6: one /64) may hold at once; more are closed at
     /// once. Not applied with --trust-forwarded-for.
-    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=65536))]
     max_connections_per_address: u64,
     /// MiB that answers of 1 MiB or more (sealed PDFs) may hold while being sent; beyond it
     /// the connections of the oldest ones still sending are ended.

@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::Notify;
 
+/// A connection counts as idle once it has been quiet this long (milliseconds): one just
+/// given its slot may not have been read yet.
+const QUIET_MS: u64 = 200;
+
 pub struct Slots {
     /// Connections one address may hold at once (None: no cap).
     per_address: Option<usize>,
@@ -34,6 +38,8 @@ pub struct Conn {
     got_bytes: AtomicBool,
     /// A request has arrived on this connection.
     seen_request: AtomicBool,
+    /// Has a slot (a connection still waiting for one is not idle: it has not been read).
+    serving: AtomicBool,
     /// Asked to close; not asked twice.
     closing: AtomicBool,
     /// Milliseconds since `epoch` when the connection last became idle.
@@ -99,6 +105,7 @@ impl Slots {
             in_flight: AtomicU32::new(0),
             got_bytes: AtomicBool::new(false),
             seen_request: AtomicBool::new(false),
+            serving: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             idle_since_ms: AtomicU64::new(self.millis()),
             send_deadline_ms: AtomicU64::new(0),
@@ -119,10 +126,11 @@ impl Slots {
     /// Asks the connection idle the longest to close; false when none is idle.
     pub fn close_idle(&self) -> bool {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let now = self.millis();
         let oldest = inner
             .conns
             .values()
-            .filter(|c| c.is_idle())
+            .filter(|c| c.is_idle(now))
             .min_by_key(|c| c.idle_since_ms.load(Ordering::Relaxed));
         match oldest {
             Some(c) => {
@@ -149,10 +157,18 @@ impl Drop for Held {
 }
 
 impl Conn {
-    fn is_idle(&self) -> bool {
-        self.in_flight.load(Ordering::Relaxed) == 0
+    fn is_idle(&self, now_ms: u64) -> bool {
+        self.serving.load(Ordering::Relaxed)
+            && now_ms >= self.idle_since_ms.load(Ordering::Relaxed) + QUIET_MS
+            && self.in_flight.load(Ordering::Relaxed) == 0
             && !self.got_bytes.load(Ordering::Relaxed)
             && !self.closing.load(Ordering::Relaxed)
+    }
+
+    /// The connection got its slot and is served from now on.
+    pub fn serving(&self) {
+        self.idle_since_ms.store(self.millis(), Ordering::Relaxed);
+        self.serving.store(true, Ordering::Relaxed);
     }
 
     /// Bytes came in (part of a request).
@@ -251,29 +267,42 @@ mod tests {
     fn only_idle_connections_are_closed_the_oldest_first() {
         let slots = Slots::new(None, Duration::from_secs(1));
         let old = slots.admit(&addr("10.0.0.1:1")).unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(5));
         let young = slots.admit(&addr("10.0.0.2:1")).unwrap();
         let busy = slots.admit(&addr("10.0.0.3:1")).unwrap();
         let reading = slots.admit(&addr("10.0.0.4:1")).unwrap();
+        let waiting = slots.admit(&addr("10.0.0.5:1")).unwrap();
+        old.conn.serving();
+        std::thread::sleep(Duration::from_millis(5));
+        for c in [&young, &busy, &reading] {
+            c.conn.serving();
+        }
         let _req = busy.conn.begin_request();
         reading.conn.saw_bytes();
+        // Just given their slots: not idle yet (maybe not read yet).
+        assert!(!slots.close_idle());
+        std::thread::sleep(Duration::from_millis(QUIET_MS + 10));
         assert!(slots.close_idle());
         assert!(old.conn.closing.load(Ordering::Relaxed));
         assert!(!young.conn.closing.load(Ordering::Relaxed));
         assert!(slots.close_idle());
         assert!(young.conn.closing.load(Ordering::Relaxed));
-        // The busy one and the one receiving a request head are left alone.
+        // The busy one, the one receiving a request head and the one still waiting for a
+        // slot are left alone.
         assert!(!slots.close_idle());
+        assert!(!waiting.conn.closing.load(Ordering::Relaxed));
     }
 
     #[test]
     fn a_connection_is_idle_again_once_its_answer_is_sent() {
         let slots = Slots::new(None, Duration::from_secs(1));
         let c = slots.admit(&addr("10.0.0.1:1")).unwrap();
+        c.conn.serving();
         c.conn.saw_bytes();
         let req = c.conn.begin_request();
         assert!(!slots.close_idle());
         drop(req);
+        assert!(!slots.close_idle());
+        std::thread::sleep(Duration::from_millis(QUIET_MS + 10));
         assert!(slots.close_idle());
     }
 
