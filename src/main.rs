@@ -182,12 +182,22 @@ struct LimitArgs {
     /// Seconds a request body has to arrive whole (else 408).
     #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     body_timeout: u64,
-    /// Seconds a request has to be answered (else 503).
+    /// Seconds a request has to be answered (else 503), and its answer then to be sent
+    /// (else the connection is closed).
     #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
     request_timeout: u64,
-    /// Connections served at once; more wait until one closes.
+    /// Connections served at once; more wait until one closes (idle ones are closed early
+    /// for them).
     #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..=65536))]
     max_connections: u64,
+    /// Connections one client address (IPv6: one /64) may hold at once; more are closed at
+    /// once. Not applied with --trust-forwarded-for.
+    #[arg(long, default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    max_connections_per_address: u64,
+    /// MiB that answers of 1 MiB or more (sealed PDFs) may hold while being sent; beyond it
+    /// the connections of the oldest ones still sending are ended.
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65536))]
+    answer_memory_mb: u64,
     /// QR images decoded at once (8 times as many may wait; more get 503).
     #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=256))]
     image_decodes: u64,
@@ -210,6 +220,8 @@ impl LimitArgs {
             body_timeout: s(self.body_timeout),
             request_timeout: s(self.request_timeout),
             max_connections: self.max_connections as usize,
+            max_connections_per_address: self.max_connections_per_address as usize,
+            answer_memory_mb: self.answer_memory_mb as usize,
             image_decodes: self.image_decodes as usize,
             rate_per_minute: self.rate_limit,
             rate_burst: self.rate_burst,

@@ -16,10 +16,18 @@ pub struct Limits {
     pub header_timeout: Duration,
     /// A request body must arrive whole within this (408 otherwise).
     pub body_timeout: Duration,
-    /// A request must be answered within this (503 otherwise).
+    /// A request must be answered within this (503 otherwise), and the answer then sent
+    /// within this again (else the connection is closed).
     pub request_timeout: Duration,
-    /// Connections served at once; more wait in the listen backlog.
+    /// Connections served at once; more wait until one closes (an idle one is closed early
+    /// for them).
     pub max_connections: usize,
+    /// Connections one client address (an IPv6 /64) may hold at once; more are closed at
+    /// once. Not applied with `trust_forwarded_for` (every connection is the proxy's).
+    pub max_connections_per_address: usize,
+    /// MiB that answers of 1 MiB or more (sealed PDFs) may hold while they are sent; a new
+    /// one beyond it ends the connections of the oldest ones still sending.
+    pub answer_memory_mb: usize,
     /// QR images decoded at once; 8 times as many may wait, more are refused with 503.
     pub image_decodes: usize,
     /// Public verification requests (`/v1/verify`, `/v1/verify/image`,
@@ -38,6 +46,10 @@ impl Default for Limits {
             body_timeout: Duration::from_secs(60),
             request_timeout: Duration::from_secs(120),
             max_connections: 512,
+            // A quarter of the slots: one client cannot take them all, and loopback load
+            // tests (64 writers plus their set-up client) stay under it.
+            max_connections_per_address: 128,
+            answer_memory_mb: 256,
             image_decodes: 4,
             rate_per_minute: 600,
             rate_burst: 300,
