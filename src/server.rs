@@ -73,7 +73,9 @@ pub async fn build_state(cfg: &ServeConfig) -> anyhow::Result<AppState> {
         Some(source) => {
             let copy = cfg.data.join(TRUST_LIST_COPY);
             let state = initial_trust_list(&copy, source, &trust).await?;
-            let v = Verifier::from_trust_list(&state.list, &trust, cfg.trust_list_grace_s as i64);
+            let mut v =
+                Verifier::from_trust_list(&state.list, &trust, cfg.trust_list_grace_s as i64);
+            v.trust_list_first_on_record = state.first_on_record;
             (v, Some(state))
         }
     };
@@ -180,7 +182,10 @@ async fn initial_trust_list(
         },
         (Ok(new), None) => {
             tracing::warn!(%source, copy = %copy_path.display(), sequence = new.list.sequence, "no earlier trust list on record (a new or lost state): this one is taken as it comes, and kept as the one to never go back from");
-            new
+            TrustListState {
+                first_on_record: true,
+                ..new
+            }
         }
         (Err(why), Some(copy)) => {
             tracing::warn!(%source, %why, "trust list source unavailable: using the last good copy");

@@ -300,7 +300,14 @@ fn a_restarted_verifier_only_node_refuses_an_older_trust_list() {
     let cwd = tempfile::tempdir().unwrap();
     let root = certs.join("root.crt");
     let v = Server::start_verifier_only(tempfile::tempdir().unwrap(), cwd.path(), &root, &url);
-    assert_eq!(indication(&v.verify(&qr)).0, "TOTAL_PASSED");
+    let first = v.verify(&qr);
+    assert_eq!(indication(&first).0, "TOTAL_PASSED");
+    // A fresh state: the report says its trust list is the first on record.
+    let says_first = |r: &Value| {
+        let t = r.to_string();
+        t.contains("first this verifier has on record") || t.contains("第一份信任列表")
+    };
+    assert!(says_first(&first), "{first:#}");
     let list_4000 = sign(
         &certs,
         gz_port,
@@ -310,7 +317,12 @@ fn a_restarted_verifier_only_node_refuses_an_older_trust_list() {
     );
     *source.lock().unwrap() = list_4000.clone();
     wait_for_log(&v, "trust list refreshed");
-    assert_ne!(indication(&v.verify(&qr)).0, "TOTAL_PASSED");
+    let after = v.verify(&qr);
+    assert_ne!(indication(&after).0, "TOTAL_PASSED");
+    assert!(
+        !says_first(&after),
+        "a newer list replaced the first: {after:#}"
+    );
 
     // Someone in the way serves list 3000 again (still valid), and the node restarts.
     *source.lock().unwrap() = list_3000;

@@ -43,7 +43,8 @@ pub async fn build_verifier_state(cfg: &VerifierConfig) -> anyhow::Result<(Verif
     let copy = cfg.state.join(TRUST_LIST_COPY);
     let state = initial_trust_list(&copy, &cfg.trust_list, &base).await?;
     let grace_s = cfg.trust_list_grace_s as i64;
-    let verifier = Verifier::from_trust_list(&state.list, &base, grace_s);
+    let mut verifier = Verifier::from_trust_list(&state.list, &base, grace_s);
+    verifier.trust_list_first_on_record = state.first_on_record;
     let marks = FileMarks(cfg.state.join(MARKS_FILE));
     let remote = RemoteStatus::keeping(Arc::new(marks)).map_err(|e| anyhow::anyhow!(e))?;
     let v = verification(

@@ -75,12 +75,19 @@ impl std::fmt::Display for TrustListSource {
 pub struct TrustListState {
     pub token: String,
     pub list: TrustList,
+    /// Taken with no earlier list on record (a new or lost state): an older list replayed
+    /// to this node could not have been told from it.
+    pub first_on_record: bool,
 }
 
 impl TrustListState {
     pub fn verified(token: String, base: &TrustStore) -> Result<Self, TrustListError> {
         let list = verify(&token, base)?;
-        Ok(TrustListState { token, list })
+        Ok(TrustListState {
+            token,
+            list,
+            first_on_record: false,
+        })
     }
 }
 

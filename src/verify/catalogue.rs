@@ -235,6 +235,10 @@ pub enum Reason {
         exp: i64,
         grace: i64,
     },
+    /// Valid, and the first list this node has on record (new or lost state).
+    TrustListValidFirstOnRecord {
+        exp: i64,
+    },
     TrustListValid {
         exp: i64,
     },
@@ -573,6 +577,7 @@ impl Reason {
             TrustListExpired { exp, grace } => write!(f, "The trust list expired at {} and its grace period of {grace} s is over: this verifier cannot tell which certificates are trusted. Update the trust list and try again.", t(*exp)),
             TrustListInGrace { exp, grace } => write!(f, "The trust list expired at {}; using the last good copy during the grace period (until {}).", t(*exp), t(exp + grace)),
             TrustListValid { exp } => write!(f, "The trust list is valid until {}.", t(*exp)),
+            TrustListValidFirstOnRecord { exp } => write!(f, "The trust list is valid until {}. It is the first this verifier has on record (its saved state is new or was lost): an older list replayed to it could not be told from it until a newer one arrives.", t(*exp)),
             NotAPresentation { detail } => write!(f, "This is not a zhengtong QR presentation: {detail}."),
             PresentationClaimsMalformed { detail } => write!(f, "The token's claims are incomplete or malformed: {detail}."),
             PresentationFormatOk => f.write_str("A compact JWS (ES256) with the claims of a QR presentation."),
@@ -717,6 +722,7 @@ impl Reason {
             TrustListExpired { exp, grace } => write!(f, "信任列表已于 {} 过期，{grace} 秒的宽限期也已结束：本查验端无法判断哪些证书可信。请更新信任列表后再试。", t(*exp)),
             TrustListInGrace { exp, grace } => write!(f, "信任列表已于 {} 过期，宽限期内（至 {}）暂用最后一份有效的信任列表。", t(*exp), t(exp + grace)),
             TrustListValid { exp } => write!(f, "信任列表有效，有效期至 {}。", t(*exp)),
+            TrustListValidFirstOnRecord { exp } => write!(f, "信任列表有效，有效期至 {}。这是本验证端记录中的第一份信任列表（保存的状态为新或已丢失）：在收到更新的列表之前，无法排除这是重放的旧列表。", t(*exp)),
             NotAPresentation { .. } => f.write_str("这不是证通亮照二维码，无法读取其内容。"),
             PresentationClaimsMalformed { .. } => f.write_str("二维码中的信息不完整或格式有误。"),
             PresentationFormatOk => f.write_str("格式正确：这是一份证通亮照二维码（ES256 签名）。"),

@@ -23,6 +23,7 @@ pub(crate) fn samples() -> Vec<Reason> {
         TrustListExpired { exp, grace: 86_400 },
         TrustListInGrace { exp, grace: 86_400 },
         TrustListValid { exp },
+        TrustListValidFirstOnRecord { exp },
         NotAPresentation { detail: d() },
         PresentationClaimsMalformed { detail: d() },
         PresentationFormatOk,

@@ -154,6 +154,9 @@ pub struct Verifier {
     /// From a trust list: its expiry and the grace period after it. Past both, nothing can
     /// be verified (INDETERMINATE), rather than everything failing silently.
     pub trust_list_expiry: Option<(i64, i64)>,
+    /// The trust list was taken with no earlier one on record (new or lost state): the
+    /// report says so until a newer list replaces it.
+    pub trust_list_first_on_record: bool,
     /// Each region's status endpoint, from the trust list (empty without one: no other
     /// region's status can then be fetched).
     pub status_endpoints: Vec<(RegionCode, String)>,
@@ -211,6 +214,7 @@ impl Verifier {
             trust,
             allowed: None,
             trust_list_expiry: None,
+            trust_list_first_on_record: false,
             status_endpoints: Vec::new(),
             chains: ChainCache::default(),
             seal_images: SealImages::default(),
@@ -227,6 +231,7 @@ impl Verifier {
             trust: list.trust_store(base),
             allowed: Some(list.allowed_types()),
             trust_list_expiry: Some((list.exp, grace_s)),
+            trust_list_first_on_record: false,
             status_endpoints: list
                 .regions
                 .iter()
@@ -255,6 +260,11 @@ impl Verifier {
             r.warning(
                 CheckName::TrustList,
                 Reason::TrustListInGrace { exp, grace },
+            );
+        } else if self.trust_list_first_on_record {
+            r.passed(
+                CheckName::TrustList,
+                Reason::TrustListValidFirstOnRecord { exp },
             );
         } else {
             r.passed(CheckName::TrustList, Reason::TrustListValid { exp });
