@@ -7,6 +7,8 @@
 //! * [`clock`]: the injected clock (tests set time instead of sleeping).
 //! * [`b64`], [`json`], [`fsutil`]: base64, reading JSON, careful file writes.
 //! * [`fault`]: test-only failure points, to prove all-or-nothing.
+//! * [`bounded_fetch`]: reading a peer's HTTP answer within a size limit (status lists,
+//!   trust lists), refused beyond it.
 //! * [`domain`]: validated values (USCC, region code, ID number, registration record),
 //!   built only by parsing.
 //! * [`pki`]: the national root, regional CAs and role certificates; creating them
