@@ -591,17 +591,22 @@ fn pdf_extend_adds_archive_timestamps() {
     std::fs::write(p("b-lt.pdf"), r.bytes().unwrap()).unwrap();
     let server = s.url("");
     let server = server.trim_end_matches('/');
-    for (from, to) in [("b-lt.pdf", "once.pdf"), ("once.pdf", "twice.pdf")] {
-        let (code, out, err) = run_cli(&[
+    // `zhengtong pdf extend --server … --in FROM --out TO`: (exit code, stdout, stderr).
+    let extend = |from: &str, to: &str| {
+        let (from, to) = (p(from), p(to));
+        run_cli(&[
             "pdf",
             "extend",
             "--server",
             server,
             "--in",
-            p(from).to_str().unwrap(),
+            from.to_str().unwrap(),
             "--out",
-            p(to).to_str().unwrap(),
-        ]);
+            to.to_str().unwrap(),
+        ])
+    };
+    for (from, to) in [("b-lt.pdf", "once.pdf"), ("once.pdf", "twice.pdf")] {
+        let (code, out, err) = extend(from, to);
         assert_eq!(code, 0, "{out}{err}");
     }
     let twice = std::fs::read(p("twice.pdf")).unwrap();
@@ -622,27 +627,9 @@ fn pdf_extend_adds_archive_timestamps() {
     assert!(ok && out.contains("INTACT"), "pyhanko: {out}");
 
     std::fs::write(p("plain.pdf"), multi_page_pdf()).unwrap();
-    let (code, _, err) = run_cli(&[
-        "pdf",
-        "extend",
-        "--server",
-        server,
-        "--in",
-        p("plain.pdf").to_str().unwrap(),
-        "--out",
-        p("x.pdf").to_str().unwrap(),
-    ]);
+    let (code, _, err) = extend("plain.pdf", "x.pdf");
     assert_ne!(code, 0);
     assert!(err.contains("no signature"), "{err}");
-    let (code, _, err) = run_cli(&[
-        "pdf",
-        "extend",
-        "--server",
-        server,
-        "--in",
-        p("once.pdf").to_str().unwrap(),
-        "--out",
-        p("once.pdf").to_str().unwrap(),
-    ]);
+    let (code, _, err) = extend("once.pdf", "once.pdf");
     assert_eq!(code, 64, "{err}");
 }
